@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "vigil",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "VigilCore", targets: ["VigilCore"]),
+        .library(name: "VigilDecode", targets: ["VigilDecode"]),
+        .library(name: "VigilSensor", targets: ["VigilSensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "VigilCore", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "VigilDecode", dependencies: ["VigilCore", "CZlib"], swiftSettings: strict),
+        .target(name: "VigilSensor", dependencies: ["VigilCore", "VigilDecode", "CPcap"], swiftSettings: strict),
+        .target(
+            name: "VigilCLI",
+            dependencies: [
+                "VigilCore", "VigilDecode", "VigilSensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "vigil", dependencies: ["VigilCLI"], swiftSettings: strict),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
+        .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode"], swiftSettings: strict),
+        .testTarget(name: "VigilSensorTests", dependencies: ["VigilSensor"], swiftSettings: strict),
+        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,41 @@
+/// Community ID flow hashing, version 1 (https://github.com/corelight/community-id-spec), so
+/// Vigil's events join with Zeek's and Suricata's.
+public enum CommunityID {
+    /// `1:<base64(sha1(seed, saddr, daddr, proto, 0, sport, dport))>` with the endpoints ordered as
+    /// the spec requires. For ICMP/ICMPv6 pass type as `sourcePort` and code as `destinationPort`.
+    public static func v1(
+        source: IPAddress, destination: IPAddress, proto: UInt8, sourcePort: UInt16, destinationPort: UInt16,
+        seed: UInt16 = 0
+    ) -> String {
+        var src = source, dst = destination, sport = sourcePort, dport = destinationPort
+        var oneWay = false
+        if proto == 1 || proto == 58 {
+            (sport, dport, oneWay) = icmpPorts(type: UInt8(truncatingIfNeeded: sourcePort),
+                                               code: UInt8(truncatingIfNeeded: destinationPort), v6: proto == 58)
+        }
+        let hasPorts = proto == 6 || proto == 17 || proto == 132 || proto == 1 || proto == 58
+        if !(oneWay || src < dst || (src == dst && sport < dport)) {
+            swap(&src, &dst)
+            swap(&sport, &dport)
+        }
+        var input: [UInt8] = [UInt8(truncatingIfNeeded: seed >> 8), UInt8(truncatingIfNeeded: seed)]
+        input += src.bytes
+        input += dst.bytes
+        input += [proto, 0]
+        if hasPorts {
+            input += [UInt8(truncatingIfNeeded: sport >> 8), UInt8(truncatingIfNeeded: sport)]
+            input += [UInt8(truncatingIfNeeded: dport >> 8), UInt8(truncatingIfNeeded: dport)]
+        }
+        return "1:" + Base64.encode(Digest.sha1.hash(input))
+    }
+
+    /// The spec's ICMP type/code to port mapping: request/reply pairs map to each other so both
+    /// directions hash alike; unpaired types are one-way.
+    static func icmpPorts(type: UInt8, code: UInt8, v6: Bool) -> (UInt16, UInt16, Bool) {
+        let pairs: [UInt8: UInt8] = v6
+            ? [128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 139: 140, 140: 139, 144: 145, 145: 144]
+            : [8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17, 10: 9, 9: 10]
+        if let peer = pairs[type] { return (UInt16(type), UInt16(peer), false) }
+        return (UInt16(type), UInt16(code), true)
+    }
+}

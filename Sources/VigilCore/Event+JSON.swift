@@ -1,0 +1,60 @@
+extension Event {
+    /// One JSON object on one line (no trailing newline): the core fields first, then fields in
+    /// insertion order, ECS dotted names as flat keys.
+    public func writeJSON(to w: inout JSONWriter) {
+        w.raw("{\"@timestamp\":\"")
+        timestamp.appendISO8601(to: &w.bytes)
+        w.raw("\",\"event.id\":")
+        w.string(id)
+        w.raw(",\"event.dataset\":")
+        w.string(dataset.name)
+        if let observerID {
+            w.raw(",\"observer.id\":")
+            w.string(observerID)
+        }
+        for field in fields {
+            w.byte(UInt8(ascii: ","))
+            w.raw(field.id.jsonKey)
+            field.value.writeJSON(to: &w)
+        }
+        w.byte(UInt8(ascii: "}"))
+    }
+
+    public var jsonLine: String {
+        var w = JSONWriter(capacity: 512)
+        writeJSON(to: &w)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+}
+
+extension FieldValue {
+    public func writeJSON(to w: inout JSONWriter) {
+        switch self {
+        case .string(let s): w.string(s)
+        case .int(let i): w.int(i)
+        case .double(let d): w.double(d)
+        case .bool(let b): b ? w.raw("true") : w.raw("false")
+        case .ip(let ip): w.string(ip.description)
+        case .time(let t):
+            w.byte(UInt8(ascii: "\""))
+            t.appendISO8601(to: &w.bytes)
+            w.byte(UInt8(ascii: "\""))
+        case .list(let items):
+            w.byte(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                item.writeJSON(to: &w)
+            }
+            w.byte(UInt8(ascii: "]"))
+        case .object(let members):
+            w.byte(UInt8(ascii: "{"))
+            for (i, m) in members.enumerated() {
+                if i > 0 { w.byte(UInt8(ascii: ",")) }
+                w.string(m.key)
+                w.byte(UInt8(ascii: ":"))
+                m.value.writeJSON(to: &w)
+            }
+            w.byte(UInt8(ascii: "}"))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// The one event type every stage shares (DESIGN §4): a typed core plus ECS fields by interned id.
+///
+/// Invariants: `id` is deterministic for a given observer, source and position (see `EventID`), and a
+/// field id appears at most once in `fields` (`set` replaces). Field order is insertion order, which
+/// keeps JSON output stable for golden tests.
+public struct Event: Sendable, Equatable {
+    public struct Field: Sendable, Equatable {
+        public var id: FieldID
+        public var value: FieldValue
+    }
+
+    /// Event time: for packets the capture timestamp; for flows the first packet's time.
+    public var timestamp: Timestamp
+    public var id: String
+    public var dataset: Dataset
+    public var observerID: String?
+    public private(set) var fields: [Field]
+
+    public init(timestamp: Timestamp, id: String, dataset: Dataset, observerID: String? = nil, capacity: Int = 16) {
+        self.timestamp = timestamp
+        self.id = id
+        self.dataset = dataset
+        self.observerID = observerID
+        self.fields = []
+        fields.reserveCapacity(capacity)
+    }
+
+    public subscript(id: FieldID) -> FieldValue? {
+        get { fields.first(where: { $0.id == id })?.value }
+        set {
+            if let index = fields.firstIndex(where: { $0.id == id }) {
+                if let newValue { fields[index].value = newValue } else { fields.remove(at: index) }
+            } else if let newValue {
+                fields.append(Field(id: id, value: newValue))
+            }
+        }
+    }
+
+    /// Sets a field; a nil value leaves the event unchanged (optional decoder output stays absent).
+    public mutating func set(_ id: FieldID, _ value: FieldValue?) {
+        guard let value else { return }
+        self[id] = value
+    }
+
+    public mutating func set(_ id: FieldID, _ value: String?) { set(id, value.map(FieldValue.string)) }
+}
+
+/// The kind of an event: `network.flow`, `dns`, `http`, `tls`, `ssh`, and the log datasets.
+public struct Dataset: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let name: String
+    public init(_ name: String) { self.name = name }
+    public var description: String { name }
+    public static func < (lhs: Dataset, rhs: Dataset) -> Bool { lhs.name < rhs.name }
+
+    public static let flow = Dataset("network.flow")
+    public static let dns = Dataset("dns")
+    public static let http = Dataset("http")
+    public static let tls = Dataset("tls")
+    public static let ssh = Dataset("ssh")
+}

@@ -1,0 +1,42 @@
+/// Deterministic event ids (DESIGN §4): the same observer, source and position always give the same
+/// id, so a replayed capture or re-read log deduplicates in the store.
+public struct EventIDGenerator: Sendable {
+    /// The observer (sensor) id and the source identity, e.g. `pcap:<content hash>` or
+    /// `live:lo:<start µs>`; hashed once.
+    private let prefix: [UInt8]
+
+    public init(observerID: String, sourceIdentity: String) {
+        prefix = Array("\(observerID)\u{0}\(sourceIdentity)\u{0}".utf8)
+    }
+
+    /// 32 lowercase hex characters: the first 128 bits of SHA-256(observer, source, position, index).
+    public func id(position: UInt64, index: UInt32) -> String {
+        var input = prefix
+        withUnsafeBytes(of: position.bigEndian) { input.append(contentsOf: $0) }
+        withUnsafeBytes(of: index.bigEndian) { input.append(contentsOf: $0) }
+        return Hex.encode(Digest.sha256.hash(input).prefix(16))
+    }
+
+    /// A Zeek-style connection uid: `C` followed by 17 base62 characters of the same hash family.
+    public func connectionUID(serial: UInt64) -> String {
+        var input = prefix
+        input.append(UInt8(ascii: "C"))
+        withUnsafeBytes(of: serial.bigEndian) { input.append(contentsOf: $0) }
+        let digest = Digest.sha256.hash(input)
+        var value = digest.prefix(12).reduce(into: (UInt64(0), UInt64(0))) { acc, b in
+            acc = (acc.0 << 8 | acc.1 >> 56, acc.1 << 8 | UInt64(b))
+        }
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        var out: [UInt8] = [UInt8(ascii: "C")]
+        for _ in 0..<17 {
+            // 96-bit value divided by 62, high and low halves.
+            let hi = value.0, lo = value.1
+            let qHi = hi / 62
+            let rHi = hi % 62
+            let (qLo, rLo) = UInt64(62).dividingFullWidth((high: rHi, low: lo))
+            value = (qHi, qLo)
+            out.append(alphabet[Int(rLo)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,56 @@
+/// Appends JSON text to a byte buffer without Foundation: the output path runs once per event.
+public struct JSONWriter: Sendable {
+    public var bytes: [UInt8] = []
+
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    @inline(__always) public mutating func byte(_ b: UInt8) { bytes.append(b) }
+    @inline(__always) public mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A quoted, escaped JSON string. Input is valid UTF-8 (Swift strings are).
+    public mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { appendEscaped($0) }
+    }
+
+    public mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20, 0x7F:
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
+                bytes.append(Self.hex[Int(b >> 4)])
+                bytes.append(Self.hex[Int(b & 0xF)])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func int(_ v: Int64) {
+        if v == 0 { bytes.append(0x30); return }
+        var digits: (UInt64, Bool) = (v < 0 ? UInt64(bitPattern: 0 &- v) : UInt64(v), v < 0)
+        if digits.1 { bytes.append(UInt8(ascii: "-")) }
+        var tmp: [UInt8] = []
+        tmp.reserveCapacity(20)
+        while digits.0 > 0 {
+            tmp.append(UInt8(truncatingIfNeeded: digits.0 % 10) + 0x30)
+            digits.0 /= 10
+        }
+        bytes.append(contentsOf: tmp.reversed())
+    }
+
+    public mutating func double(_ v: Double) {
+        if v.isFinite { bytes.append(contentsOf: v.description.utf8) } else { raw("null") }
+    }
+}

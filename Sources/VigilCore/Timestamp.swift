@@ -1,0 +1,63 @@
+/// A point in time as microseconds since the Unix epoch (pcap's native resolution), UTC.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var microseconds: Int64
+
+    public init(microseconds: Int64) { self.microseconds = microseconds }
+    public init(seconds: Int64, microseconds: Int64) { self.microseconds = seconds * 1_000_000 + microseconds }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    /// RFC 3339 with microseconds, e.g. `2026-11-23T16:00:39.123456Z`.
+    public var description: String { String(decoding: iso8601Bytes(), as: UTF8.self) }
+
+    public func iso8601Bytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        appendISO8601(to: &out)
+        return out
+    }
+
+    public func appendISO8601(to out: inout [UInt8]) {
+        let (secs, micros) = microseconds.floorDivMod(1_000_000)
+        let (days, secOfDay) = secs.floorDivMod(86_400)
+        let (y, m, d) = Self.civil(fromDays: days)
+        func put(_ v: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = v
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: (v / divisor) % 10) + 0x30)
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
+        out.append(UInt8(ascii: "T"))
+        put(secOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
+        put(secOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        put(secOfDay % 60, 2); out.append(UInt8(ascii: "."))
+        put(micros, 6); out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Howard Hinnant's days-from-civil inverse: proleptic Gregorian date of a day number.
+    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
+
+extension Int64 {
+    func floorDivMod(_ d: Int64) -> (Int64, Int64) {
+        var q = self / d
+        var r = self % d
+        if r < 0 { q -= 1; r += d }
+        return (q, r)
+    }
+}

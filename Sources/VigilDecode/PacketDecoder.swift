@@ -1,0 +1,137 @@
+import VigilCore
+
+/// One packet decoded from the link layer to the transport layer: the record the flow table works
+/// from. Offsets point into the captured bytes; nothing is copied.
+public struct DecodedPacket: Sendable, Equatable {
+    public enum Transport: Sendable, Equatable {
+        case tcp(TCPHeader)
+        case udp(UDPHeader)
+        case icmp(ICMPHeader)
+        /// A later fragment, or a protocol Vigil does not decode (ESP, GRE, SCTP...).
+        case other
+    }
+
+    public var link: LinkHeader
+    public var isIPv6: Bool
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var proto: UInt8
+    public var ttl: UInt8
+    /// Bytes of the IP packet as the IP header claims them (what flows count).
+    public var ipLength: Int
+    public var isFragment: Bool
+    public var hasIPOptions: Bool
+    public var ipv6ExtensionHeaders: [UInt8]
+    public var transport: Transport
+    /// Application payload: offset into the captured bytes and the captured length.
+    public var payloadOffset: Int
+    public var payloadLength: Int
+    /// Payload bytes the headers claim but the capture cut (snaplen): a gap for reassembly.
+    public var payloadMissing: Int
+
+    public var sourcePort: UInt16 {
+        switch transport {
+        case .tcp(let t): t.sourcePort
+        case .udp(let u): u.sourcePort
+        case .icmp(let i): UInt16(i.type)
+        case .other: 0
+        }
+    }
+
+    public var destinationPort: UInt16 {
+        switch transport {
+        case .tcp(let t): t.destinationPort
+        case .udp(let u): u.destinationPort
+        case .icmp(let i): UInt16(i.code)
+        case .other: 0
+        }
+    }
+}
+
+/// The outcome of decoding a packet: decoded, not IP (skipped, not an error), or malformed.
+public enum PacketDecodeResult: Sendable, Equatable {
+    case decoded(DecodedPacket)
+    case notIP(etherType: UInt16)
+    case malformed(DecodeIssue)
+}
+
+/// Link → IP → transport decoding. Pure: bytes in, a typed record out, no state.
+public enum PacketDecoder {
+    public static func decode(_ p: UnsafeRawBufferPointer, linkType: LinkType) -> PacketDecodeResult {
+        do {
+            let link = try LinkDecoder.decode(p, linkType: linkType)
+            switch link.next {
+            case .other(let type): return .notIP(etherType: type)
+            case .ipv4: return .decoded(try decodeIPv4(p, link: link))
+            case .ipv6: return .decoded(try decodeIPv6(p, link: link))
+            }
+        } catch {
+            return .malformed(error)
+        }
+    }
+
+    static func decodeIPv4(_ p: UnsafeRawBufferPointer, link: LinkHeader) throws(DecodeIssue) -> DecodedPacket {
+        let ip = try IPv4Header.parse(p, at: link.payloadOffset)
+        var packet = DecodedPacket(
+            link: link, isIPv6: false, source: ip.source, destination: ip.destination, proto: ip.proto,
+            ttl: ip.ttl, ipLength: ip.totalLength, isFragment: ip.isFragment, hasIPOptions: ip.hasOptions,
+            ipv6ExtensionHeaders: [], transport: .other, payloadOffset: 0, payloadLength: 0, payloadMissing: 0
+        )
+        let transportOffset = link.payloadOffset + ip.headerLength
+        let ipEnd = link.payloadOffset + ip.totalLength
+        if ip.fragmentOffset != 0 { return packet }
+        try decodeTransport(p, into: &packet, at: transportOffset, ipEnd: ipEnd, v6: false)
+        return packet
+    }
+
+    static func decodeIPv6(_ p: UnsafeRawBufferPointer, link: LinkHeader) throws(DecodeIssue) -> DecodedPacket {
+        let ip = try IPv6Header.parse(p, at: link.payloadOffset)
+        var packet = DecodedPacket(
+            link: link, isIPv6: true, source: ip.source, destination: ip.destination, proto: ip.proto,
+            ttl: ip.hopLimit, ipLength: ip.totalLength, isFragment: ip.isFragment, hasIPOptions: false,
+            ipv6ExtensionHeaders: ip.extensionHeaders, transport: .other, payloadOffset: 0, payloadLength: 0,
+            payloadMissing: 0
+        )
+        if ip.fragmentOffset != 0 { return packet }
+        try decodeTransport(
+            p, into: &packet, at: link.payloadOffset + ip.headerLength, ipEnd: link.payloadOffset + ip.totalLength,
+            v6: true)
+        return packet
+    }
+
+    static func decodeTransport(
+        _ p: UnsafeRawBufferPointer, into packet: inout DecodedPacket, at offset: Int, ipEnd: Int, v6: Bool
+    ) throws(DecodeIssue) {
+        let headerStart: Int
+        switch packet.proto {
+        case 6:
+            let tcp = try TCPHeader.parse(p, at: offset)
+            packet.transport = .tcp(tcp)
+            headerStart = offset + tcp.headerLength
+        case 17:
+            let udp = try UDPHeader.parse(p, at: offset)
+            packet.transport = .udp(udp)
+            headerStart = offset + 8
+            if udp.length >= 8 {
+                setPayload(&packet, p, from: headerStart, claimedEnd: min(ipEnd, offset + udp.length))
+                return
+            }
+        case 1, 58:
+            packet.transport = .icmp(try ICMPHeader.parse(p, at: offset, v6: packet.proto == 58))
+            headerStart = offset + 4
+        default:
+            return
+        }
+        setPayload(&packet, p, from: headerStart, claimedEnd: ipEnd)
+    }
+
+    @inline(__always)
+    static func setPayload(_ packet: inout DecodedPacket, _ p: UnsafeRawBufferPointer, from start: Int, claimedEnd: Int) {
+        let claimed = max(0, claimedEnd - start)
+        // Frames can be longer than the IP packet (Ethernet padding) or shorter (snaplen).
+        let captured = max(0, min(claimedEnd, p.count) - start)
+        packet.payloadOffset = start
+        packet.payloadLength = captured
+        packet.payloadMissing = claimed - captured
+    }
+}
