@@ -10,3 +10,19 @@ public struct VigilCommand: AsyncParsableCommand {
 
     public init() {}
 }
+
+/// The `vigil` executable's entry point: parses the command line and runs the chosen command.
+public enum VigilMain {
+    public static func main(_ arguments: [String]? = nil) async {
+        do {
+            var command = try VigilCommand.parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            VigilCommand.exit(withError: error)
+        }
+    }
+}

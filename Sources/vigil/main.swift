@@ -1,3 +1,3 @@
 import VigilCLI
 
-await VigilCommand.main()
+await VigilMain.main()

@@ -1,0 +1,47 @@
+import VigilSensor
+
+/// The human summary `vigil analyze` prints on stderr.
+enum SummaryFormatter {
+    static func text(_ s: CaptureSummary, source: String) -> String {
+        let st = s.stats
+        var lines: [String] = []
+        lines.append("vigil analyze: \(source) (link type \(s.linkType))")
+        lines.append("  packets        \(st.packets) (\(bytes(st.bytes))); \(st.notIP) not IP, \(st.fragments) fragments, "
+            + "\(st.truncatedBySnaplen) cut by snaplen")
+        lines.append("  flows          \(st.flows) (\(st.flowsTimedOut) timed out, \(st.flowsEvicted) evicted at the limit)")
+        let byDataset = st.events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        lines.append("  events         \(st.totalEvents)" + (byDataset.isEmpty ? "" : ": \(byDataset)"))
+        let issues = st.issues.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        lines.append("  decode errors  \(st.totalIssues)" + (issues.isEmpty ? "" : ": \(issues)"))
+        lines.append("  tcp            \(st.tcpGaps) gaps (\(st.tcpGapBytes) bytes missed), "
+            + "\(st.tcpRetransmissions) retransmitted segments")
+        if let k = s.kernel {
+            lines.append("  kernel         \(k.received) received, \(k.dropped) dropped, \(k.interfaceDropped) dropped by the interface")
+        }
+        let secs = max(s.elapsedSeconds, 1e-9)
+        lines.append("  elapsed        \(fixed(s.elapsedSeconds, 3)) s, \(Int(Double(st.packets) / secs)) packets/s, "
+            + "\(fixed(Double(st.bytes) / secs / 1e6, 1)) MB/s")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func bytes(_ n: Int) -> String {
+        if n >= 1 << 30 { return fixed(Double(n) / Double(1 << 30), 2) + " GiB" }
+        if n >= 1 << 20 { return fixed(Double(n) / Double(1 << 20), 2) + " MiB" }
+        if n >= 1 << 10 { return fixed(Double(n) / Double(1 << 10), 1) + " KiB" }
+        return "\(n) B"
+    }
+
+    static func fixed(_ v: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let r = (v * scale).rounded() / scale
+        var s = String(r)
+        if let dot = s.firstIndex(of: ".") {
+            let decimals = s.distance(from: dot, to: s.endIndex) - 1
+            if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
+        } else if digits > 0 {
+            s += "." + String(repeating: "0", count: digits)
+        }
+        return s
+    }
+}

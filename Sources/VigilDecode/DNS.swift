@@ -1,0 +1,267 @@
+import VigilCore
+
+/// A DNS message (RFC 1035) as the wire carries it: header, questions and answers, with compressed
+/// names expanded. Authority and additional sections are walked (to validate the message) and counted.
+public struct DNSMessage: Sendable, Equatable {
+    public struct Question: Sendable, Equatable {
+        public var name: String
+        public var type: UInt16
+        public var `class`: UInt16
+    }
+
+    public struct Record: Sendable, Equatable {
+        public var name: String
+        public var type: UInt16
+        public var `class`: UInt16
+        public var ttl: UInt32
+        /// Presentation form of the RDATA: an address, a name, `10 mail.example`, TXT strings joined
+        /// by a space; unknown types as RFC 3597 `\# <length> <hex>`.
+        public var data: String
+        /// The address, for A and AAAA records.
+        public var address: IPAddress?
+    }
+
+    public var id: UInt16
+    public var isResponse: Bool
+    public var opcode: UInt8
+    public var authoritative: Bool
+    public var truncated: Bool
+    public var recursionDesired: Bool
+    public var recursionAvailable: Bool
+    public var authenticData: Bool
+    public var checkingDisabled: Bool
+    public var rcode: UInt8
+    public var questions: [Question]
+    public var answers: [Record]
+    public var authorityCount: Int
+    public var additionalCount: Int
+
+    /// The header flags ECS names in `dns.header_flags`.
+    public var headerFlags: [String] {
+        var flags: [String] = []
+        if authoritative { flags.append("AA") }
+        if truncated { flags.append("TC") }
+        if recursionDesired { flags.append("RD") }
+        if recursionAvailable { flags.append("RA") }
+        if authenticData { flags.append("AD") }
+        if checkingDisabled { flags.append("CD") }
+        return flags
+    }
+
+    static let maxRecords = 256
+
+    /// Parses a whole message; trailing bytes after the last record make it malformed, which is what
+    /// lets content-based detection tell DNS from other UDP.
+    public static func parse(_ p: UnsafeRawBufferPointer) throws(DecodeIssue) -> DNSMessage {
+        guard p.count >= 12 else { throw .dnsMalformed }
+        let flags = p.loadBigEndianUInt16(at: 2)
+        let qd = Int(p.loadBigEndianUInt16(at: 4))
+        let an = Int(p.loadBigEndianUInt16(at: 6))
+        let ns = Int(p.loadBigEndianUInt16(at: 8))
+        let ar = Int(p.loadBigEndianUInt16(at: 10))
+        guard qd + an + ns + ar <= maxRecords else { throw .dnsMalformed }
+        var message = DNSMessage(
+            id: p.loadBigEndianUInt16(at: 0),
+            isResponse: flags & 0x8000 != 0,
+            opcode: UInt8((flags >> 11) & 0xF),
+            authoritative: flags & 0x0400 != 0,
+            truncated: flags & 0x0200 != 0,
+            recursionDesired: flags & 0x0100 != 0,
+            recursionAvailable: flags & 0x0080 != 0,
+            authenticData: flags & 0x0020 != 0,
+            checkingDisabled: flags & 0x0010 != 0,
+            rcode: UInt8(flags & 0xF),
+            questions: [], answers: [], authorityCount: ns, additionalCount: ar
+        )
+        var cursor = 12
+        for _ in 0..<qd {
+            let name = try readName(p, at: &cursor)
+            guard cursor + 4 <= p.count else { throw .dnsMalformed }
+            message.questions.append(
+                Question(name: name, type: p.loadBigEndianUInt16(at: cursor), class: p.loadBigEndianUInt16(at: cursor + 2)))
+            cursor += 4
+        }
+        for index in 0..<(an + ns + ar) {
+            let record = try readRecord(p, at: &cursor)
+            if index < an { message.answers.append(record) }
+        }
+        // A truncated (TC) UDP answer may legitimately stop early; anything else must end exactly.
+        guard cursor == p.count || message.truncated else { throw .dnsMalformed }
+        return message
+    }
+
+    static func readRecord(_ p: UnsafeRawBufferPointer, at cursor: inout Int) throws(DecodeIssue) -> Record {
+        let name = try readName(p, at: &cursor)
+        guard cursor + 10 <= p.count else { throw .dnsMalformed }
+        let type = p.loadBigEndianUInt16(at: cursor)
+        let cls = p.loadBigEndianUInt16(at: cursor + 2)
+        let ttl = p.loadBigEndianUInt32(at: cursor + 4)
+        let length = Int(p.loadBigEndianUInt16(at: cursor + 8))
+        cursor += 10
+        guard cursor + length <= p.count else { throw .dnsMalformed }
+        let start = cursor
+        cursor += length
+        var address: IPAddress?
+        var data: String
+        switch (type, length) {
+        case (1, 4):
+            address = IPAddress(bytes: p, offset: start, v6: false)
+            data = address!.description
+        case (28, 16):
+            address = IPAddress(bytes: p, offset: start, v6: true)
+            data = address!.description
+        case (2, _), (5, _), (12, _), (39, _):
+            var c = start
+            data = try readName(p, at: &c)
+        case (15, 3...):
+            var c = start + 2
+            data = "\(p.loadBigEndianUInt16(at: start)) " + (try readName(p, at: &c))
+        case (16, _):
+            var strings: [String] = []
+            var c = start
+            while c < cursor {
+                let n = Int(p[c])
+                guard c + 1 + n <= cursor else { throw .dnsMalformed }
+                strings.append(String(decoding: UnsafeRawBufferPointer(rebasing: p[(c + 1)..<(c + 1 + n)]), as: UTF8.self))
+                c += 1 + n
+            }
+            data = strings.joined(separator: " ")
+        case (33, 7...):
+            var c = start + 6
+            let target = try readName(p, at: &c)
+            data = "\(p.loadBigEndianUInt16(at: start)) \(p.loadBigEndianUInt16(at: start + 2)) \(p.loadBigEndianUInt16(at: start + 4)) \(target)"
+        case (6, _):
+            var c = start
+            let mname = try readName(p, at: &c)
+            let rname = try readName(p, at: &c)
+            guard c + 20 <= cursor else { throw .dnsMalformed }
+            data = "\(mname) \(rname) \(p.loadBigEndianUInt32(at: c))"
+        default:
+            data = "\\# \(length) " + Hex.encode(UnsafeRawBufferPointer(rebasing: p[start..<cursor]))
+        }
+        return Record(name: name, type: type, class: cls, ttl: ttl, data: data, address: address)
+    }
+
+    /// Reads a possibly compressed name. Pointers must point backwards (no loops), names stay within
+    /// 255 bytes; label bytes outside printable ASCII are escaped as `\DDD`.
+    static func readName(_ p: UnsafeRawBufferPointer, at cursor: inout Int) throws(DecodeIssue) -> String {
+        var out: [UInt8] = []
+        var position = cursor
+        var jumped = false
+        var nameLength = 0
+        var lowestPointerTarget = position
+        while true {
+            guard position < p.count else { throw .dnsMalformed }
+            let length = Int(p[position])
+            switch length & 0xC0 {
+            case 0x00:
+                if length == 0 {
+                    if !jumped { cursor = position + 1 }
+                    return out.isEmpty ? "." : String(decoding: out, as: UTF8.self)
+                }
+                guard position + 1 + length <= p.count else { throw .dnsMalformed }
+                nameLength += length + 1
+                guard nameLength <= 255 else { throw .dnsMalformed }
+                if !out.isEmpty { out.append(UInt8(ascii: ".")) }
+                for b in p[(position + 1)..<(position + 1 + length)] {
+                    if b > 0x20, b < 0x7F, b != UInt8(ascii: "."), b != UInt8(ascii: "\\") {
+                        out.append(b)
+                    } else {
+                        out.append(UInt8(ascii: "\\"))
+                        out.append(contentsOf: String(format3: b).utf8)
+                    }
+                }
+                position += 1 + length
+            case 0xC0:
+                guard position + 1 < p.count else { throw .dnsMalformed }
+                let target = Int(p.loadBigEndianUInt16(at: position) & 0x3FFF)
+                guard target < lowestPointerTarget else { throw .dnsMalformed }
+                lowestPointerTarget = target
+                if !jumped { cursor = position + 2 }
+                jumped = true
+                position = target
+            default:
+                throw .dnsMalformed
+            }
+        }
+    }
+}
+
+extension String {
+    init(format3 b: UInt8) {
+        let s = String(b)
+        self = String(repeating: "0", count: 3 - s.count) + s
+    }
+}
+
+/// Mnemonics for DNS codes, as Zeek and ECS print them.
+public enum DNSNames {
+    public static func type(_ t: UInt16) -> String {
+        switch t {
+        case 1: "A"
+        case 2: "NS"
+        case 5: "CNAME"
+        case 6: "SOA"
+        case 12: "PTR"
+        case 13: "HINFO"
+        case 15: "MX"
+        case 16: "TXT"
+        case 28: "AAAA"
+        case 33: "SRV"
+        case 35: "NAPTR"
+        case 39: "DNAME"
+        case 41: "OPT"
+        case 43: "DS"
+        case 46: "RRSIG"
+        case 47: "NSEC"
+        case 48: "DNSKEY"
+        case 64: "SVCB"
+        case 65: "HTTPS"
+        case 99: "SPF"
+        case 251: "IXFR"
+        case 252: "AXFR"
+        case 255: "ANY"
+        case 257: "CAA"
+        default: "TYPE\(t)"
+        }
+    }
+
+    public static func `class`(_ c: UInt16) -> String {
+        switch c {
+        case 1: "IN"
+        case 3: "CH"
+        case 4: "HS"
+        case 254: "NONE"
+        case 255: "ANY"
+        default: "CLASS\(c)"
+        }
+    }
+
+    public static func rcode(_ r: UInt8) -> String {
+        switch r {
+        case 0: "NOERROR"
+        case 1: "FORMERR"
+        case 2: "SERVFAIL"
+        case 3: "NXDOMAIN"
+        case 4: "NOTIMP"
+        case 5: "REFUSED"
+        case 6: "YXDOMAIN"
+        case 7: "YXRRSET"
+        case 8: "NXRRSET"
+        case 9: "NOTAUTH"
+        case 10: "NOTZONE"
+        default: "RCODE\(r)"
+        }
+    }
+
+    public static func opcode(_ o: UInt8) -> String {
+        switch o {
+        case 0: "QUERY"
+        case 1: "IQUERY"
+        case 2: "STATUS"
+        case 4: "NOTIFY"
+        case 5: "UPDATE"
+        default: "OPCODE\(o)"
+        }
+    }
+}

@@ -1,0 +1,358 @@
+import VigilCore
+
+/// A header field as sent (name case preserved).
+public struct HTTPHeader: Sendable, Equatable {
+    public var name: String
+    public var value: String
+}
+
+/// The start line and headers of an HTTP/1.x request or response.
+public struct HTTPHead: Sendable, Equatable {
+    public var method: String?
+    public var target: String?
+    public var statusCode: Int?
+    public var reason: String?
+    /// `1.0` or `1.1`.
+    public var version: String
+    public var headers: [HTTPHeader]
+
+    public var isRequest: Bool { method != nil }
+
+    /// The first value of a header, by case-insensitive name.
+    public func header(_ name: String) -> String? {
+        headers.first(where: { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name })?.value
+    }
+}
+
+/// One complete (or, at end of stream, cut) HTTP message.
+public struct HTTPMessage: Sendable, Equatable {
+    public var head: HTTPHead
+    /// When the first byte of the head was seen.
+    public var start: Timestamp
+    /// Entity body bytes on the wire after undoing chunked framing, before content decoding.
+    public var bodyLength: Int
+    /// The body's first bytes with chunking and gzip/deflate content encoding undone, at most the limit.
+    public var bodyPrefix: [UInt8]
+    /// True when the prefix is not the whole decoded body (limit reached, gap, or decoding failed).
+    public var bodyTruncated: Bool
+    /// False when the stream ended (or a gap hit) before the message did.
+    public var complete: Bool
+}
+
+/// An HTTP/1.x message parser for one direction of a reassembled TCP stream, with pipelining,
+/// chunked transfer coding and content decoding of a bounded body prefix. Pure: bytes in, messages out.
+public struct HTTPStreamParser {
+    public static let maxHeadBytes = 65_536
+
+    enum State {
+        case head
+        case body(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers
+        case untilClose
+        /// Lost sync (garbage, or a gap where framing was unknown): the rest of the stream is skipped.
+        case lost
+    }
+
+    public let isRequest: Bool
+    public let bodyLimit: Int
+    var state: State = .head
+    var buffer: [UInt8] = []
+    var current: HTTPMessage?
+    var rawPrefix: [UInt8] = []
+    var inflater: Inflater?
+    /// For a response parser: whether each outstanding request was HEAD (its response has no body).
+    var pendingHeadRequests: [Bool] = []
+    public private(set) var malformed = false
+
+    public init(isRequest: Bool, bodyLimit: Int = 8192) {
+        self.isRequest = isRequest
+        self.bodyLimit = bodyLimit
+    }
+
+    public var isLost: Bool {
+        if case .lost = state { return true }
+        return false
+    }
+
+    /// Tells a response parser that a request was sent, so a HEAD's response is read without a body.
+    public mutating func requestSent(isHead: Bool) { pendingHeadRequests.append(isHead) }
+
+    public mutating func feed(_ data: UnsafeRawBufferPointer, at now: Timestamp, into out: inout [HTTPMessage]) {
+        var i = 0
+        while i < data.count {
+            switch state {
+            case .lost:
+                return
+            case .head:
+                if current == nil, buffer.isEmpty {
+                    // Stray CRLFs between pipelined messages are allowed (RFC 9112 §2.2).
+                    while i < data.count, data[i] == 0x0D || data[i] == 0x0A { i += 1 }
+                    if i == data.count { return }
+                    current = HTTPMessage(
+                        head: HTTPHead(version: "", headers: []), start: now, bodyLength: 0, bodyPrefix: [],
+                        bodyTruncated: false, complete: false)
+                }
+                let searchFrom = max(0, buffer.count - 3)
+                let take = data.count - i
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[i..<data.count]))
+                if let end = Self.findHeadEnd(buffer, from: searchFrom) {
+                    let consumedFromData = end - (buffer.count - take)
+                    i += consumedFromData
+                    let headBytes = Array(buffer[0..<end])
+                    buffer.removeAll(keepingCapacity: true)
+                    startMessage(headBytes, into: &out)
+                } else {
+                    if buffer.count > Self.maxHeadBytes { fail() }
+                    return
+                }
+            case .body(let remaining):
+                let n = min(remaining, data.count - i)
+                body(UnsafeRawBufferPointer(rebasing: data[i..<(i + n)]))
+                i += n
+                if n == remaining { finishMessage(into: &out) } else { state = .body(remaining: remaining - n) }
+            case .untilClose:
+                body(UnsafeRawBufferPointer(rebasing: data[i..<data.count]))
+                i = data.count
+            case .chunkData(let remaining):
+                let n = min(remaining, data.count - i)
+                body(UnsafeRawBufferPointer(rebasing: data[i..<(i + n)]))
+                i += n
+                state = n == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - n)
+            case .chunkSize, .chunkDataEnd, .trailers:
+                guard let line = takeLine(data, &i) else {
+                    if buffer.count > 4096 { fail() }
+                    return
+                }
+                lineInChunkedBody(line, into: &out)
+            }
+        }
+    }
+
+    /// A hole in the stream of `length` bytes. Inside a body of known length the hole is skipped
+    /// exactly; anywhere else the parser cannot know where the next message starts and stops.
+    public mutating func gap(_ length: Int, into out: inout [HTTPMessage]) {
+        switch state {
+        case .body(let remaining) where length < remaining:
+            current?.bodyLength += length
+            current?.bodyTruncated = true
+            state = .body(remaining: remaining - length)
+        case .body(let remaining) where length == remaining:
+            current?.bodyLength += length
+            current?.bodyTruncated = true
+            finishMessage(into: &out)
+        case .chunkData(let remaining) where length <= remaining:
+            current?.bodyLength += length
+            current?.bodyTruncated = true
+            state = length == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - length)
+        case .untilClose:
+            current?.bodyLength += length
+            current?.bodyTruncated = true
+        case .head where current == nil && buffer.isEmpty:
+            state = .lost
+        default:
+            if var message = current {
+                message.bodyTruncated = true
+                message.bodyPrefix = decodedPrefix()
+                out.append(message)
+                current = nil
+            }
+            state = .lost
+        }
+    }
+
+    /// End of stream: a message still open (read-until-close bodies, or cut ones) is returned.
+    public mutating func finish() -> HTTPMessage? {
+        guard var message = current else { return nil }
+        current = nil
+        if case .untilClose = state {
+            message.complete = true
+        } else if case .head = state, message.head.version.isEmpty {
+            return nil
+        }
+        message.bodyPrefix = decodedPrefix()
+        if message.bodyPrefix.count < message.bodyLength, inflater == nil { message.bodyTruncated = true }
+        state = .lost
+        return message
+    }
+
+    // MARK: - internals
+
+    mutating func fail() {
+        malformed = true
+        state = .lost
+        current = nil
+        buffer = []
+    }
+
+    static func findHeadEnd(_ b: [UInt8], from: Int) -> Int? {
+        var j = from
+        while j < b.count {
+            if b[j] == 0x0A {
+                if j + 1 < b.count, b[j + 1] == 0x0A { return j + 2 }
+                if j + 2 < b.count, b[j + 1] == 0x0D, b[j + 2] == 0x0A { return j + 3 }
+            }
+            j += 1
+        }
+        return nil
+    }
+
+    mutating func takeLine(_ data: UnsafeRawBufferPointer, _ i: inout Int) -> [UInt8]? {
+        while i < data.count {
+            let b = data[i]
+            i += 1
+            if b == 0x0A {
+                var line = buffer
+                buffer.removeAll(keepingCapacity: true)
+                if line.last == 0x0D { line.removeLast() }
+                return line
+            }
+            buffer.append(b)
+        }
+        return nil
+    }
+
+    mutating func startMessage(_ headBytes: [UInt8], into out: inout [HTTPMessage]) {
+        guard let head = Self.parseHead(headBytes, isRequest: isRequest) else { return fail() }
+        current?.head = head
+        rawPrefix = []
+        inflater = nil
+        switch head.header("content-encoding")?.lowercased() {
+        case "gzip", "x-gzip", "deflate": inflater = Inflater(format: .gzipOrZlib, limit: bodyLimit)
+        default: break
+        }
+        let chunked = head.header("transfer-encoding")?.lowercased().contains("chunked") ?? false
+        let contentLength = head.header("content-length").flatMap { Int($0.trimmingSpaces) }
+        if isRequest {
+            if chunked { state = .chunkSize } else if let n = contentLength, n > 0 { state = .body(remaining: n) } else {
+                finishMessage(into: &out)
+            }
+            return
+        }
+        let status = head.statusCode ?? 0
+        if (100..<200).contains(status) {
+            // Interim responses (100 Continue) are not transactions; wait for the final one.
+            current?.head = HTTPHead(version: "", headers: [])
+            current = nil
+            state = .head
+            return
+        }
+        let wasHead = pendingHeadRequests.isEmpty ? false : pendingHeadRequests.removeFirst()
+        if wasHead || status == 204 || status == 304 {
+            finishMessage(into: &out)
+        } else if chunked {
+            state = .chunkSize
+        } else if let n = contentLength {
+            if n > 0 { state = .body(remaining: n) } else { finishMessage(into: &out) }
+        } else {
+            state = .untilClose
+        }
+    }
+
+    mutating func lineInChunkedBody(_ line: [UInt8], into out: inout [HTTPMessage]) {
+        switch state {
+        case .chunkSize:
+            let digits = line.prefix(while: { $0 != UInt8(ascii: ";") && $0 != 0x20 && $0 != 0x09 })
+            guard !digits.isEmpty, digits.count <= 15,
+                let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
+            else { return fail() }
+            state = size == 0 ? .trailers : .chunkData(remaining: size)
+        case .chunkDataEnd:
+            guard line.isEmpty else { return fail() }
+            state = .chunkSize
+        case .trailers:
+            if line.isEmpty { finishMessage(into: &out) }
+        default:
+            break
+        }
+    }
+
+    mutating func body(_ bytes: UnsafeRawBufferPointer) {
+        guard current != nil else { return }
+        current!.bodyLength += bytes.count
+        if let inflater {
+            inflater.feed(bytes)
+        } else if rawPrefix.count < bodyLimit {
+            rawPrefix.append(contentsOf: bytes.prefix(bodyLimit - rawPrefix.count))
+        }
+    }
+
+    func decodedPrefix() -> [UInt8] { inflater?.output ?? rawPrefix }
+
+    mutating func finishMessage(into out: inout [HTTPMessage]) {
+        guard var message = current else { return }
+        message.complete = true
+        message.bodyPrefix = decodedPrefix()
+        if let inflater {
+            message.bodyTruncated = message.bodyTruncated || inflater.failed || (inflater.isFull && !inflater.finished)
+        } else {
+            message.bodyTruncated = message.bodyTruncated || message.bodyLength > message.bodyPrefix.count
+        }
+        out.append(message)
+        current = nil
+        inflater = nil
+        rawPrefix = []
+        state = .head
+    }
+
+    static let tokenChars: Set<UInt8> = Set(Array("!#$%&'*+-.^_`|~".utf8) + Array(UInt8(ascii: "0")...UInt8(ascii: "9"))
+        + Array(UInt8(ascii: "A")...UInt8(ascii: "Z")) + Array(UInt8(ascii: "a")...UInt8(ascii: "z")))
+
+    /// Parses a start line and header block; nil when it is not HTTP/1.x.
+    static func parseHead(_ bytes: [UInt8], isRequest: Bool) -> HTTPHead? {
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
+            line.last == 0x0D ? line.dropLast() : line
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard let first = lines.first else { return nil }
+        let parts = first.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
+        var head = HTTPHead(version: "", headers: [])
+        func version(_ s: ArraySlice<UInt8>) -> String? {
+            let text = String(decoding: s, as: UTF8.self)
+            guard text.hasPrefix("HTTP/"), text.count == 8 else { return nil }
+            return String(text.dropFirst(5))
+        }
+        if isRequest {
+            guard parts.count == 3, parts[0].allSatisfy({ tokenChars.contains($0) }), parts[0].count <= 32,
+                let v = version(parts[2])
+            else { return nil }
+            head.method = String(decoding: parts[0], as: UTF8.self)
+            head.target = String(decoding: parts[1], as: UTF8.self)
+            head.version = v
+        } else {
+            guard parts.count >= 2, let v = version(parts[0]), parts[1].count == 3,
+                let code = Int(String(decoding: parts[1], as: UTF8.self))
+            else { return nil }
+            head.version = v
+            head.statusCode = code
+            head.reason = parts.count > 2 ? String(decoding: parts[2], as: UTF8.self) : ""
+        }
+        for line in lines.dropFirst() {
+            if let c = line.first, c == 0x20 || c == 0x09, !head.headers.isEmpty {
+                head.headers[head.headers.count - 1].value += " " + String(decoding: line, as: UTF8.self).trimmingSpaces
+                continue
+            }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
+            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces
+            head.headers.append(HTTPHeader(name: name, value: value))
+        }
+        return head
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        let scalars = unicodeScalars
+        var start = scalars.startIndex, end = scalars.endIndex
+        while start < end, scalars[start] == " " || scalars[start] == "\t" { start = scalars.index(after: start) }
+        while end > start {
+            let before = scalars.index(before: end)
+            guard scalars[before] == " " || scalars[before] == "\t" else { break }
+            end = before
+        }
+        return String(String.UnicodeScalarView(scalars[start..<end]))
+    }
+}

@@ -1,0 +1,78 @@
+import CZlib
+
+/// Streaming zlib inflate for HTTP `Content-Encoding: gzip/deflate`, with the output capped so a
+/// compression bomb costs at most `limit` bytes.
+///
+/// A class because `z_stream` must keep a stable address while zlib holds pointers into it.
+final class Inflater {
+    enum Format { case gzipOrZlib, raw }
+
+    private let stream: UnsafeMutablePointer<z_stream>
+    private var open = false
+    private(set) var failed = false
+    private(set) var finished = false
+    private let limit: Int
+    private var triedRaw = false
+    private var sawInput = false
+    private(set) var output: [UInt8] = []
+
+    init(format: Format, limit: Int) {
+        self.limit = limit
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        start(format)
+    }
+
+    deinit {
+        if open { inflateEnd(stream) }
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+    private func start(_ format: Format) {
+        if open { inflateEnd(stream) }
+        stream.pointee = z_stream()
+        // 32 + 15: detect a gzip or zlib header; -15: raw deflate.
+        let bits: Int32 = format == .gzipOrZlib ? 47 : -15
+        open = vigil_inflateInit2(stream, bits) == Z_OK
+        failed = !open
+    }
+
+    var isFull: Bool { output.count >= limit }
+
+    /// Inflates `input`, appending to `output` until the limit; returns false once decoding failed.
+    @discardableResult
+    func feed(_ input: UnsafeRawBufferPointer) -> Bool {
+        guard open, !failed, !finished, !isFull, input.count > 0 else { return !failed }
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        let firstInput = !sawInput
+        sawInput = true
+        var result: Int32 = Z_OK
+        input.withMemoryRebound(to: UInt8.self) { buf in
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: buf.baseAddress)
+            stream.pointee.avail_in = UInt32(buf.count)
+            while stream.pointee.avail_in > 0, output.count < limit {
+                let room = min(chunk.count, limit - output.count)
+                result = chunk.withUnsafeMutableBufferPointer { out in
+                    stream.pointee.next_out = out.baseAddress
+                    stream.pointee.avail_out = UInt32(room)
+                    return inflate(stream, Z_NO_FLUSH)
+                }
+                let produced = room - Int(stream.pointee.avail_out)
+                output.append(contentsOf: chunk[0..<produced])
+                if result == Z_STREAM_END { finished = true; break }
+                if result != Z_OK && result != Z_BUF_ERROR { break }
+                if result == Z_BUF_ERROR && produced == 0 { break }
+            }
+        }
+        if result == Z_DATA_ERROR, firstInput, !triedRaw {
+            // "deflate" is sent both zlib-wrapped (as specified) and raw (as some servers do).
+            triedRaw = true
+            start(.raw)
+            sawInput = false
+            return feed(input)
+        }
+        if result != Z_OK, result != Z_STREAM_END, result != Z_BUF_ERROR { failed = true }
+        return !failed
+    }
+}

@@ -1,0 +1,238 @@
+import VigilCore
+
+/// Application analysis for one TCP connection, fed the reassembled, in-order byte streams of both
+/// directions. Picks the protocol by content (HTTP on 8080, SSH on 2222 work), then runs its parser.
+///
+/// A class so a flow record holds it by one reference and only connections with payload pay for it.
+public final class StreamAnalyzer {
+    enum Parser {
+        case detecting
+        case http(request: HTTPStreamParser, response: HTTPStreamParser, pending: [HTTPMessage])
+        case tls(client: TLSHelloReader, server: TLSHelloReader, handshake: TLSHandshake)
+        case ssh(client: SSHBannerReader, server: SSHBannerReader, handshake: SSHHandshake)
+        case dns(originator: DNSStreamFramer, responder: DNSStreamFramer, matcher: DNSTransactionMatcher)
+        case done
+    }
+
+    public let bodyLimit: Int
+    var parser: Parser = .detecting
+    public private(set) var appProtocol: AppProtocol?
+    var probe: [[UInt8]] = [[], []]
+    static let probeBytes = 16
+
+    public init(bodyLimit: Int) { self.bodyLimit = bodyLimit }
+
+    /// False once nothing more will be parsed: reassembly for the connection can stop.
+    public var wantsData: Bool {
+        if case .done = parser { return false }
+        return true
+    }
+
+    public func data(
+        _ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, at time: Timestamp, into out: inout AppOutput
+    ) {
+        guard bytes.count > 0 else { return }
+        if case .detecting = parser {
+            let side = fromOriginator ? 0 : 1
+            if probe[side].isEmpty, bytes.count >= Self.probeBytes {
+                detect(bytes, fromOriginator: fromOriginator, at: time)
+            } else {
+                probe[side].append(contentsOf: bytes.prefix(Self.probeBytes - probe[side].count))
+                probe[side].withUnsafeBytes { detect($0, fromOriginator: fromOriginator, at: time) }
+            }
+            if case .detecting = parser {
+                if probe[side].count >= Self.probeBytes { parser = .done }
+                return
+            }
+            // The probe copy only decided the protocol; the parser now reads the stream itself.
+            probe = [[], []]
+        }
+        feed(bytes, fromOriginator: fromOriginator, at: time, into: &out)
+    }
+
+    func detect(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, at time: Timestamp) {
+        if p.count >= 4, p[0] == UInt8(ascii: "S"), p[1] == UInt8(ascii: "S"), p[2] == UInt8(ascii: "H"),
+            p[3] == UInt8(ascii: "-")
+        {
+            parser = .ssh(client: SSHBannerReader(), server: SSHBannerReader(), handshake: SSHHandshake(start: time))
+            appProtocol = .ssh
+        } else if TLSHelloReader.looksLikeTLS(p) {
+            parser = .tls(client: TLSHelloReader(), server: TLSHelloReader(), handshake: TLSHandshake(start: time))
+            appProtocol = .tls
+        } else if fromOriginator ? Self.looksLikeHTTPRequest(p) : Self.startsWith(p, "HTTP/1.") {
+            var response = HTTPStreamParser(isRequest: false, bodyLimit: bodyLimit)
+            if !fromOriginator { response.requestSent(isHead: false) }
+            parser = .http(
+                request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response, pending: [])
+            appProtocol = .http
+        } else if DNSStreamFramer.looksLikeDNS(p) {
+            parser = .dns(originator: DNSStreamFramer(), responder: DNSStreamFramer(), matcher: DNSTransactionMatcher())
+            appProtocol = .dns
+        }
+    }
+
+    static let methods = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE ",
+        "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ", "SEARCH "]
+
+    static func startsWith(_ p: UnsafeRawBufferPointer, _ s: String) -> Bool {
+        let u = Array(s.utf8)
+        return p.count >= u.count && zip(p, u).allSatisfy { $0 == $1 }
+    }
+
+    static func looksLikeHTTPRequest(_ p: UnsafeRawBufferPointer) -> Bool {
+        methods.contains { startsWith(p, $0) }
+    }
+
+    func feed(_ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, at time: Timestamp, into out: inout AppOutput) {
+        switch parser {
+        case .detecting, .done:
+            return
+        case .http(var request, var response, var pending):
+            parser = .done  // drop the enum's references so the parsers mutate in place
+            var messages: [HTTPMessage] = []
+            if fromOriginator {
+                request.feed(bytes, at: time, into: &messages)
+                for m in messages {
+                    response.requestSent(isHead: m.head.method == "HEAD")
+                    pending.append(m)
+                }
+                if request.malformed, request.isLost { out.issues.append(.httpMalformed) }
+            } else {
+                response.feed(bytes, at: time, into: &messages)
+                for m in messages {
+                    let req = pending.isEmpty ? nil : pending.removeFirst()
+                    out.records.append(.http(HTTPTransaction(request: req, response: m)))
+                }
+                if response.malformed, response.isLost { out.issues.append(.httpMalformed) }
+            }
+            if request.isLost, response.isLost {
+                for req in pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
+                parser = .done
+            } else {
+                parser = .http(request: request, response: response, pending: pending)
+            }
+        case .tls(var client, var server, var handshake):
+            parser = .done
+            if fromOriginator {
+                if let hello = client.feed(bytes) { handshake.client = hello }
+                if client.malformed { out.issues.append(.tlsMalformed) }
+            } else {
+                if let hello = server.feed(bytes) { handshake.server = hello }
+                if server.malformed { out.issues.append(.tlsMalformed) }
+            }
+            if client.done, server.done {
+                if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
+            } else {
+                parser = .tls(client: client, server: server, handshake: handshake)
+            }
+        case .ssh(var client, var server, var handshake):
+            parser = .done
+            if fromOriginator {
+                if let b = client.feed(bytes) { handshake.client = b }
+                if client.malformed { out.issues.append(.sshMalformed) }
+            } else {
+                if let b = server.feed(bytes) { handshake.server = b }
+                if server.malformed { out.issues.append(.sshMalformed) }
+            }
+            if client.done, server.done {
+                out.records.append(.ssh(handshake))
+            } else {
+                parser = .ssh(client: client, server: server, handshake: handshake)
+            }
+        case .dns(var originator, var responder, var matcher):
+            parser = .done
+            var messages: [DNSMessage] = []
+            var malformed = false
+            if fromOriginator {
+                originator.feed(bytes, into: &messages)
+                malformed = originator.malformed
+            } else {
+                responder.feed(bytes, into: &messages)
+                malformed = responder.malformed
+            }
+            for m in messages { matcher.message(m, at: time, into: &out) }
+            if malformed { out.issues.append(.dnsMalformed) }
+            parser = .dns(originator: originator, responder: responder, matcher: matcher)
+        }
+    }
+
+    /// A hole of `length` bytes in one direction (lost packets): counted by the caller; parsers that
+    /// can skip it exactly do, the others stop.
+    public func gap(_ length: Int, fromOriginator: Bool, into out: inout AppOutput) {
+        switch parser {
+        case .http(var request, var response, var pending):
+            parser = .done
+            var messages: [HTTPMessage] = []
+            if fromOriginator {
+                request.gap(length, into: &messages)
+                pending.append(contentsOf: messages)
+            } else {
+                response.gap(length, into: &messages)
+                for m in messages {
+                    let req = pending.isEmpty ? nil : pending.removeFirst()
+                    out.records.append(.http(HTTPTransaction(request: req, response: m)))
+                }
+            }
+            parser = .http(request: request, response: response, pending: pending)
+        case .dns(var originator, var responder, let matcher):
+            if fromOriginator { originator.lost = true } else { responder.lost = true }
+            parser = .dns(originator: originator, responder: responder, matcher: matcher)
+        case .detecting:
+            parser = .done
+        default:
+            break  // TLS and SSH only need the first bytes; a gap later changes nothing
+        }
+    }
+
+    /// The connection ended: report what is still open (unanswered requests, lone hellos).
+    public func finish(into out: inout AppOutput) {
+        switch parser {
+        case .http(var request, var response, var pending):
+            if let m = request.finish() { pending.append(m) }
+            let last = response.finish()
+            if let last {
+                let req = pending.isEmpty ? nil : pending.removeFirst()
+                out.records.append(.http(HTTPTransaction(request: req, response: last)))
+            }
+            for req in pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
+        case .tls(_, _, let handshake):
+            if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
+        case .ssh(_, _, let handshake):
+            if handshake.client != nil || handshake.server != nil { out.records.append(.ssh(handshake)) }
+        case .dns(_, _, var matcher):
+            matcher.finish(into: &out)
+        case .detecting, .done:
+            break
+        }
+        parser = .done
+    }
+}
+
+/// Splits a TCP DNS stream into messages (RFC 1035 §4.2.2: a two-byte length before each).
+public struct DNSStreamFramer: Sendable {
+    var buffer: [UInt8] = []
+    var lost = false
+    public private(set) var malformed = false
+
+    public init() {}
+
+    public mutating func feed(_ data: UnsafeRawBufferPointer, into out: inout [DNSMessage]) {
+        guard !lost else { return }
+        buffer.append(contentsOf: data)
+        while buffer.count >= 2 {
+            let length = Int(buffer[0]) << 8 | Int(buffer[1])
+            guard buffer.count >= 2 + length else { return }
+            let parsed = buffer.withUnsafeBytes { try? DNSMessage.parse(UnsafeRawBufferPointer(rebasing: $0[2..<(2 + length)])) }
+            buffer.removeFirst(2 + length)
+            if let parsed { out.append(parsed) } else { malformed = true }
+        }
+    }
+
+    /// A first segment that holds a whole length-prefixed DNS message with a question.
+    public static func looksLikeDNS(_ p: UnsafeRawBufferPointer) -> Bool {
+        guard p.count >= 14 else { return false }
+        let length = Int(p.loadBigEndianUInt16(at: 0))
+        guard length + 2 <= p.count else { return false }
+        return DNSTransactionMatcher.looksLikeDNS(UnsafeRawBufferPointer(rebasing: p[2..<(2 + length)])) != nil
+    }
+}

@@ -1,0 +1,253 @@
+import VigilCore
+
+/// A TLS ClientHello or ServerHello (RFC 8446 §4.1.2–4.1.3; RFC 5246), with what JA3/JA3S hash.
+public struct TLSHello: Sendable, Equatable {
+    public var isClient: Bool
+    /// `legacy_version` from the hello (0x0303 for TLS 1.2 and 1.3).
+    public var legacyVersion: UInt16
+    /// Client: offered cipher suites in order. Server: the chosen one.
+    public var cipherSuites: [UInt16]
+    /// Extension types in order.
+    public var extensions: [UInt16]
+    public var serverName: String?
+    public var supportedGroups: [UInt16]
+    public var pointFormats: [UInt8]
+    /// Client: offered ALPN protocols; server: the selected one.
+    public var alpn: [String]
+    /// Client: offered versions; server: the selected one (supported_versions).
+    public var supportedVersions: [UInt16]
+
+    public static func isGREASE(_ v: UInt16) -> Bool { v & 0x0F0F == 0x0A0A && v >> 8 == v & 0xFF }
+
+    /// The negotiated (server) or highest offered (client) version.
+    public var effectiveVersion: UInt16 {
+        let real = supportedVersions.filter { !Self.isGREASE($0) }
+        return isClient ? (real.max() ?? legacyVersion) : (real.first ?? legacyVersion)
+    }
+
+    /// JA3 (client) or JA3S (server) string, GREASE values removed, before hashing.
+    public var ja3String: String {
+        func join<T: BinaryInteger>(_ values: [T]) -> String { values.map { String($0) }.joined(separator: "-") }
+        let ciphers = cipherSuites.filter { !Self.isGREASE($0) }
+        let exts = extensions.filter { !Self.isGREASE($0) }
+        if isClient {
+            let groups = supportedGroups.filter { !Self.isGREASE($0) }
+            return "\(legacyVersion),\(join(ciphers)),\(join(exts)),\(join(groups)),\(join(pointFormats))"
+        }
+        return "\(legacyVersion),\(join(ciphers)),\(join(exts))"
+    }
+
+    public var ja3: String { Digest.md5.hex(ja3String) }
+
+    /// Parses a handshake message (type byte, 24-bit length, body).
+    public static func parse(handshake p: UnsafeRawBufferPointer) throws(DecodeIssue) -> TLSHello {
+        guard p.count >= 4, p[0] == 1 || p[0] == 2 else { throw .tlsMalformed }
+        let isClient = p[0] == 1
+        let length = Int(p[1]) << 16 | Int(p[2]) << 8 | Int(p[3])
+        guard p.count >= 4 + length else { throw .tlsMalformed }
+        var r = ByteReader(p, start: 4, end: 4 + length)
+        var hello = TLSHello(
+            isClient: isClient, legacyVersion: try r.u16(), cipherSuites: [], extensions: [], serverName: nil,
+            supportedGroups: [], pointFormats: [], alpn: [], supportedVersions: [])
+        try r.skip(32)
+        try r.skip(Int(try r.u8()))
+        if isClient {
+            let cipherBytes = Int(try r.u16())
+            guard cipherBytes % 2 == 0 else { throw .tlsMalformed }
+            for _ in 0..<(cipherBytes / 2) { hello.cipherSuites.append(try r.u16()) }
+            try r.skip(Int(try r.u8()))
+        } else {
+            hello.cipherSuites = [try r.u16()]
+            try r.skip(1)
+        }
+        guard r.remaining >= 2 else { return hello }
+        let extEnd = r.offset + 2 + Int(try r.u16())
+        guard extEnd <= r.end else { throw .tlsMalformed }
+        while r.offset < extEnd {
+            let type = try r.u16()
+            let len = Int(try r.u16())
+            guard r.offset + len <= extEnd else { throw .tlsMalformed }
+            hello.extensions.append(type)
+            var e = ByteReader(p, start: r.offset, end: r.offset + len)
+            try hello.readExtension(type, &e)
+            r.offset += len
+        }
+        return hello
+    }
+
+    mutating func readExtension(_ type: UInt16, _ e: inout ByteReader) throws(DecodeIssue) {
+        switch type {
+        case 0 where isClient && e.remaining > 0:
+            let listEnd = e.offset + 2 + Int(try e.u16())
+            while e.offset + 3 <= listEnd {
+                let nameType = try e.u8()
+                let n = Int(try e.u16())
+                let bytes = try e.bytes(n)
+                if nameType == 0, serverName == nil { serverName = String(decoding: bytes, as: UTF8.self) }
+            }
+        case 10:
+            let n = Int(try e.u16()) / 2
+            for _ in 0..<n { supportedGroups.append(try e.u16()) }
+        case 11:
+            let n = Int(try e.u8())
+            for _ in 0..<n { pointFormats.append(try e.u8()) }
+        case 16:
+            let listEnd = e.offset + 2 + Int(try e.u16())
+            while e.offset < listEnd {
+                let n = Int(try e.u8())
+                alpn.append(String(decoding: try e.bytes(n), as: UTF8.self))
+            }
+        case 43:
+            if isClient {
+                let n = Int(try e.u8()) / 2
+                for _ in 0..<n { supportedVersions.append(try e.u16()) }
+            } else {
+                supportedVersions = [try e.u16()]
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// Bounds-checked big-endian reads over a byte range.
+struct ByteReader {
+    let p: UnsafeRawBufferPointer
+    var offset: Int
+    let end: Int
+
+    init(_ p: UnsafeRawBufferPointer, start: Int, end: Int) {
+        self.p = p
+        offset = start
+        self.end = min(end, p.count)
+    }
+
+    var remaining: Int { end - offset }
+
+    mutating func u8() throws(DecodeIssue) -> UInt8 {
+        guard offset < end else { throw .tlsMalformed }
+        defer { offset += 1 }
+        return p[offset]
+    }
+
+    mutating func u16() throws(DecodeIssue) -> UInt16 {
+        guard offset + 2 <= end else { throw .tlsMalformed }
+        defer { offset += 2 }
+        return p.loadBigEndianUInt16(at: offset)
+    }
+
+    mutating func skip(_ n: Int) throws(DecodeIssue) {
+        guard n >= 0, offset + n <= end else { throw .tlsMalformed }
+        offset += n
+    }
+
+    mutating func bytes(_ n: Int) throws(DecodeIssue) -> [UInt8] {
+        guard n >= 0, offset + n <= end else { throw .tlsMalformed }
+        defer { offset += n }
+        return Array(UnsafeRawBufferPointer(rebasing: p[offset..<(offset + n)]))
+    }
+}
+
+/// Reassembles TLS records of one direction until the first handshake message (the hello) is whole.
+public struct TLSHelloReader: Sendable {
+    public static let maxHandshakeBytes = 65_536
+    var records: [UInt8] = []
+    var handshake: [UInt8] = []
+    public private(set) var done = false
+    public private(set) var malformed = false
+
+    public init() {}
+
+    /// Feeds stream bytes; returns the hello once it is complete (then ignores the rest).
+    public mutating func feed(_ data: UnsafeRawBufferPointer) -> TLSHello? {
+        guard !done else { return nil }
+        records.append(contentsOf: data)
+        while records.count >= 5 {
+            let type = records[0]
+            let length = Int(records[3]) << 8 | Int(records[4])
+            guard type >= 20, type <= 24, records[1] == 3 || (records[1] == 2 && records[2] == 0) else {
+                return fail()
+            }
+            guard records.count >= 5 + length else { break }
+            if type == 22 { handshake.append(contentsOf: records[5..<(5 + length)]) }
+            records.removeFirst(5 + length)
+            if handshake.count >= 4 {
+                let needed = 4 + (Int(handshake[1]) << 16 | Int(handshake[2]) << 8 | Int(handshake[3]))
+                if needed > Self.maxHandshakeBytes { return fail() }
+                if handshake.count >= needed {
+                    done = true
+                    let result = handshake.withUnsafeBytes { buf -> TLSHello? in
+                        try? TLSHello.parse(handshake: UnsafeRawBufferPointer(rebasing: buf[0..<needed]))
+                    }
+                    if result == nil { malformed = true }
+                    records = []
+                    handshake = []
+                    return result
+                }
+            }
+        }
+        if records.count > Self.maxHandshakeBytes { return fail() }
+        return nil
+    }
+
+    mutating func fail() -> TLSHello? {
+        done = true
+        malformed = true
+        records = []
+        handshake = []
+        return nil
+    }
+
+    /// Whether the bytes start like a TLS handshake record (for content-based protocol detection).
+    public static func looksLikeTLS(_ p: UnsafeRawBufferPointer) -> Bool {
+        p.count >= 3 && p[0] == 22 && p[1] == 3 && p[2] <= 4
+    }
+}
+
+public enum TLSNames {
+    public static func version(_ v: UInt16) -> (proto: String, version: String) {
+        switch v {
+        case 0x0200: ("ssl", "2.0")
+        case 0x0300: ("ssl", "3.0")
+        case 0x0301: ("tls", "1.0")
+        case 0x0302: ("tls", "1.1")
+        case 0x0303: ("tls", "1.2")
+        case 0x0304: ("tls", "1.3")
+        default: ("tls", String(format4hex: v))
+        }
+    }
+
+    static let suites: [UInt16: String] = [
+        0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384", 0x1303: "TLS_CHACHA20_POLY1305_SHA256",
+        0x1304: "TLS_AES_128_CCM_SHA256", 0x1305: "TLS_AES_128_CCM_8_SHA256",
+        0xC02B: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xC02C: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        0xC02F: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xC030: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        0xCCA8: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xCCA9: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xCCAA: "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        0xC009: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 0xC00A: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        0xC013: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0xC014: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        0xC023: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", 0xC024: "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+        0xC027: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", 0xC028: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        0x009C: "TLS_RSA_WITH_AES_128_GCM_SHA256", 0x009D: "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        0x009E: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", 0x009F: "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        0x002F: "TLS_RSA_WITH_AES_128_CBC_SHA", 0x0035: "TLS_RSA_WITH_AES_256_CBC_SHA",
+        0x003C: "TLS_RSA_WITH_AES_128_CBC_SHA256", 0x003D: "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        0x0067: "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", 0x006B: "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+        0x000A: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", 0x0005: "TLS_RSA_WITH_RC4_128_SHA", 0x0004: "TLS_RSA_WITH_RC4_128_MD5",
+        0x00FF: "TLS_EMPTY_RENEGOTIATION_INFO_SCSV", 0x5600: "TLS_FALLBACK_SCSV",
+        0xC0AC: "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", 0xC0AD: "TLS_ECDHE_ECDSA_WITH_AES_256_CCM",
+        0xC09C: "TLS_RSA_WITH_AES_128_CCM", 0xC09D: "TLS_RSA_WITH_AES_256_CCM",
+        0xC09E: "TLS_DHE_RSA_WITH_AES_128_CCM", 0xC09F: "TLS_DHE_RSA_WITH_AES_256_CCM",
+        0x00C6: "TLS_SM4_GCM_SM3", 0x00C7: "TLS_SM4_CCM_SM3",
+    ]
+
+    /// IANA name of a cipher suite, or `0x` + hex for one Vigil does not name.
+    public static func cipherSuite(_ v: UInt16) -> String { suites[v] ?? String(format4hex: v) }
+}
+
+extension String {
+    init(format4hex v: UInt16) {
+        let hex = String(v, radix: 16)
+        self = "0x" + String(repeating: "0", count: 4 - hex.count) + hex
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Synchronization
+import VigilCore
+import VigilDecode
+
+/// Asks a running capture to stop (Ctrl-C, SIGTERM); checked between packets and on read timeouts.
+public final class StopSignal: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func stop() { flag.store(true, ordering: .relaxed) }
+    public var isStopped: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// What to capture from.
+public enum CaptureInput: Sendable {
+    case file(String)
+    case interface(String, PcapSource.LiveOptions)
+}
+
+/// The outcome of a capture run.
+public struct CaptureSummary: Sendable {
+    public var stats: PipelineStats
+    public var linkType: String
+    public var elapsedSeconds: Double
+    public var kernel: PcapSource.Stats?
+}
+
+/// Runs capture → pipeline → sink on a dedicated thread (CONVENTIONS: blocking pcap calls never run
+/// on the cooperative pool) and returns when the input ends or `stop` is signalled.
+public enum CaptureRun {
+    public typealias SinkFactory = @Sendable () -> (emit: (Event) -> Void, close: () -> Void)
+
+    public static func run(
+        input: CaptureInput, filter: String?, observerID: String, configure: @escaping @Sendable (inout PipelineConfig) -> Void,
+        stop: StopSignal, sink: @escaping SinkFactory
+    ) async throws -> CaptureSummary {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CaptureSummary, any Error>) in
+            let thread = Thread {
+                do {
+                    continuation.resume(returning: try runBlocking(
+                        input: input, filter: filter, observerID: observerID, configure: configure, stop: stop,
+                        sink: sink))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "vigil-capture"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    static func runBlocking(
+        input: CaptureInput, filter: String?, observerID: String, configure: (inout PipelineConfig) -> Void,
+        stop: StopSignal, sink: SinkFactory
+    ) throws -> CaptureSummary {
+        let source: PcapSource
+        let identity: String
+        switch input {
+        case .file(let path):
+            source = try PcapSource.open(file: path)
+            identity = try SourceIdentity.ofFile(path)
+        case .interface(let name, let options):
+            source = try PcapSource.open(interface: name, options: options)
+            identity = "live:\(name):\(Int64(Date().timeIntervalSince1970 * 1_000_000))"
+        }
+        if let filter { try source.setFilter(filter) }
+        var config = PipelineConfig(observerID: observerID, sourceIdentity: identity)
+        configure(&config)
+        let (emit, close) = sink()
+        let pipeline = PacketPipeline(config: config, linkType: source.linkType, emit: emit)
+        let started = DispatchTime.now()
+        loop: while !stop.isStopped {
+            switch source.next() {
+            case .packet(let time, let bytes, let wireLength):
+                pipeline.packet(time: time, bytes: bytes, wireLength: wireLength)
+            case .idle:
+                // No packets: let wall-clock time expire idle flows of a live capture.
+                pipeline.advance(to: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            case .end:
+                break loop
+            case .truncated:
+                pipeline.countIssue("capture.truncated")
+                break loop
+            case .failed(let reason):
+                pipeline.finish()
+                close()
+                throw VigilError(.io, "\(source.name): capture failed: \(reason)")
+            }
+        }
+        pipeline.finish()
+        close()
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return CaptureSummary(stats: pipeline.stats, linkType: source.linkType.description, elapsedSeconds: elapsed,
+                              kernel: source.stats())
+    }
+}
+
+/// Identities of what a sensor reads, for deterministic event ids.
+public enum SourceIdentity {
+    /// `pcap:` + a hash of the file's size and first 64 KiB: the same capture gives the same ids
+    /// wherever it is copied, and a different capture different ids.
+    public static func ofFile(_ path: String) throws(VigilError) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw VigilError(.io, "\(path): cannot open")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 65_536)) ?? Data()
+        let size = (try? handle.seekToEnd()) ?? 0
+        var input = Array(head)
+        withUnsafeBytes(of: size.bigEndian) { input.append(contentsOf: $0) }
+        return "pcap:" + Hex.encode(Digest.sha256.hash(input).prefix(8))
+    }
+}

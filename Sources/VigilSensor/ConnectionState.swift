@@ -1,0 +1,88 @@
+/// TCP/UDP connection summary in Zeek's terms: `conn_state` and the `history` string.
+/// Pure value type updated per packet; rendered when the flow ends.
+struct ConnectionState: Sendable {
+    struct Seen: OptionSet, Sendable {
+        let rawValue: UInt16
+        static let origSYN = Seen(rawValue: 1 << 0)
+        static let respSYN = Seen(rawValue: 1 << 1)
+        static let origFIN = Seen(rawValue: 1 << 2)
+        static let respFIN = Seen(rawValue: 1 << 3)
+        static let origRST = Seen(rawValue: 1 << 4)
+        static let respRST = Seen(rawValue: 1 << 5)
+        static let origData = Seen(rawValue: 1 << 6)
+        static let respData = Seen(rawValue: 1 << 7)
+    }
+
+    var seen: Seen = []
+    /// Up to 16 history letters, in order, packed as ASCII.
+    var history: (UInt64, UInt64) = (0, 0)
+
+    /// Adds a history letter (uppercase for the originator) unless that direction already has it.
+    mutating func note(_ letter: UInt8, originator: Bool) {
+        let c = originator ? letter & ~0x20 : letter | 0x20
+        var count = 0
+        for word in [history.0, history.1] {
+            var w = word
+            while w != 0 {
+                if UInt8(truncatingIfNeeded: w) == c { return }
+                w >>= 8
+                count += 1
+            }
+        }
+        guard count < 16 else { return }
+        if count < 8 {
+            history.0 |= UInt64(c) << UInt64(count * 8)
+        } else {
+            history.1 |= UInt64(c) << UInt64((count - 8) * 8)
+        }
+    }
+
+    var historyString: String {
+        var bytes: [UInt8] = []
+        for word in [history.0, history.1] {
+            var w = word
+            while w != 0 {
+                bytes.append(UInt8(truncatingIfNeeded: w))
+                w >>= 8
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// True once both sides have closed (FIN each way) or either reset: the flow can end soon.
+    var isClosed: Bool {
+        seen.contains(.origRST) || seen.contains(.respRST) || seen.isSuperset(of: [.origFIN, .respFIN])
+    }
+
+    /// Zeek's conn_state for TCP.
+    var tcpState: String {
+        let synO = seen.contains(.origSYN), synR = seen.contains(.respSYN)
+        let finO = seen.contains(.origFIN), finR = seen.contains(.respFIN)
+        let rstO = seen.contains(.origRST), rstR = seen.contains(.respRST)
+        switch (synO, synR) {
+        case (true, false):
+            if rstO { return "RSTOS0" }
+            if rstR { return "REJ" }
+            if finO { return "SH" }
+            return "S0"
+        case (false, true):
+            if rstR { return "RSTRH" }
+            if finR { return "SHR" }
+            return "OTH"
+        case (true, true):
+            if rstO { return "RSTO" }
+            if rstR { return "RSTR" }
+            if finO && finR { return "SF" }
+            if finO { return "S2" }
+            if finR { return "S3" }
+            return "S1"
+        case (false, false):
+            return "OTH"
+        }
+    }
+
+    /// Zeek's conn_state for UDP and ICMP: a reply makes it SF.
+    var datagramState: String {
+        seen.contains(.respData) ? "SF" : "S0"
+    }
+}

@@ -1,0 +1,181 @@
+import VigilCore
+import VigilDecode
+
+/// Maps the typed records of the application analyzers to ECS fields. The decoders make no
+/// judgement; this is the one place that says which record field becomes which event field.
+enum EventBuilder {
+    static func add(_ record: AppRecord, to event: inout Event) {
+        switch record {
+        case .http(let t): addHTTP(t, to: &event)
+        case .dns(let t): addDNS(t, to: &event)
+        case .tls(let t): addTLS(t, to: &event)
+        case .ssh(let t): addSSH(t, to: &event)
+        }
+    }
+
+    static func addHTTP(_ t: HTTPTransaction, to e: inout Event) {
+        e.set(Fields.eventType, .list([.string("access"), .string("protocol")]))
+        if let req = t.request {
+            let head = req.head
+            e.set(Fields.httpRequestMethod, head.method)
+            e.set(Fields.httpVersion, head.version)
+            if let target = head.target {
+                e.set(Fields.urlOriginal, target)
+                let url = URLParts(target: target)
+                e.set(Fields.urlPath, url.path)
+                e.set(Fields.urlQuery, url.query)
+                e.set(Fields.urlDomain, url.host ?? head.header("host").map(URLParts.stripPort))
+            }
+            e.set(Fields.userAgentOriginal, head.header("user-agent"))
+            e.set(Fields.httpRequestReferrer, head.header("referer"))
+            e.set(Fields.httpRequestMimeType, head.header("content-type").map(mimeType))
+            e.set(Fields.httpRequestBodyBytes, .integer(req.bodyLength))
+            e.set(Fields.httpRequestBodyContent, text(req.bodyPrefix))
+        }
+        if let resp = t.response {
+            let head = resp.head
+            if t.request == nil { e.set(Fields.httpVersion, head.version) }
+            e.set(Fields.httpResponseStatusCode, head.statusCode.map { FieldValue.integer($0) })
+            e.set(Fields.httpResponseMimeType, head.header("content-type").map(mimeType))
+            e.set(Fields.httpResponseBodyBytes, .integer(resp.bodyLength))
+            e.set(Fields.httpContentEncoding, head.header("content-encoding"))
+            e.set(Fields.httpResponseBodyContent, text(resp.bodyPrefix))
+            if let code = head.statusCode {
+                e.set(Fields.eventOutcome, code >= 400 ? "failure" : "success")
+            }
+        }
+        let truncated = (t.request?.bodyTruncated ?? false) || (t.response?.bodyTruncated ?? false)
+        if truncated { e.set(Fields.httpBodyTruncated, .bool(true)) }
+    }
+
+    /// The media type without parameters, lowercased (`text/html; charset=utf-8` → `text/html`).
+    static func mimeType(_ header: String) -> String {
+        String(header.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters().lowercased()
+    }
+
+    /// A body prefix as text, if it is UTF-8 (binary bodies are counted, not copied into events).
+    static func text(_ bytes: [UInt8]) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        // A prefix may end inside a multi-byte character: drop an incomplete tail before validating.
+        var end = bytes.count
+        var back = 0
+        while back < 3, end - back - 1 >= 0, bytes[end - back - 1] & 0xC0 == 0x80 { back += 1 }
+        if end - back - 1 >= 0, bytes[end - back - 1] >= 0xC0 {
+            let lead = bytes[end - back - 1]
+            let needed = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1
+            if back < needed { end = end - back - 1 }
+        }
+        guard let s = String(validating: bytes[0..<end], as: UTF8.self) else { return nil }
+        // Control bytes other than whitespace mean binary.
+        if s.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) { return nil }
+        return s
+    }
+
+    static func addDNS(_ t: DNSTransaction, to e: inout Event) {
+        let header = t.query ?? t.response!
+        e.set(Fields.dnsID, .integer(header.id))
+        e.set(Fields.dnsOpCode, DNSNames.opcode(header.opcode))
+        if let q = (t.query ?? t.response)?.questions.first {
+            e.set(Fields.dnsQuestionName, q.name)
+            e.set(Fields.dnsQuestionType, DNSNames.type(q.type))
+            e.set(Fields.dnsQuestionClass, DNSNames.class(q.class))
+        }
+        guard let r = t.response else {
+            e.set(Fields.dnsType, "query")
+            e.set(Fields.dnsHeaderFlags, .list(header.headerFlags.map(FieldValue.string)))
+            return
+        }
+        e.set(Fields.dnsType, "answer")
+        e.set(Fields.dnsResponseCode, DNSNames.rcode(r.rcode))
+        e.set(Fields.dnsHeaderFlags, .list(r.headerFlags.map(FieldValue.string)))
+        e.set(Fields.eventOutcome, r.rcode == 0 ? "success" : "failure")
+        if !r.answers.isEmpty {
+            e.set(Fields.dnsAnswers, .list(r.answers.map { a in
+                .object([
+                    .init("name", .string(a.name)), .init("type", .string(DNSNames.type(a.type))),
+                    .init("class", .string(DNSNames.class(a.class))), .init("ttl", .integer(a.ttl)),
+                    .init("data", .string(a.data)),
+                ])
+            }))
+        }
+        let resolved = r.answers.compactMap(\.address)
+        if !resolved.isEmpty { e.set(Fields.dnsResolvedIP, .list(resolved.map(FieldValue.ip))) }
+        if let qt = t.queryTime, let rt = t.responseTime {
+            e.set(Fields.eventDuration, .int((rt.microseconds - qt.microseconds) * 1000))
+        }
+    }
+
+    static func addTLS(_ t: TLSHandshake, to e: inout Event) {
+        e.set(Fields.eventType, .list([.string("protocol")]))
+        let version = t.server?.effectiveVersion ?? t.client?.effectiveVersion
+        if let version {
+            let (proto, number) = TLSNames.version(version)
+            e.set(Fields.tlsVersionProtocol, proto)
+            e.set(Fields.tlsVersion, number)
+        }
+        if let c = t.client {
+            e.set(Fields.tlsClientServerName, c.serverName)
+            e.set(Fields.tlsClientJA3, c.ja3)
+            e.set(Fields.tlsClientSupportedCiphers, .list(
+                c.cipherSuites.filter { !TLSHello.isGREASE($0) }.map { .string(TLSNames.cipherSuite($0)) }))
+            if !c.alpn.isEmpty { e.set(Fields.tlsClientALPN, .list(c.alpn.map(FieldValue.string))) }
+        }
+        if let s = t.server {
+            if let suite = s.cipherSuites.first { e.set(Fields.tlsCipher, TLSNames.cipherSuite(suite)) }
+            e.set(Fields.tlsNextProtocol, s.alpn.first)
+            e.set(Fields.tlsServerJA3S, s.ja3)
+        }
+    }
+
+    static func addSSH(_ t: SSHHandshake, to e: inout Event) {
+        e.set(Fields.eventType, .list([.string("protocol")]))
+        e.set(Fields.sshVersion, t.client?.protocolVersion ?? t.server?.protocolVersion)
+        e.set(Fields.sshClientBanner, t.client?.raw)
+        e.set(Fields.sshClientSoftware, t.client?.software)
+        e.set(Fields.sshServerBanner, t.server?.raw)
+        e.set(Fields.sshServerSoftware, t.server?.software)
+    }
+}
+
+/// The parts of a request target: origin form (`/p?q`) or absolute form (`http://h:80/p?q`).
+struct URLParts {
+    var host: String?
+    var path: String?
+    var query: String?
+
+    init(target: String) {
+        var rest = Substring(target)
+        if let schemeEnd = rest.firstRange(of: "://") {
+            let afterScheme = rest[schemeEnd.upperBound...]
+            let hostEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
+            host = Self.stripPort(String(afterScheme[..<hostEnd]))
+            rest = afterScheme[hostEnd...]
+        }
+        if let q = rest.firstIndex(of: "?") {
+            path = String(rest[..<q])
+            query = String(rest[rest.index(after: q)...])
+        } else {
+            path = String(rest)
+        }
+        if path?.isEmpty == true { path = host != nil ? "/" : nil }
+    }
+
+    static func stripPort(_ host: String) -> String {
+        if host.hasPrefix("[") {
+            return String(host.dropFirst().prefix(while: { $0 != "]" }))
+        }
+        if let colon = host.lastIndex(of: ":"), host.firstIndex(of: ":") == colon {
+            return String(host[..<colon])
+        }
+        return host
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

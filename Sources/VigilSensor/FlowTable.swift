@@ -1,0 +1,181 @@
+/// Inactivity timeouts in seconds of packet time (defaults as Zeek and Suricata use).
+public struct FlowTimeouts: Sendable, Equatable {
+    public var tcpEstablished: Int64 = 300
+    public var udp: Int64 = 60
+    public var icmp: Int64 = 60
+    /// After both FINs or a RST, how long late packets still join the flow (Zeek's tcp_close_delay).
+    public var tcpClosed: Int64 = 5
+
+    public init() {}
+}
+
+/// Flow storage: records in one array, an open-addressing index of 32-bit slots, and one
+/// inactivity list per timeout class ordered by last packet, so expiry only touches expired flows.
+/// Time is packet time, so offline and live captures expire flows alike.
+struct FlowTable {
+    enum TimeoutClass: UInt8, CaseIterable { case tcp = 0, datagram = 1, closed = 2 }
+
+    private(set) var records: [FlowRecord] = []
+    private var free: [Int32] = []
+    private var slots: [Int32]
+    private var mask: Int
+    private(set) var count = 0
+    private var heads: [Int32] = [-1, -1, -1]
+    private var tails: [Int32] = [-1, -1, -1]
+    let maxFlows: Int
+    let timeouts: FlowTimeouts
+
+    init(maxFlows: Int, timeouts: FlowTimeouts) {
+        self.maxFlows = max(1, maxFlows)
+        self.timeouts = timeouts
+        slots = [Int32](repeating: -1, count: 1024)
+        mask = 1023
+    }
+
+    func timeout(of r: FlowRecord) -> Int64 {
+        switch TimeoutClass(rawValue: r.timeoutClass)! {
+        case .tcp: timeouts.tcpEstablished * 1_000_000
+        case .datagram: (r.key.proto == 17 ? timeouts.udp : timeouts.icmp) * 1_000_000
+        case .closed: timeouts.tcpClosed * 1_000_000
+        }
+    }
+
+    /// The index of the flow with this key, if tracked.
+    func find(_ key: FlowKey, hash: UInt32) -> Int? {
+        var i = Int(hash) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { return nil }
+            if records[Int(s)].hash == hash, records[Int(s)].key == key { return Int(s) }
+            i = (i + 1) & mask
+        }
+    }
+
+    var isFull: Bool { count >= maxFlows }
+
+    /// Adds a flow (the caller makes room first when full); returns its index.
+    mutating func insert(_ record: FlowRecord) -> Int {
+        if (count + 1) * 2 > slots.count { grow() }
+        let index: Int
+        if let f = free.popLast() {
+            index = Int(f)
+            records[index] = record
+        } else {
+            index = records.count
+            records.append(record)
+        }
+        var i = Int(record.hash) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = Int32(index)
+        count += 1
+        link(index, to: record.timeoutClass)
+        return index
+    }
+
+    /// Removes a flow from the index and lists; its record slot is reused.
+    mutating func remove(_ index: Int) {
+        unlink(index)
+        var i = Int(records[index].hash) & mask
+        while slots[i] != Int32(index) { i = (i + 1) & mask }
+        // Backward-shift deletion keeps probe chains intact without tombstones.
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            let s = slots[j]
+            if s < 0 { break }
+            let ideal = Int(records[Int(s)].hash) & mask
+            let between = i <= j ? (ideal > i && ideal <= j) : (ideal > i || ideal <= j)
+            if !between {
+                slots[i] = s
+                i = j
+            }
+        }
+        slots[i] = -1
+        records[index].app = nil
+        free.append(Int32(index))
+        count -= 1
+    }
+
+    /// Marks activity: the flow moves to the tail of its (possibly new) inactivity list.
+    mutating func touch(_ index: Int, timeoutClass: TimeoutClass) {
+        unlink(index)
+        records[index].timeoutClass = timeoutClass.rawValue
+        link(index, to: timeoutClass.rawValue)
+    }
+
+    /// Flows whose inactivity timeout has passed at `now`, oldest first.
+    func expired(at now: Int64, limit: Int = .max) -> [Int] {
+        var out: [Int] = []
+        for c in 0..<heads.count {
+            var i = heads[c]
+            while i >= 0, out.count < limit {
+                let r = records[Int(i)]
+                if now - r.last <= timeout(of: r) { break }
+                out.append(Int(i))
+                i = r.next
+            }
+        }
+        return out
+    }
+
+    /// The least recently active flow of all lists: the one to evict when the table is full.
+    func leastRecentlyActive() -> Int? {
+        var best: Int?
+        for c in 0..<heads.count where heads[c] >= 0 {
+            let i = Int(heads[c])
+            if best == nil || records[i].last < records[best!].last { best = i }
+        }
+        return best
+    }
+
+    /// All tracked flow indices (for the final flush), oldest activity first per list.
+    var all: [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(count)
+        for c in 0..<heads.count {
+            var i = heads[c]
+            while i >= 0 {
+                out.append(Int(i))
+                i = records[Int(i)].next
+            }
+        }
+        return out
+    }
+
+    subscript(index: Int) -> FlowRecord {
+        get { records[index] }
+        _modify { yield &records[index] }
+    }
+
+    private mutating func link(_ index: Int, to list: UInt8) {
+        let c = Int(list)
+        records[index].prev = tails[c]
+        records[index].next = -1
+        if tails[c] >= 0 { records[Int(tails[c])].next = Int32(index) } else { heads[c] = Int32(index) }
+        tails[c] = Int32(index)
+    }
+
+    private mutating func unlink(_ index: Int) {
+        let c = Int(records[index].timeoutClass)
+        let p = records[index].prev, n = records[index].next
+        if p >= 0 { records[Int(p)].next = n } else { heads[c] = n }
+        if n >= 0 { records[Int(n)].prev = p } else { tails[c] = p }
+        records[index].prev = -1
+        records[index].next = -1
+    }
+
+    private mutating func grow() {
+        let capacity = slots.count * 2
+        slots = [Int32](repeating: -1, count: capacity)
+        mask = capacity - 1
+        for c in 0..<heads.count {
+            var i = heads[c]
+            while i >= 0 {
+                var s = Int(records[Int(i)].hash) & mask
+                while slots[s] >= 0 { s = (s + 1) & mask }
+                slots[s] = i
+                i = records[Int(i)].next
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import CPcap
+import VigilCore
+import VigilDecode
+
+/// A libpcap capture handle: an offline file (pcap or pcapng) or a live interface, with an
+/// optional BPF filter. Blocking: drive it from a dedicated thread (`CaptureThread`), never from
+/// the Swift concurrency pool.
+public final class PcapSource {
+    public enum Next {
+        case packet(time: Timestamp, bytes: UnsafeRawBufferPointer, wireLength: Int)
+        /// Live capture: the read timeout passed with no packet.
+        case idle
+        case end
+        /// The file ended mid-record (a capture cut short); the reason is libpcap's.
+        case truncated(String)
+        case failed(String)
+    }
+
+    public struct Stats: Sendable, Equatable {
+        public var received: UInt32
+        public var dropped: UInt32
+        public var interfaceDropped: UInt32
+    }
+
+    /// Options for a live capture.
+    public struct LiveOptions: Sendable {
+        public var snaplen: Int32 = 262_144
+        public var promiscuous = false
+        public var bufferSize: Int32 = 8 << 20
+        public var readTimeoutMs: Int32 = 100
+        public init() {}
+    }
+
+    private let handle: OpaquePointer
+    public let linkType: LinkType
+    public let isLive: Bool
+    public let name: String
+
+    private init(handle: OpaquePointer, name: String, isLive: Bool) throws(VigilError) {
+        self.handle = handle
+        self.name = name
+        self.isLive = isLive
+        let dlt = pcap_datalink(handle)
+        guard let type = LinkType(dlt: dlt) else {
+            pcap_close(handle)
+            let dltName = pcap_datalink_val_to_name(dlt).map { String(cString: $0) as String } ?? "DLT \(dlt)"
+            throw VigilError(.notACapture, "\(name): unsupported link type \(dltName) (\(dlt))")
+        }
+        linkType = type
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// Opens a capture file; a file that is not a capture gets `.notACapture` naming it and why.
+    public static func open(file path: String) throws(VigilError) -> PcapSource {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errbuf) else {
+            let reason = String(errorBuffer: errbuf)
+            let code: VigilError.Code = reason.contains("No such file") || reason.contains("Permission denied")
+                || reason.contains("Is a directory") ? .io : .notACapture
+            let prefix = "\(path): "
+            let message = reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason
+            return try fail(VigilError(code, "\(path): \(code == .io ? "" : "not a capture file: ")\(message)"))
+        }
+        return try PcapSource(handle: h, name: path, isLive: false)
+    }
+
+    private static func fail(_ error: VigilError) throws(VigilError) -> PcapSource { throw error }
+
+    /// Opens a live interface (root or CAP_NET_RAW), in immediate mode so packets arrive as they come.
+    public static func open(interface: String, options: LiveOptions = LiveOptions()) throws(VigilError) -> PcapSource {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let h = pcap_create(interface, &errbuf) else {
+            throw VigilError(.captureOpen, "\(interface): \(String(errorBuffer: errbuf))")
+        }
+        pcap_set_snaplen(h, options.snaplen)
+        pcap_set_promisc(h, options.promiscuous ? 1 : 0)
+        pcap_set_timeout(h, options.readTimeoutMs)
+        pcap_set_buffer_size(h, options.bufferSize)
+        pcap_set_immediate_mode(h, 1)
+        let status = pcap_activate(h)
+        if status < 0 {
+            let reason = String(cString: pcap_geterr(h))
+            pcap_close(h)
+            let hint = status == PCAP_ERROR_PERM_DENIED ? " (needs root or CAP_NET_RAW)" : ""
+            throw VigilError(.captureOpen, "\(interface): cannot capture: \(reason)\(hint)")
+        }
+        return try PcapSource(handle: h, name: interface, isLive: true)
+    }
+
+    /// Compiles and installs a tcpdump-syntax filter; a bad expression names the problem.
+    public func setFilter(_ expression: String) throws(VigilError) {
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            throw VigilError(.badFilter, "bad --bpf filter '\(expression)': \(String(cString: pcap_geterr(handle)))")
+        }
+        defer { pcap_freecode(&program) }
+        guard pcap_setfilter(handle, &program) == 0 else {
+            throw VigilError(.badFilter, "cannot set filter '\(expression)': \(String(cString: pcap_geterr(handle)))")
+        }
+    }
+
+    /// The next packet. The bytes are valid only until the following call.
+    public func next() -> Next {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        switch pcap_next_ex(handle, &header, &data) {
+        case 1:
+            let h = header!.pointee
+            let time = Timestamp(seconds: Int64(h.ts.tv_sec), microseconds: Int64(h.ts.tv_usec))
+            return .packet(time: time, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)),
+                           wireLength: Int(h.len))
+        case 0: return .idle
+        case PCAP_ERROR_BREAK: return .end
+        default:
+            let reason = String(cString: pcap_geterr(handle))
+            if !isLive, reason.contains("truncated") { return .truncated(reason) }
+            if reason.isEmpty { return .end }
+            return .failed(reason)
+        }
+    }
+
+    /// Makes a blocked `next()` return; safe from another thread.
+    public func breakLoop() { pcap_breakloop(handle) }
+
+    /// Kernel counters of a live capture (nil for files).
+    public func stats() -> Stats? {
+        guard isLive else { return nil }
+        var s = pcap_stat()
+        guard pcap_stats(handle, &s) == 0 else { return nil }
+        return Stats(received: s.ps_recv, dropped: s.ps_drop, interfaceDropped: s.ps_ifdrop)
+    }
+}
+
+extension String {
+    init(errorBuffer: [CChar]) {
+        let bytes = errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }
+        self = String(decoding: bytes, as: UTF8.self)
+    }
+}
