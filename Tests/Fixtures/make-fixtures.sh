@@ -276,6 +276,7 @@ http {
         server_name vigil.test data.vigil.test;
         ssl_certificate $NGX/cert.pem;
         ssl_certificate_key $NGX/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;    # nginx 1.22's default lacks TLSv1.3
         root $WWW;
         location / { }
     }
@@ -370,7 +371,7 @@ EOF
 
 # ================================================================ 1. http.pcap
 log "capture 1: http.pcap (lo, tcp port $HTTP_PORT)"
-cap_start http tcpdump -i lo -B 4096 -U -n -w "$OUT/http.pcap" "tcp port $HTTP_PORT"
+cap_start http tcpdump -Z root -i lo -B 4096 -U -n -w "$OUT/http.pcap" "tcp port $HTTP_PORT"
 http_traffic
 cap_stop
 grep -qi '^< Transfer-Encoding: chunked' "$WORK/curl-big.log" \
@@ -381,14 +382,14 @@ echo "curl -v confirms /big.txt: Transfer-Encoding: chunked + Content-Encoding: 
 
 # ================================================================ 9d. snaplen.pcap
 log "capture: snaplen.pcap (lo, -s 96, tcp port $HTTP_PORT)"
-cap_start snaplen tcpdump -i lo -s 96 -B 4096 -U -n -w "$OUT/snaplen.pcap" "tcp port $HTTP_PORT"
+cap_start snaplen tcpdump -Z root -i lo -s 96 -B 4096 -U -n -w "$OUT/snaplen.pcap" "tcp port $HTTP_PORT"
 "${CURL[@]}" -A 'VigilFixture/1.0 (curl; snaplen)' "http://127.0.0.1:$HTTP_PORT/search?q=snap&page=1"
 "${CURL[@]}" --compressed "http://127.0.0.1:$HTTP_PORT/big.txt"
 cap_stop
 
 # ================================================================ 2. dns.pcap
 log "capture 2: dns.pcap (lo, port $DNS_PORT)"
-cap_start dns tcpdump -i lo -B 4096 -U -n -w "$OUT/dns.pcap" "port $DNS_PORT"
+cap_start dns tcpdump -Z root -i lo -B 4096 -U -n -w "$OUT/dns.pcap" "port $DNS_PORT"
 "${DIG[@]}" www.gov.example A >"$WORK/dig.log"
 "${DIG[@]}" www.vigil.example AAAA >>"$WORK/dig.log"
 "${DIG[@]}" vigil.example MX >>"$WORK/dig.log"
@@ -402,7 +403,7 @@ grep -E 'status:|^;[a-z].*IN' "$WORK/dig.log" >&2 || true
 
 # ================================================================ 3. tls.pcap
 log "capture 3: tls.pcap (lo, tcp port $TLS_PORT)"
-cap_start tls tcpdump -i lo -B 4096 -U -n -w "$OUT/tls.pcap" "tcp port $TLS_PORT"
+cap_start tls tcpdump -Z root -i lo -B 4096 -U -n -w "$OUT/tls.pcap" "tcp port $TLS_PORT"
 "${CURL[@]}" -k --resolve "vigil.test:$TLS_PORT:127.0.0.1" "https://vigil.test:$TLS_PORT/"
 timeout 15 openssl s_client -connect "127.0.0.1:$TLS_PORT" -servername data.vigil.test \
     -alpn http/1.1 -tls1_2 </dev/null >"$WORK/s_client.log" 2>&1 \
@@ -415,7 +416,7 @@ SSH=(ssh -F /dev/null -p "$SSH_PORT" -o BatchMode=yes -o StrictHostKeyChecking=n
      -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=5
      -o IdentitiesOnly=yes -o IdentityAgent=none -i "$SSHD_DIR/client_ed25519"
      -o LogLevel=ERROR)
-cap_start ssh tcpdump -i lo -B 4096 -U -n -w "$OUT/ssh.pcap" "tcp port $SSH_PORT"
+cap_start ssh tcpdump -Z root -i lo -B 4096 -U -n -w "$OUT/ssh.pcap" "tcp port $SSH_PORT"
 for i in 1 2; do
     # Authentication is expected to fail; only the handshake matters.
     timeout 20 "${SSH[@]}" nobody@127.0.0.1 true </dev/null >/dev/null 2>>"$WORK/ssh-client.log" || true
@@ -425,7 +426,7 @@ cap_stop
 
 # ================================================================ 5. sll2.pcap
 log "capture 5: sll2.pcap (any, LINUX_SLL2)"
-cap_start sll2 tcpdump -i any -y LINUX_SLL2 -B 4096 -U -n -w "$OUT/sll2.pcap" \
+cap_start sll2 tcpdump -Z root -i any -y LINUX_SLL2 -B 4096 -U -n -w "$OUT/sll2.pcap" \
     "host 127.0.0.1 and (tcp port $HTTP_PORT or udp port $DNS_PORT)"
 "${CURL[@]}" -A 'VigilFixture/1.0 (curl; sll2)' "http://127.0.0.1:$HTTP_PORT/a.txt"
 "${DIG[@]}" www.vigil.example A >/dev/null
@@ -487,7 +488,7 @@ wait_listen u 53 "$NS_A"
 # Let link-up chatter (MLD reports etc.) finish before recording.
 sleep 3
 
-cap_start ethernet "${A[@]}" tcpdump -i "$VETH_A" -B 4096 -U -n -w "$OUT/ethernet.pcap"
+cap_start ethernet "${A[@]}" tcpdump -Z root -i "$VETH_A" -B 4096 -U -n -w "$OUT/ethernet.pcap"
 "${B[@]}" dig @"$ADDR_A" +tries=1 +time=3 www.gov.example A >/dev/null
 "${B[@]}" "${CURL[@]}" "http://$ADDR_A:$ETH_HTTP_PORT/file10k.txt"
 "${B[@]}" dig @"$ADDR6_A" +tries=1 +time=3 www.vigil.example AAAA >/dev/null
@@ -498,9 +499,9 @@ log "derived files"
 # 7. pcapng copy of http.pcap
 editcap -F pcapng "$OUT/http.pcap" "$OUT/http.pcapng"
 # 8. link-type variants of ethernet.pcap
-"$PY" "$LINKTYPES" all "$OUT/ethernet.pcap" "$OUT"
+"$PY" "$LINKTYPES" all "$OUT/ethernet.pcap" "$OUT" | tee "$WORK/derived.txt"
 # 9a. truncated mid-record
-"$PY" "$LINKTYPES" truncate "$OUT/http.pcap" "$OUT/truncated.pcap"
+"$PY" "$LINKTYPES" truncate "$OUT/http.pcap" "$OUT/truncated.pcap" | tee -a "$WORK/derived.txt"
 # 9b. not a capture at all
 printf 'This is not a packet capture.\nIt is a short plain-text file used to test error handling.\n' \
     >"$OUT/not-a-capture.pcap"
@@ -520,13 +521,16 @@ fields() {  # fields FILE FILTER FIELD...
     shift 2
     local args=() x
     for x in "$@"; do args+=(-e "$x"); done
-    "${TS[@]}" -r "$f" -Y "$flt" -T fields -E separator='|' -E occurrence=a -E aggregator=, "${args[@]}"
+    "${TS[@]}" -r "$f" -Y "$flt" -T fields -E separator='|' -E occurrence=a -E aggregator=, "${args[@]}" 2>/dev/null
 }
-expect() {  # expect FILE FILTER MIN_COUNT DESCRIPTION
-    local n
-    n=$("${TS[@]}" -r "$1" -Y "$2" 2>/dev/null | wc -l)
-    ((n >= $3)) || die "$(basename "$1"): expected >= $3 packets matching '$2' ($4), got $n"
-    printf '  ok  %-16s %-58s %3d pkt  (%s)\n' "$(basename "$1")" "$2" "$n" "$4"
+expect() {  # expect FILE FILTER MIN_COUNT DESCRIPTION [FIELD]
+    # Counts occurrences of FIELD (default: frame.number, i.e. packets) in matching packets,
+    # so two pipelined requests in one segment count as 2 with FIELD=http.request.method.
+    local field=${5:-frame.number} n
+    n=$("${TS[@]}" -r "$1" -Y "$2" -T fields -e "$field" -E occurrence=a -E aggregator=, 2>/dev/null \
+        | tr ',' '\n' | grep -c . || true)
+    ((n >= $3)) || die "$(basename "$1"): expected >= $3 x $field matching '$2' ($4), got $n"
+    printf '  ok  %-14s %-66s %3d x %s\n' "$(basename "$1")" "$2" "$n" "$field"
 }
 
 {
@@ -538,7 +542,8 @@ expect() {  # expect FILE FILTER MIN_COUNT DESCRIPTION
     for f in "${OUTPUTS[@]}"; do
         p="$OUT/$f"
         if capinfos -c -E -l -s -M -T -r "$p" >"$WORK/ci.txt" 2>/dev/null; then
-            awk -F'\t' -v n="$f" '{printf "%-20s %6s pkts  %-36s snaplen %-7s %s bytes\n", n, $3, $2, $4, $5}' "$WORK/ci.txt"
+            # columns: name, encapsulation, snaplen, snaplen min, snaplen max, packets, size
+            awk -F'\t' -v n="$f" '{printf "%-20s %4s pkts  %-12s snaplen %-7s %6s bytes\n", n, $6, $2, $3, $7}' "$WORK/ci.txt"
         else
             printf '%-20s %s (capinfos: %s)\n' "$f" "$(stat -c %s "$p") bytes" \
                 "$(capinfos "$p" 2>&1 | grep -m1 -iE 'error|appears|isn|cut short' | sed 's/^capinfos: //')"
@@ -552,7 +557,7 @@ expect() {  # expect FILE FILTER MIN_COUNT DESCRIPTION
     fields "$OUT/http.pcap" http.response frame.number tcp.dstport http.response.code http.response.phrase \
         http.response_for.uri http.content_type http.content_encoding http.transfer_encoding http.content_length_header
     echo "## http.pcap TCP streams"
-    "${TS[@]}" -r "$OUT/http.pcap" -q -z conv,tcp | grep -E '<->' || true
+    "${TS[@]}" -r "$OUT/http.pcap" -q -z conv,tcp 2>/dev/null | grep -E '<->' || true
     echo
     echo "## dns.pcap (frame|transport|response|id|qname|qtype|rcode|A|AAAA|CNAME|MX|TXT)"
     fields "$OUT/dns.pcap" dns frame.number ip.proto dns.flags.response dns.id dns.qry.name dns.qry.type \
@@ -569,6 +574,17 @@ expect() {  # expect FILE FILTER MIN_COUNT DESCRIPTION
     echo
     echo "## ssh.pcap banners (frame|src port|dst port|protocol string)"
     fields "$OUT/ssh.pcap" ssh.protocol frame.number tcp.srcport tcp.dstport ssh.protocol
+    echo "## ssh.pcap KEXINIT (frame|src port|first kex algorithm offered|first host key algorithm offered)"
+    "${TS[@]}" -r "$OUT/ssh.pcap" -Y 'ssh.message_code==20' -T fields -E separator='|' \
+        -e frame.number -e tcp.srcport -e ssh.kex_algorithms -e ssh.server_host_key_algorithms 2>/dev/null \
+        | awk -F'|' '{split($3,k,","); split($4,h,","); print $1 "|" $2 "|" k[1] "|" h[1]}'
+    echo "## ssh.pcap message codes per frame (frame|src port|codes; 20=KEXINIT 21=NEWKEYS 30/31=KEX ECDH init/reply)"
+    fields "$OUT/ssh.pcap" 'ssh.message_code' frame.number tcp.srcport ssh.message_code
+    echo "## server-side logs (who answered what; encrypted status codes come from here)"
+    echo "--- nginx access.log"
+    sed 's/^/    /' "$NGX/access.log"
+    echo "--- sshd"
+    grep -Ei 'connection|invalid|auth|disconnect|closed' "$SSHD_DIR/sshd.log" | sed 's/^/    /' || true
     echo
     echo "## sll2.pcap (frame|ifindex|pkttype|protocol summary)"
     fields "$OUT/sll2.pcap" 'http.request or http.response or dns' frame.number sll.ifindex sll.pkttype \
@@ -579,16 +595,25 @@ expect() {  # expect FILE FILTER MIN_COUNT DESCRIPTION
     echo
     for f in http.pcap dns.pcap tls.pcap ssh.pcap sll2.pcap ethernet.pcap vlan.pcap qinq.pcap raw.pcap null.pcap snaplen.pcap sample.pcap; do
         echo "## protocol hierarchy: $f"
-        "${TS[@]}" -r "$OUT/$f" -q -z io,phs | sed -n '/^[a-z]/p;/^ /p' | grep -v '^Filter' || true
+        "${TS[@]}" -r "$OUT/$f" -q -z io,phs 2>/dev/null | sed -n '/^[a-z]/p;/^ /p' | grep -v '^Filter' || true
         echo
     done
+    echo "## derived files (linktypes.py)"
+    cat "$WORK/derived.txt"
+    echo
     echo "## error inputs (tshark -r)"
     for f in truncated.pcap not-a-capture.pcap bad-header.pcap; do
         echo "--- $f"
         n=$(tshark -r "$OUT/$f" 2>"$WORK/err.txt" | wc -l) || true
-        echo "tshark read $n packets; stderr: $(tr '\n' ' ' <"$WORK/err.txt")"
+        echo "tshark read $n packets; stderr: $(grep -v '^Running as user' "$WORK/err.txt" | tr '\n' ' ')"
     done
-} >"$SUMMARY" 2>&1
+    echo
+    for f in http.pcap snaplen.pcap dns.pcap tls.pcap ssh.pcap sll2.pcap ethernet.pcap; do
+        echo "## packet list: $f"
+        "${TS[@]}" -r "$OUT/$f" 2>/dev/null
+        echo
+    done
+} 2>&1 | grep -v '^Running as user' | sed "s|$OUT/||g" >"$SUMMARY"
 
 # Hard checks: fail the run if a key fact is missing.
 expect "$OUT/http.pcap" 'http.request.method=="GET" && http.request.uri=="/search?q=test&page=2"' 1 "GET with query"
@@ -596,9 +621,9 @@ expect "$OUT/http.pcap" 'http.user_agent contains "VigilFixture" && http.referer
 expect "$OUT/http.pcap" 'http.request.method=="POST" && urlencoded-form.key=="dept"' 1 "POST form"
 expect "$OUT/http.pcap" 'http.content_encoding=="gzip" && http.transfer_encoding=="chunked"' 1 "gzip+chunked"
 expect "$OUT/http.pcap" 'http.response.code==404' 1 "404"
-expect "$OUT/http.pcap" 'http.request.uri=="/a" || http.request.uri=="/b"' 2 "pipelined /a /b"
-expect "$OUT/http.pcap" 'http.request' 6 "6 requests"
-expect "$OUT/http.pcap" 'http.response' 6 "6 responses"
+expect "$OUT/http.pcap" 'http.request.uri=="/a" && http.request.uri=="/b"' 2 "pipelined /a /b in one segment" http.request.uri
+expect "$OUT/http.pcap" 'http.request' 6 "6 requests" http.request.method
+expect "$OUT/http.pcap" 'http.response' 6 "6 responses" http.response.code
 expect "$OUT/dns.pcap" 'dns.flags.response==0' 8 "8 DNS queries"
 expect "$OUT/dns.pcap" 'dns.flags.response==1' 8 "8 DNS responses"
 expect "$OUT/dns.pcap" 'dns.aaaa' 1 "AAAA answer"
@@ -609,6 +634,8 @@ expect "$OUT/dns.pcap" 'dns.flags.rcode==3' 1 "NXDOMAIN"
 expect "$OUT/dns.pcap" 'tcp && dns' 2 "DNS over TCP"
 expect "$OUT/tls.pcap" 'tls.handshake.extensions_server_name=="vigil.test"' 1 "SNI vigil.test"
 expect "$OUT/tls.pcap" 'tls.handshake.extensions_server_name=="data.vigil.test"' 1 "SNI data.vigil.test"
+expect "$OUT/tls.pcap" 'tls.handshake.type==2 && tls.handshake.extensions.supported_version==0x0304' 1 "TLS 1.3 (curl)"
+expect "$OUT/tls.pcap" 'tls.handshake.type==2 && !tls.handshake.extensions.supported_version && tls.handshake.extensions_alpn_str=="http/1.1"' 1 "TLS 1.2 + ALPN (s_client)"
 expect "$OUT/ssh.pcap" 'ssh.protocol' 4 "2x client + server banners"
 expect "$OUT/sll2.pcap" 'sll && http.request' 1 "SLL2 HTTP"
 expect "$OUT/sll2.pcap" 'sll && dns' 2 "SLL2 DNS"
@@ -617,7 +644,7 @@ expect "$OUT/ethernet.pcap" 'http.request' 1 "HTTP over veth"
 expect "$OUT/ethernet.pcap" 'dns && ip' 2 "DNS/IPv4 over veth"
 expect "$OUT/ethernet.pcap" 'dns && ipv6' 2 "DNS/IPv6 over veth"
 expect "$OUT/vlan.pcap" 'vlan.id==100 && http.request' 1 "802.1Q VID 100"
-expect "$OUT/qinq.pcap" 'vlan.id==200 && vlan.id==100 && http.request' 1 "QinQ 200/100"
+expect "$OUT/qinq.pcap" 'ieee8021ad.id==200 && vlan.id==100 && http.request' 1 "QinQ 200/100"
 expect "$OUT/raw.pcap" 'http.request' 1 "RAW HTTP"
 expect "$OUT/null.pcap" 'null.family==2 && http.request' 1 "NULL AF_INET"
 expect "$OUT/null.pcap" 'null.family==24 && dns' 2 "NULL AF_INET6"
@@ -632,6 +659,10 @@ if tshark -r "$OUT/truncated.pcap" >/dev/null 2>"$WORK/err.txt" && ! grep -qi 'c
 fi
 max=$(for f in "${OUTPUTS[@]}"; do stat -c %s "$OUT/$f"; done | sort -n | tail -1)
 ((max < 204800)) || die "a fixture exceeds 200 KB ($max bytes)"
+
+# Files belong to whoever owns the checkout, not to root/tcpdump.
+owner=$(stat -c %u:%g "$HERE")
+chown "$owner" "$SUMMARY" "${OUTPUTS[@]/#/$OUT/}"
 
 log "summary (also in ${SUMMARY#"$HERE"/})"
 sed -n '/^## capinfos/,/^$/p' "$SUMMARY"
