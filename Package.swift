@@ -34,7 +34,11 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode"], swiftSettings: strict),
         .testTarget(name: "VigilSensorTests", dependencies: ["VigilSensor"], swiftSettings: strict),
-        .testTarget(name: "VigilCLITests", dependencies: ["VigilCLI"], swiftSettings: strict),
+        .testTarget(
+            name: "VigilCLITests",
+            dependencies: ["VigilCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

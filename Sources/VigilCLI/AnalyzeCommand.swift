@@ -126,6 +126,12 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The exit status for an error that escaped `run` (the entry point prints the message).
+    static func exitCode(for error: any Error) -> ExitCode {
+        if let error = error as? VigilError { return fail(error) }
+        return ExitCode(1)
+    }
+
     static func fail(_ error: VigilError) -> ExitCode {
         FileHandle.standardError.write(Data("vigil: error: \(error.message)\n".utf8))
         switch error.code {

@@ -153,7 +153,8 @@ public struct HTTPStreamParser {
         case .head where current == nil && buffer.isEmpty:
             state = .lost
         default:
-            if var message = current {
+            // A message whose head was never complete is not reported: its fields would be guesses.
+            if var message = current, !message.head.version.isEmpty {
                 message.bodyTruncated = true
                 message.bodyPrefix = decodedPrefix()
                 out.append(message)
