@@ -158,8 +158,8 @@ public struct HTTPStreamParser {
                 message.bodyTruncated = true
                 message.bodyPrefix = decodedPrefix()
                 out.append(message)
-                current = nil
             }
+            current = nil
             state = .lost
         }
     }
@@ -168,11 +168,9 @@ public struct HTTPStreamParser {
     public mutating func finish() -> HTTPMessage? {
         guard var message = current else { return nil }
         current = nil
-        if case .untilClose = state {
-            message.complete = true
-        } else if case .head = state, message.head.version.isEmpty {
-            return nil
-        }
+        // A head that never completed has nothing trustworthy to report.
+        if message.head.version.isEmpty { return nil }
+        if case .untilClose = state { message.complete = true }
         message.bodyPrefix = decodedPrefix()
         if message.bodyPrefix.count < message.bodyLength, inflater == nil { message.bodyTruncated = true }
         state = .lost
