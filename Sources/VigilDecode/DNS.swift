@@ -161,7 +161,8 @@ public struct DNSMessage: Sendable, Equatable {
                 }
                 guard position + 1 + length <= p.count else { throw .dnsMalformed }
                 nameLength += length + 1
-                guard nameLength <= 255 else { throw .dnsMalformed }
+                // RFC 1035 §3.1: 255 bytes on the wire, counting the root label's zero byte still to come.
+                guard nameLength < 255 else { throw .dnsMalformed }
                 if !out.isEmpty { out.append(UInt8(ascii: ".")) }
                 for b in p[(position + 1)..<(position + 1 + length)] {
                     if b > 0x20, b < 0x7F, b != UInt8(ascii: "."), b != UInt8(ascii: "\\") {

@@ -63,6 +63,8 @@ public struct HTTPStreamParser {
     var current: HTTPMessage?
     var rawPrefix: [UInt8] = []
     var inflater: Inflater?
+    /// Set by a gap inside a body: later bytes are counted but kept out of the prefix, so it stays a prefix.
+    var prefixEnded = false
     /// For a response parser: whether each outstanding request was HEAD (its response has no body).
     var pendingHeadRequests: [Bool] = []
     public private(set) var malformed = false
@@ -99,6 +101,8 @@ public struct HTTPStreamParser {
                 let take = data.count - i
                 buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[i..<data.count]))
                 if let end = Self.findHeadEnd(buffer, from: searchFrom) {
+                    // The limit holds however the head was segmented, not only while it is still open.
+                    guard end <= Self.maxHeadBytes else { return fail() }
                     let consumedFromData = end - (buffer.count - take)
                     i += consumedFromData
                     let headBytes = Array(buffer[0..<end])
@@ -138,6 +142,7 @@ public struct HTTPStreamParser {
         case .body(let remaining) where length < remaining:
             current?.bodyLength += length
             current?.bodyTruncated = true
+            prefixEnded = true
             state = .body(remaining: remaining - length)
         case .body(let remaining) where length == remaining:
             current?.bodyLength += length
@@ -146,10 +151,12 @@ public struct HTTPStreamParser {
         case .chunkData(let remaining) where length <= remaining:
             current?.bodyLength += length
             current?.bodyTruncated = true
+            prefixEnded = true
             state = length == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - length)
         case .untilClose:
             current?.bodyLength += length
             current?.bodyTruncated = true
+            prefixEnded = true
         case .head where current == nil && buffer.isEmpty:
             state = .lost
         default:
@@ -173,6 +180,7 @@ public struct HTTPStreamParser {
         if case .untilClose = state { message.complete = true }
         message.bodyPrefix = decodedPrefix()
         if message.bodyPrefix.count < message.bodyLength, inflater == nil { message.bodyTruncated = true }
+        if let inflater, inflater.failed || (inflater.isFull && !inflater.finished) { message.bodyTruncated = true }
         state = .lost
         return message
     }
@@ -218,6 +226,7 @@ public struct HTTPStreamParser {
         current?.head = head
         rawPrefix = []
         inflater = nil
+        prefixEnded = false
         switch head.header("content-encoding")?.lowercased() {
         case "gzip", "x-gzip", "deflate": inflater = Inflater(format: .gzipOrZlib, limit: bodyLimit)
         default: break
@@ -254,7 +263,8 @@ public struct HTTPStreamParser {
         switch state {
         case .chunkSize:
             let digits = line.prefix(while: { $0 != UInt8(ascii: ";") && $0 != 0x20 && $0 != 0x09 })
-            guard !digits.isEmpty, digits.count <= 15,
+            // Hex digits only: `Int(_:radix:)` alone would take a sign, and a negative size traps.
+            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ Self.hexDigits.contains($0) }),
                 let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
             else { return fail() }
             state = size == 0 ? .trailers : .chunkData(remaining: size)
@@ -271,6 +281,7 @@ public struct HTTPStreamParser {
     mutating func body(_ bytes: UnsafeRawBufferPointer) {
         guard current != nil else { return }
         current!.bodyLength += bytes.count
+        if prefixEnded { return }
         if let inflater {
             inflater.feed(bytes)
         } else if rawPrefix.count < bodyLimit {
@@ -295,6 +306,8 @@ public struct HTTPStreamParser {
         rawPrefix = []
         state = .head
     }
+
+    static let hexDigits: Set<UInt8> = Set(Array("0123456789abcdefABCDEF".utf8))
 
     static let tokenChars: Set<UInt8> = Set(Array("!#$%&'*+-.^_`|~".utf8) + Array(UInt8(ascii: "0")...UInt8(ascii: "9"))
         + Array(UInt8(ascii: "A")...UInt8(ascii: "Z")) + Array(UInt8(ascii: "a")...UInt8(ascii: "z")))

@@ -13,7 +13,10 @@ final class Inflater {
     private(set) var finished = false
     private let limit: Int
     private var triedRaw = false
-    private var sawInput = false
+    /// All input so far, while no output has come: replayed as raw deflate if the zlib/gzip header check
+    /// fails, however the first bytes were split across feeds. Nil once it would exceed `replayLimit`.
+    private var replay: [UInt8]? = []
+    private static let replayLimit = 65_536
     private(set) var output: [UInt8] = []
 
     init(format: Format, limit: Int) {
@@ -45,8 +48,9 @@ final class Inflater {
     func feed(_ input: UnsafeRawBufferPointer) -> Bool {
         guard open, !failed, !finished, !isFull, input.count > 0 else { return !failed }
         var chunk = [UInt8](repeating: 0, count: 16_384)
-        let firstInput = !sawInput
-        sawInput = true
+        if !triedRaw, replay != nil {
+            if replay!.count + input.count <= Self.replayLimit { replay!.append(contentsOf: input) } else { replay = nil }
+        }
         var result: Int32 = Z_OK
         input.withMemoryRebound(to: UInt8.self) { buf in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: buf.baseAddress)
@@ -65,13 +69,14 @@ final class Inflater {
                 if result == Z_BUF_ERROR && produced == 0 { break }
             }
         }
-        if result == Z_DATA_ERROR, firstInput, !triedRaw {
+        if result == Z_DATA_ERROR, !triedRaw, output.isEmpty, let saved = replay {
             // "deflate" is sent both zlib-wrapped (as specified) and raw (as some servers do).
             triedRaw = true
+            replay = nil
             start(.raw)
-            sawInput = false
-            return feed(input)
+            return saved.withUnsafeBytes { feed($0) }
         }
+        if !output.isEmpty { replay = nil }
         if result != Z_OK, result != Z_STREAM_END, result != Z_BUF_ERROR { failed = true }
         return !failed
     }

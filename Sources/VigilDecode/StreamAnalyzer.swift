@@ -18,6 +18,8 @@ public final class StreamAnalyzer {
     var parser: Parser = .detecting
     public private(set) var appProtocol: AppProtocol?
     var probe: [[UInt8]] = [[], []]
+    /// When each side's probe began: its short segments are replayed to the parser once one is chosen.
+    var probeStart: [Timestamp?] = [nil, nil]
     static let probeBytes = 16
 
     public init(bodyLimit: Int) { self.bodyLimit = bodyLimit }
@@ -34,18 +36,27 @@ public final class StreamAnalyzer {
         guard bytes.count > 0 else { return }
         if case .detecting = parser {
             let side = fromOriginator ? 0 : 1
+            // Both sides' earlier segments, all shorter than the probe: no parser has seen them yet.
+            let earlier = probe
+            let probed: Int
             if probe[side].isEmpty, bytes.count >= Self.probeBytes {
                 detect(bytes, fromOriginator: fromOriginator, at: time)
+                probed = bytes.count
             } else {
+                if probe[side].isEmpty { probeStart[side] = time }
                 probe[side].append(contentsOf: bytes.prefix(Self.probeBytes - probe[side].count))
                 probe[side].withUnsafeBytes { detect($0, fromOriginator: fromOriginator, at: time) }
+                probed = probe[side].count
             }
             if case .detecting = parser {
-                if probe[side].count >= Self.probeBytes { parser = .done }
+                if probed >= Self.probeBytes { parser = .done }
                 return
             }
-            // The probe copy only decided the protocol; the parser now reads the stream itself.
+            // The probe copy only decided the protocol; the parser now reads the stream itself, from its start.
             probe = [[], []]
+            for s in [1 - side, side] where !earlier[s].isEmpty {
+                earlier[s].withUnsafeBytes { feed($0, fromOriginator: s == 0, at: probeStart[s] ?? time, into: &out) }
+            }
         }
         feed(bytes, fromOriginator: fromOriginator, at: time, into: &out)
     }
@@ -90,20 +101,22 @@ public final class StreamAnalyzer {
         case .http(var request, var response, var pending):
             parser = .done  // drop the enum's references so the parsers mutate in place
             var messages: [HTTPMessage] = []
+            // Issues are counted when a side goes bad, not again for every later segment.
+            let wasMalformed = fromOriginator ? request.malformed : response.malformed
             if fromOriginator {
                 request.feed(bytes, at: time, into: &messages)
                 for m in messages {
                     response.requestSent(isHead: m.head.method == "HEAD")
                     pending.append(m)
                 }
-                if request.malformed, request.isLost { out.issues.append(.httpMalformed) }
+                if request.malformed, request.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             } else {
                 response.feed(bytes, at: time, into: &messages)
                 for m in messages {
                     let req = pending.isEmpty ? nil : pending.removeFirst()
                     out.records.append(.http(HTTPTransaction(request: req, response: m)))
                 }
-                if response.malformed, response.isLost { out.issues.append(.httpMalformed) }
+                if response.malformed, response.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             }
             if request.isLost, response.isLost {
                 for req in pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
@@ -113,12 +126,13 @@ public final class StreamAnalyzer {
             }
         case .tls(var client, var server, var handshake):
             parser = .done
+            let wasMalformed = fromOriginator ? client.malformed : server.malformed
             if fromOriginator {
                 if let hello = client.feed(bytes) { handshake.client = hello }
-                if client.malformed { out.issues.append(.tlsMalformed) }
+                if client.malformed, !wasMalformed { out.issues.append(.tlsMalformed) }
             } else {
                 if let hello = server.feed(bytes) { handshake.server = hello }
-                if server.malformed { out.issues.append(.tlsMalformed) }
+                if server.malformed, !wasMalformed { out.issues.append(.tlsMalformed) }
             }
             if client.done, server.done {
                 if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
@@ -127,12 +141,13 @@ public final class StreamAnalyzer {
             }
         case .ssh(var client, var server, var handshake):
             parser = .done
+            let wasMalformed = fromOriginator ? client.malformed : server.malformed
             if fromOriginator {
                 if let b = client.feed(bytes) { handshake.client = b }
-                if client.malformed { out.issues.append(.sshMalformed) }
+                if client.malformed, !wasMalformed { out.issues.append(.sshMalformed) }
             } else {
                 if let b = server.feed(bytes) { handshake.server = b }
-                if server.malformed { out.issues.append(.sshMalformed) }
+                if server.malformed, !wasMalformed { out.issues.append(.sshMalformed) }
             }
             if client.done, server.done {
                 out.records.append(.ssh(handshake))
@@ -142,16 +157,16 @@ public final class StreamAnalyzer {
         case .dns(var originator, var responder, var matcher):
             parser = .done
             var messages: [DNSMessage] = []
-            var malformed = false
+            // One issue per malformed message, not one per later segment.
+            let malformedBefore = originator.malformedMessages + responder.malformedMessages
             if fromOriginator {
                 originator.feed(bytes, into: &messages)
-                malformed = originator.malformed
             } else {
                 responder.feed(bytes, into: &messages)
-                malformed = responder.malformed
             }
             for m in messages { matcher.message(m, at: time, into: &out) }
-            if malformed { out.issues.append(.dnsMalformed) }
+            let malformedNow = originator.malformedMessages + responder.malformedMessages
+            for _ in malformedBefore..<malformedNow { out.issues.append(.dnsMalformed) }
             parser = .dns(originator: originator, responder: responder, matcher: matcher)
         }
     }
@@ -213,6 +228,7 @@ public struct DNSStreamFramer: Sendable {
     var buffer: [UInt8] = []
     var lost = false
     public private(set) var malformed = false
+    var malformedMessages = 0
 
     public init() {}
 
@@ -224,7 +240,12 @@ public struct DNSStreamFramer: Sendable {
             guard buffer.count >= 2 + length else { return }
             let parsed = buffer.withUnsafeBytes { try? DNSMessage.parse(UnsafeRawBufferPointer(rebasing: $0[2..<(2 + length)])) }
             buffer.removeFirst(2 + length)
-            if let parsed { out.append(parsed) } else { malformed = true }
+            if let parsed {
+                out.append(parsed)
+            } else {
+                malformed = true
+                malformedMessages += 1
+            }
         }
     }
 

@@ -34,6 +34,19 @@ public enum CaptureRun {
         input: CaptureInput, filter: String?, observerID: String, configure: @escaping @Sendable (inout PipelineConfig) -> Void,
         stop: StopSignal, sink: @escaping SinkFactory
     ) async throws -> CaptureSummary {
+        // Cancelling the calling task stops the capture like a signal would: the thread flushes and returns.
+        try await withTaskCancellationHandler {
+            try await runOnThread(input: input, filter: filter, observerID: observerID, configure: configure, stop: stop,
+                                  sink: sink)
+        } onCancel: {
+            stop.stop()
+        }
+    }
+
+    static func runOnThread(
+        input: CaptureInput, filter: String?, observerID: String, configure: @escaping @Sendable (inout PipelineConfig) -> Void,
+        stop: StopSignal, sink: @escaping SinkFactory
+    ) async throws -> CaptureSummary {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CaptureSummary, any Error>) in
             let thread = Thread {
                 do {

@@ -255,6 +255,7 @@ public final class PacketPipeline {
                     stats.tcpGaps += gaps
                     stats.tcpGapBytes += gapBytes
                     table[index].missedBytes &+= UInt32(clamping: gapBytes)
+                    if gaps > 0 { table[index].state.note(UInt8(ascii: "G"), originator: true) }
                 }
                 analyzer.finish(into: &output)
             } else if var analyzer = app.datagram {

@@ -1,4 +1,5 @@
 import CPcap
+import Glibc
 import VigilCore
 import VigilDecode
 
@@ -35,6 +36,8 @@ public final class PcapSource {
     public let linkType: LinkType
     public let isLive: Bool
     public let name: String
+    private var pollFD: Int32 = -1
+    private var pollTimeoutMs: Int32 = 100
 
     private init(handle: OpaquePointer, name: String, isLive: Bool) throws(VigilError) {
         self.handle = handle
@@ -85,7 +88,16 @@ public final class PcapSource {
             let hint = status == PCAP_ERROR_PERM_DENIED ? " (needs root or CAP_NET_RAW)" : ""
             throw VigilError(.captureOpen, "\(interface): cannot capture: \(reason)\(hint)")
         }
-        return try PcapSource(handle: h, name: interface, isLive: true)
+        // Non-blocking reads plus our own poll with a timeout: libpcap's TPACKET_V3 reader keeps
+        // polling past the read timeout, so a blocking pcap_next_ex would never let us check for stop.
+        guard pcap_setnonblock(h, 1, &errbuf) == 0 else {
+            pcap_close(h)
+            throw VigilError(.captureOpen, "\(interface): \(String(errorBuffer: errbuf))")
+        }
+        let source = try PcapSource(handle: h, name: interface, isLive: true)
+        source.pollFD = pcap_get_selectable_fd(h)
+        source.pollTimeoutMs = options.readTimeoutMs
+        return source
     }
 
     /// Compiles and installs a tcpdump-syntax filter; a bad expression names the problem.
@@ -104,7 +116,13 @@ public final class PcapSource {
     public func next() -> Next {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
-        switch pcap_next_ex(handle, &header, &data) {
+        var result = pcap_next_ex(handle, &header, &data)
+        if result == 0, pollFD >= 0 {
+            var fd = pollfd(fd: pollFD, events: Int16(POLLIN), revents: 0)
+            _ = poll(&fd, 1, pollTimeoutMs)
+            result = pcap_next_ex(handle, &header, &data)
+        }
+        switch result {
         case 1:
             let h = header!.pointee
             let time = Timestamp(seconds: Int64(h.ts.tv_sec), microseconds: Int64(h.ts.tv_usec))

@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+// libFuzzer harnesses for Vigil's decoders. A separate package (like swift-nio's IntegrationTests /
+// fuzz packages) so `swift test` at the repository root never builds it. See README.md and run.sh.
+import Foundation
+import PackageDescription
+
+// A path dependency's identity is the last component of its directory, not the manifest's `name`:
+// the repository may be checked out as `vigil`, `main`, ... so derive it instead of hard-coding it.
+let rootIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .lastPathComponent.lowercased()
+
+let decode: Target.Dependency = .product(name: "VigilDecode", package: rootIdentity)
+let core: Target.Dependency = .product(name: "VigilCore", package: rootIdentity)
+
+func fuzzTarget(_ name: String) -> Target {
+    .executableTarget(name: name, dependencies: ["FuzzSupport", decode, core])
+}
+
+// Each fuzz target is an ordinary executable target: `<Name>.swift` holds the
+// `@_cdecl("LLVMFuzzerTestOneInput")` entry, `main.swift` hands it to libFuzzer's LLVMFuzzerRunDriver.
+// Build WITHOUT `-parse-as-library` (see README: SwiftPM links executables with
+// `--defsym main=<Target>_main`, which `-parse-as-library` leaves undefined).
+
+let package = Package(
+    name: "vigil-fuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "..")],
+    targets: [
+        .target(name: "CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", core]),
+        fuzzTarget("FuzzPacket"),
+        fuzzTarget("FuzzDNS"),
+        fuzzTarget("FuzzDatagram"),
+        fuzzTarget("FuzzHTTP"),
+        fuzzTarget("FuzzTLS"),
+        fuzzTarget("FuzzSSH"),
+        fuzzTarget("FuzzStreamAnalyzer"),
+    ],
+    swiftLanguageModes: [.v6]
+)
