@@ -111,8 +111,9 @@ public struct AnalyzeCommand: AsyncParsableCommand {
                     config.timeouts.icmp = Int64(udpTimeout)
                 },
                 stop: stop,
-                sink: { [writer = UncheckedSendableBox(writer)] in
-                    (emit: { writer.value.write($0) }, close: { writer.value.close() })
+                sink: {
+                    let sink = BackgroundEventSink(writer: writer)
+                    return (emit: sink.emit, close: sink.close)
                 })
         } catch let error as VigilError {
             throw Self.fail(error)
@@ -154,12 +155,4 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             return source
         }
     }
-}
-
-/// Carries the event writer onto the capture thread. Safe because ownership moves: after `run`
-/// hands it over, only the capture thread touches the writer until `run` returns (the continuation
-/// orders the two), and this command reads `failed` only after that.
-struct UncheckedSendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

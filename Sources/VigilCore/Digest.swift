@@ -4,22 +4,26 @@ import COpenSSL
 public enum Digest: Sendable {
     case md5, sha1, sha256
 
-    /// Digest of the bytes.
-    public func hash(_ data: UnsafeRawBufferPointer) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let md: OpaquePointer?
+    private var algorithm: OpaquePointer? {
         switch self {
-        case .md5: md = EVP_md5()
-        case .sha1: md = EVP_sha1()
-        case .sha256: md = EVP_sha256()
+        case .md5: EVP_md5()
+        case .sha1: EVP_sha1()
+        case .sha256: EVP_sha256()
         }
-        let ok = out.withUnsafeMutableBufferPointer { buf in
-            EVP_Digest(data.baseAddress, data.count, buf.baseAddress, &length, md, nil)
-        }
-        precondition(ok == 1, "EVP_Digest failed")
-        return Array(out.prefix(Int(length)))
     }
+
+    /// Digest of the bytes, handed to `body` without allocating (the buffer is valid inside `body` only).
+    public func withHash<R>(_ data: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { out in
+            var length: UInt32 = 0
+            let ok = EVP_Digest(data.baseAddress, data.count, out.baseAddress, &length, algorithm, nil)
+            precondition(ok == 1, "EVP_Digest failed")
+            return body(UnsafeBufferPointer(rebasing: out[0..<Int(length)]))
+        }
+    }
+
+    /// Digest of the bytes.
+    public func hash(_ data: UnsafeRawBufferPointer) -> [UInt8] { withHash(data) { Array($0) } }
 
     public func hash(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { hash($0) } }
     public func hash(_ string: String) -> [UInt8] { hash(Array(string.utf8)) }
@@ -31,13 +35,16 @@ public enum Digest: Sendable {
 public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var i = 0
+            for b in bytes {
+                out[i] = digits[Int(b >> 4)]
+                out[i + 1] = digits[Int(b & 0xF)]
+                i += 2
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -14,7 +14,7 @@ extension Event {
         }
         for field in fields {
             w.byte(UInt8(ascii: ","))
-            w.raw(field.id.jsonKey)
+            w.key(field.id)
             field.value.writeJSON(to: &w)
         }
         w.byte(UInt8(ascii: "}"))

@@ -11,10 +11,13 @@ public struct EventIDGenerator: Sendable {
 
     /// 32 lowercase hex characters: the first 128 bits of SHA-256(observer, source, position, index).
     public func id(position: UInt64, index: UInt32) -> String {
-        var input = prefix
-        withUnsafeBytes(of: position.bigEndian) { input.append(contentsOf: $0) }
-        withUnsafeBytes(of: index.bigEndian) { input.append(contentsOf: $0) }
-        return Hex.encode(Digest.sha256.hash(input).prefix(16))
+        // Runs for every event: hash from a stack buffer, no intermediate arrays.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + 12) { input in
+            _ = input.initialize(from: prefix)
+            withUnsafeBytes(of: position.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + i] = b } }
+            withUnsafeBytes(of: index.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + 8 + i] = b } }
+            return Digest.sha256.withHash(UnsafeRawBufferPointer(input)) { Hex.encode($0.prefix(16)) }
+        }
     }
 
     /// A Zeek-style connection uid: `C` followed by 17 base62 characters of the same hash family.

@@ -50,4 +50,5 @@ final class FieldRegistry: Sendable {
 
     func name(of id: UInt16) -> String { table.withLock { $0.names[Int(id)] } }
     func jsonKey(of id: UInt16) -> [UInt8] { table.withLock { $0.keys[Int(id)] } }
+    func allJSONKeys() -> [[UInt8]] { table.withLock { $0.keys } }
 }

@@ -4,6 +4,14 @@ import VigilCore
 public struct HTTPHeader: Sendable, Equatable {
     public var name: String
     public var value: String
+    /// `name` in ASCII lowercase, for case-insensitive lookup without lowercasing per lookup.
+    var key: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+        key = name.lowercased()
+    }
 }
 
 /// The start line and headers of an HTTP/1.x request or response.
@@ -20,7 +28,8 @@ public struct HTTPHead: Sendable, Equatable {
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        headers.first(where: { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name })?.value
+        let key = name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name
+        return headers.first(where: { $0.key == key })?.value
     }
 }
 
@@ -232,7 +241,7 @@ public struct HTTPStreamParser {
         default: break
         }
         let chunked = head.header("transfer-encoding")?.lowercased().contains("chunked") ?? false
-        let contentLength = head.header("content-length").flatMap { Int($0.trimmingSpaces) }
+        let contentLength = head.header("content-length").flatMap { Int($0) }
         if isRequest {
             if chunked { state = .chunkSize } else if let n = contentLength, n > 0 { state = .body(remaining: n) } else {
                 finishMessage(into: &out)
@@ -314,57 +323,81 @@ public struct HTTPStreamParser {
 
     /// Parses a start line and header block; nil when it is not HTTP/1.x.
     static func parseHead(_ bytes: [UInt8], isRequest: Bool) -> HTTPHead? {
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
-            line.last == 0x0D ? line.dropLast() : line
+        bytes.withUnsafeBufferPointer { parseHead($0, isRequest: isRequest) }
+    }
+
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+
+    /// Text of `b[from..<to]` without leading and trailing spaces and tabs.
+    static func trimmed(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
+        var start = from, end = to
+        while start < end, isSpace(b[start]) { start += 1 }
+        while end > start, isSpace(b[end - 1]) { end -= 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+    }
+
+    /// Parses a start line and header block on bytes (this runs for every message); nil when it is
+    /// not HTTP/1.x.
+    static func parseHead(_ b: UnsafeBufferPointer<UInt8>, isRequest: Bool) -> HTTPHead? {
+        // Line boundaries: [start, end) without the CR/LF.
+        var lines: [(Int, Int)] = []
+        lines.reserveCapacity(16)
+        var lineStart = 0
+        for i in 0..<b.count where b[i] == 0x0A {
+            lines.append((lineStart, i > lineStart && b[i - 1] == 0x0D ? i - 1 : i))
+            lineStart = i + 1
         }
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        guard let first = lines.first else { return nil }
-        let parts = first.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: true)
+        if lineStart < b.count { lines.append((lineStart, b.count)) }
+        while let last = lines.last, last.0 == last.1 { lines.removeLast() }
+        guard let (firstStart, firstEnd) = lines.first else { return nil }
+        // Start line: up to three space-separated parts, the last one taking the rest.
+        var parts: [(Int, Int)] = []
+        var i = firstStart
+        while i < firstEnd, parts.count < 3 {
+            while i < firstEnd, b[i] == 0x20 { i += 1 }
+            if i == firstEnd { break }
+            let partStart = i
+            if parts.count == 2 {
+                i = firstEnd
+            } else {
+                while i < firstEnd, b[i] != 0x20 { i += 1 }
+            }
+            parts.append((partStart, i))
+        }
+        func text(_ part: (Int, Int)) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: b[part.0..<part.1]), as: UTF8.self)
+        }
+        func version(_ part: (Int, Int)) -> String? {
+            let prefix: [UInt8] = [0x48, 0x54, 0x54, 0x50, 0x2F]  // "HTTP/"
+            guard part.1 - part.0 == 8, (0..<5).allSatisfy({ b[part.0 + $0] == prefix[$0] }) else { return nil }
+            return text((part.0 + 5, part.1))
+        }
         var head = HTTPHead(version: "", headers: [])
-        func version(_ s: ArraySlice<UInt8>) -> String? {
-            let text = String(decoding: s, as: UTF8.self)
-            guard text.hasPrefix("HTTP/"), text.count == 8 else { return nil }
-            return String(text.dropFirst(5))
-        }
         if isRequest {
-            guard parts.count == 3, parts[0].allSatisfy({ tokenChars.contains($0) }), parts[0].count <= 32,
+            guard parts.count == 3, parts[0].1 - parts[0].0 <= 32,
+                (parts[0].0..<parts[0].1).allSatisfy({ tokenChars.contains(b[$0]) }),
                 let v = version(parts[2])
             else { return nil }
-            head.method = String(decoding: parts[0], as: UTF8.self)
-            head.target = String(decoding: parts[1], as: UTF8.self)
+            head.method = text(parts[0])
+            head.target = text(parts[1])
             head.version = v
         } else {
-            guard parts.count >= 2, let v = version(parts[0]), parts[1].count == 3,
-                let code = Int(String(decoding: parts[1], as: UTF8.self))
+            guard parts.count >= 2, let v = version(parts[0]), parts[1].1 - parts[1].0 == 3,
+                let code = Int(text(parts[1]))
             else { return nil }
             head.version = v
             head.statusCode = code
-            head.reason = parts.count > 2 ? String(decoding: parts[2], as: UTF8.self) : ""
+            head.reason = parts.count > 2 ? text(parts[2]) : ""
         }
-        for line in lines.dropFirst() {
-            if let c = line.first, c == 0x20 || c == 0x09, !head.headers.isEmpty {
-                head.headers[head.headers.count - 1].value += " " + String(decoding: line, as: UTF8.self).trimmingSpaces
+        head.headers.reserveCapacity(lines.count - 1)
+        for (start, end) in lines.dropFirst() {
+            if start < end, isSpace(b[start]), !head.headers.isEmpty {
+                head.headers[head.headers.count - 1].value += " " + trimmed(b, start, end)
                 continue
             }
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
-            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces
-            head.headers.append(HTTPHeader(name: name, value: value))
+            guard let colon = (start..<end).first(where: { b[$0] == UInt8(ascii: ":") }) else { continue }
+            head.headers.append(HTTPHeader(name: text((start, colon)), value: trimmed(b, colon + 1, end)))
         }
         return head
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        let scalars = unicodeScalars
-        var start = scalars.startIndex, end = scalars.endIndex
-        while start < end, scalars[start] == " " || scalars[start] == "\t" { start = scalars.index(after: start) }
-        while end > start {
-            let before = scalars.index(before: end)
-            guard scalars[before] == " " || scalars[before] == "\t" else { break }
-            end = before
-        }
-        return String(String.UnicodeScalarView(scalars[start..<end]))
     }
 }

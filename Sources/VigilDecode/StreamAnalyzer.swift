@@ -7,7 +7,8 @@ import VigilCore
 public final class StreamAnalyzer {
     enum Parser {
         case detecting
-        case http(request: HTTPStreamParser, response: HTTPStreamParser, pending: [HTTPMessage])
+        /// A reference, so per-segment parsing mutates the parsers in place instead of copying them out.
+        case http(HTTPConnection)
         case tls(client: TLSHelloReader, server: TLSHelloReader, handshake: TLSHandshake)
         case ssh(client: SSHBannerReader, server: SSHBannerReader, handshake: SSHHandshake)
         case dns(originator: DNSStreamFramer, responder: DNSStreamFramer, matcher: DNSTransactionMatcher)
@@ -73,8 +74,8 @@ public final class StreamAnalyzer {
         } else if fromOriginator ? Self.looksLikeHTTPRequest(p) : Self.startsWith(p, "HTTP/1.") {
             var response = HTTPStreamParser(isRequest: false, bodyLimit: bodyLimit)
             if !fromOriginator { response.requestSent(isHead: false) }
-            parser = .http(
-                request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response, pending: [])
+            parser = .http(HTTPConnection(
+                request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response))
             appProtocol = .http
         } else if DNSStreamFramer.looksLikeDNS(p) {
             parser = .dns(originator: DNSStreamFramer(), responder: DNSStreamFramer(), matcher: DNSTransactionMatcher())
@@ -98,31 +99,28 @@ public final class StreamAnalyzer {
         switch parser {
         case .detecting, .done:
             return
-        case .http(var request, var response, var pending):
-            parser = .done  // drop the enum's references so the parsers mutate in place
+        case .http(let c):
             var messages: [HTTPMessage] = []
             // Issues are counted when a side goes bad, not again for every later segment.
-            let wasMalformed = fromOriginator ? request.malformed : response.malformed
+            let wasMalformed = fromOriginator ? c.request.malformed : c.response.malformed
             if fromOriginator {
-                request.feed(bytes, at: time, into: &messages)
+                c.request.feed(bytes, at: time, into: &messages)
                 for m in messages {
-                    response.requestSent(isHead: m.head.method == "HEAD")
-                    pending.append(m)
+                    c.response.requestSent(isHead: m.head.method == "HEAD")
+                    c.pending.append(m)
                 }
-                if request.malformed, request.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
+                if c.request.malformed, c.request.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             } else {
-                response.feed(bytes, at: time, into: &messages)
+                c.response.feed(bytes, at: time, into: &messages)
                 for m in messages {
-                    let req = pending.isEmpty ? nil : pending.removeFirst()
+                    let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
                     out.records.append(.http(HTTPTransaction(request: req, response: m)))
                 }
-                if response.malformed, response.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
+                if c.response.malformed, c.response.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             }
-            if request.isLost, response.isLost {
-                for req in pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
+            if c.request.isLost, c.response.isLost {
+                for req in c.pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
                 parser = .done
-            } else {
-                parser = .http(request: request, response: response, pending: pending)
             }
         case .tls(var client, var server, var handshake):
             parser = .done
@@ -175,20 +173,18 @@ public final class StreamAnalyzer {
     /// can skip it exactly do, the others stop.
     public func gap(_ length: Int, fromOriginator: Bool, into out: inout AppOutput) {
         switch parser {
-        case .http(var request, var response, var pending):
-            parser = .done
+        case .http(let c):
             var messages: [HTTPMessage] = []
             if fromOriginator {
-                request.gap(length, into: &messages)
-                pending.append(contentsOf: messages)
+                c.request.gap(length, into: &messages)
+                c.pending.append(contentsOf: messages)
             } else {
-                response.gap(length, into: &messages)
+                c.response.gap(length, into: &messages)
                 for m in messages {
-                    let req = pending.isEmpty ? nil : pending.removeFirst()
+                    let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
                     out.records.append(.http(HTTPTransaction(request: req, response: m)))
                 }
             }
-            parser = .http(request: request, response: response, pending: pending)
         case .dns(var originator, var responder, let matcher):
             if fromOriginator { originator.lost = true } else { responder.lost = true }
             parser = .dns(originator: originator, responder: responder, matcher: matcher)
@@ -202,14 +198,13 @@ public final class StreamAnalyzer {
     /// The connection ended: report what is still open (unanswered requests, lone hellos).
     public func finish(into out: inout AppOutput) {
         switch parser {
-        case .http(var request, var response, var pending):
-            if let m = request.finish() { pending.append(m) }
-            let last = response.finish()
-            if let last {
-                let req = pending.isEmpty ? nil : pending.removeFirst()
+        case .http(let c):
+            if let m = c.request.finish() { c.pending.append(m) }
+            if let last = c.response.finish() {
+                let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
                 out.records.append(.http(HTTPTransaction(request: req, response: last)))
             }
-            for req in pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
+            for req in c.pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
         case .tls(_, _, let handshake):
             if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
         case .ssh(_, _, let handshake):
@@ -220,6 +215,18 @@ public final class StreamAnalyzer {
             break
         }
         parser = .done
+    }
+}
+
+/// Both directions of an HTTP connection and the requests still waiting for their responses.
+final class HTTPConnection {
+    var request: HTTPStreamParser
+    var response: HTTPStreamParser
+    var pending: [HTTPMessage] = []
+
+    init(request: HTTPStreamParser, response: HTTPStreamParser) {
+        self.request = request
+        self.response = response
     }
 }
 

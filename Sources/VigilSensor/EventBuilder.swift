@@ -13,8 +13,11 @@ enum EventBuilder {
         }
     }
 
+    static let accessProtocol = FieldValue.list([.string("access"), .string("protocol")])
+    static let protocolType = FieldValue.list([.string("protocol")])
+
     static func addHTTP(_ t: HTTPTransaction, to e: inout Event) {
-        e.set(Fields.eventType, .list([.string("access"), .string("protocol")]))
+        e.set(Fields.eventType, accessProtocol)
         if let req = t.request {
             let head = req.head
             e.set(Fields.httpRequestMethod, head.method)
@@ -65,10 +68,13 @@ enum EventBuilder {
             let needed = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1
             if back < needed { end = end - back - 1 }
         }
-        guard let s = String(validating: bytes[0..<end], as: UTF8.self) else { return nil }
         // Control bytes other than whitespace mean binary.
-        if s.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) { return nil }
-        return s
+        let binary = bytes.withUnsafeBufferPointer { buf in
+            for i in 0..<end where buf[i] < 0x20 && buf[i] != 0x09 && buf[i] != 0x0A && buf[i] != 0x0D { return true }
+            return false
+        }
+        if binary { return nil }
+        return String(validating: bytes[0..<end], as: UTF8.self)
     }
 
     static func addDNS(_ t: DNSTransaction, to e: inout Event) {
@@ -106,7 +112,7 @@ enum EventBuilder {
     }
 
     static func addTLS(_ t: TLSHandshake, to e: inout Event) {
-        e.set(Fields.eventType, .list([.string("protocol")]))
+        e.set(Fields.eventType, protocolType)
         let version = t.server?.effectiveVersion ?? t.client?.effectiveVersion
         if let version {
             let (proto, number) = TLSNames.version(version)
@@ -128,7 +134,7 @@ enum EventBuilder {
     }
 
     static func addSSH(_ t: SSHHandshake, to e: inout Event) {
-        e.set(Fields.eventType, .list([.string("protocol")]))
+        e.set(Fields.eventType, protocolType)
         e.set(Fields.sshVersion, t.client?.protocolVersion ?? t.server?.protocolVersion)
         e.set(Fields.sshClientBanner, t.client?.raw)
         e.set(Fields.sshClientSoftware, t.client?.software)

@@ -2,7 +2,11 @@ import Foundation
 import VigilCore
 
 /// Writes events as JSON lines to a file descriptor through a large buffer (one write per 256 KiB).
-public final class EventWriter {
+///
+/// `@unchecked Sendable` because it is owned by one thread at a time, never shared: it is created
+/// on one thread and handed whole to the thread that writes (`BackgroundEventSink`), which alone
+/// uses it until it signals completion; the semaphores there order every access (happens-before).
+public final class EventWriter: @unchecked Sendable {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var writer = JSONWriter(capacity: 1 << 18)

@@ -14,6 +14,9 @@ struct FlowRecord {
     /// Flow number in order of creation within this source: the basis of uid and event ids.
     var serial: UInt32
     var missedBytes: UInt32
+    /// Initial sequence numbers from the SYNs, kept here so a flow without payload needs no `app`.
+    var origISN: UInt32
+    var respISN: UInt32
     var start: Int64
     var last: Int64
     var origPackets: UInt32
@@ -34,6 +37,8 @@ final class FlowApp {
     var respStream = TCPReassembler()
     /// App events emitted so far (their index in event ids).
     var events: UInt32 = 0
+    /// The flow's uid and Community ID, computed once for all its events.
+    var identity: (uid: String, communityID: String)?
     var appProtocol: AppProtocol? { stream?.appProtocol ?? datagram?.appProtocol }
 
     init(stream: StreamAnalyzer?, datagram: DatagramAnalyzer?) {

@@ -94,7 +94,7 @@ public final class PacketPipeline {
             index = table.insert(FlowRecord(
                 key: key, originatorIsA: sourceIsA != flipped, timeoutClass: timeoutClass.rawValue,
                 icmpType: icmp?.type ?? 0, icmpCode: icmp?.code ?? 0, hash: hash, serial: serial, missedBytes: 0,
-                start: now, last: now, origPackets: 0, respPackets: 0, origBytes: 0, respBytes: 0,
+                origISN: 0, respISN: 0, start: now, last: now, origPackets: 0, respPackets: 0, origBytes: 0, respBytes: 0,
                 state: ConnectionState(), prev: -1, next: -1, app: nil))
         }
         let fromOriginator = sourceIsA == table[index].originatorIsA
@@ -127,13 +127,9 @@ public final class PacketPipeline {
         let flags = t.flags
         var state = table[index].state
         if flags.contains(.syn) {
-            if flags.contains(.ack) {
-                state.seen.insert(fromOriginator ? .origSYN : .respSYN)
-                state.note(UInt8(ascii: "H"), originator: fromOriginator)
-            } else {
-                state.seen.insert(fromOriginator ? .origSYN : .respSYN)
-                state.note(UInt8(ascii: "S"), originator: fromOriginator)
-            }
+            state.seen.insert(fromOriginator ? .origSYN : .respSYN)
+            state.note(UInt8(ascii: flags.contains(.ack) ? "H" : "S"), originator: fromOriginator)
+            if fromOriginator { table[index].origISN = t.sequence } else { table[index].respISN = t.sequence }
         }
         if flags.contains(.fin) {
             state.seen.insert(fromOriginator ? .origFIN : .respFIN)
@@ -153,16 +149,16 @@ public final class PacketPipeline {
         let wasClosed = table[index].state.isClosed
         table[index].state = state
 
-        if length > 0 || flags.contains(.syn) {
+        if length > 0 {
+            // Application state only for connections that carry payload; SYN-only scans cost none.
             let app = table[index].app ?? {
                 let made = FlowApp(stream: StreamAnalyzer(bodyLimit: config.bodyLimit), datagram: nil)
+                if state.seen.contains(.origSYN) { made.origStream.syn(table[index].origISN) }
+                if state.seen.contains(.respSYN) { made.respStream.syn(table[index].respISN) }
                 table[index].app = made
                 return made
             }()
-            if flags.contains(.syn) {
-                if fromOriginator { app.origStream.syn(t.sequence) } else { app.respStream.syn(t.sequence) }
-            }
-            if length > 0, let analyzer = app.stream, analyzer.wantsData {
+            if let analyzer = app.stream, analyzer.wantsData {
                 output.removeAll()
                 let time = Timestamp(microseconds: now)
                 var gaps = 0, gapBytes = 0
@@ -309,6 +305,10 @@ public final class PacketPipeline {
             : Endpoints(origIP: k.b, origPort: k.bPort, respIP: k.a, respPort: k.aPort)
     }
 
+    // Shared values: building them per event would allocate an array each time.
+    static let networkCategory = FieldValue.list([.string("network")])
+    static let connectionEnd = FieldValue.list([.string("connection"), .string("end")])
+
     static func transportName(_ proto: UInt8) -> String {
         switch proto {
         case 6: "tcp"
@@ -319,6 +319,21 @@ public final class PacketPipeline {
         }
     }
 
+    /// uid and Community ID of a flow: two digests, so computed once per flow and kept with its app state.
+    func identity(_ flow: FlowRecord) -> (uid: String, communityID: String) {
+        if let cached = flow.app?.identity { return cached }
+        let e = endpoints(flow)
+        let isICMP = flow.key.proto == 1 || flow.key.proto == 58
+        let community = isICMP
+            ? CommunityID.v1(source: e.origIP, destination: e.respIP, proto: flow.key.proto,
+                             sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
+            : CommunityID.v1(source: e.origIP, destination: e.respIP, proto: flow.key.proto,
+                             sourcePort: e.origPort, destinationPort: e.respPort)
+        let result = (uid: ids.connectionUID(serial: UInt64(flow.serial)), communityID: community)
+        flow.app?.identity = result
+        return result
+    }
+
     func baseEvent(_ flow: FlowRecord, time: Timestamp, dataset: Dataset, index: UInt32) -> Event {
         var event = Event(
             timestamp: time, id: ids.id(position: UInt64(flow.serial), index: index), dataset: dataset,
@@ -326,7 +341,7 @@ public final class PacketPipeline {
         let e = endpoints(flow)
         let isICMP = flow.key.proto == 1 || flow.key.proto == 58
         event.set(Fields.eventKind, "event")
-        event.set(Fields.eventCategory, .list([.string("network")]))
+        event.set(Fields.eventCategory, Self.networkCategory)
         event.set(Fields.sourceIP, .ip(e.origIP))
         if !isICMP, flow.key.proto == 6 || flow.key.proto == 17 {
             event.set(Fields.sourcePort, .integer(e.origPort))
@@ -338,19 +353,15 @@ public final class PacketPipeline {
         event.set(Fields.networkTransport, Self.transportName(flow.key.proto))
         event.set(Fields.networkType, flow.key.isV6 ? "ipv6" : "ipv4")
         if flow.key.vlan != 0 { event.set(Fields.networkVLANID, String(flow.key.vlan)) }
-        let community = isICMP
-            ? CommunityID.v1(source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                             sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
-            : CommunityID.v1(source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                             sourcePort: e.origPort, destinationPort: e.respPort)
+        let (uid, community) = identity(flow)
         event.set(Fields.networkCommunityID, community)
-        event.set(Fields.connUID, ids.connectionUID(serial: UInt64(flow.serial)))
+        event.set(Fields.connUID, uid)
         return event
     }
 
     func emitFlow(_ flow: FlowRecord) {
         var event = baseEvent(flow, time: Timestamp(microseconds: flow.start), dataset: .flow, index: 0)
-        event.set(Fields.eventType, .list([.string("connection"), .string("end")]))
+        event.set(Fields.eventType, Self.connectionEnd)
         event.set(Fields.networkProtocol, flow.app?.appProtocol?.rawValue)
         event.set(Fields.eventStart, .time(Timestamp(microseconds: flow.start)))
         event.set(Fields.eventEnd, .time(Timestamp(microseconds: flow.last)))

@@ -69,6 +69,8 @@ struct HTTPStreamParserTests {
         #expect(m.head.header("user-agent") == "curl/8.5.0")
         #expect(m.head.headers.map(\.name) == ["Host", "User-Agent", "Accept"])
         #expect(m.head.header("cookie") == nil)
+        #expect(m.head.header("User-Agent") == "curl/8.5.0", "the lookup name's case does not matter either")
+        #expect(m.head.header("HOST") == "example.com")
         #expect(m.start == .at(7))
         #expect(m.complete)
         #expect(m.bodyLength == 0)

@@ -10,7 +10,7 @@ struct FlowTableTests {
                           bPort: 53, proto: proto, isV6: false, vlan: 0)
         return FlowRecord(
             key: key, originatorIsA: true, timeoutClass: proto == 6 ? 0 : 1, icmpType: 0, icmpCode: 0,
-            hash: key.hash32, serial: UInt32(i), missedBytes: 0, start: time, last: time, origPackets: 1,
+            hash: key.hash32, serial: UInt32(i), missedBytes: 0, origISN: 0, respISN: 0, start: time, last: time, origPackets: 1,
             respPackets: 0, origBytes: 0, respBytes: 0, state: ConnectionState(), prev: -1, next: -1, app: nil)
     }
 
