@@ -30,19 +30,28 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A capture file to read (pcap or pcapng).", valueName: "file"))
     var pcap: String?
 
-    @Option(name: .long, help: ArgumentHelp("A live interface to capture on (needs root or CAP_NET_RAW).",
-                                            valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A live interface to capture on (needs root or CAP_NET_RAW).",
+            valueName: "name"))
     var interface: String?
 
-    @Option(name: .long, help: ArgumentHelp("A tcpdump-syntax capture filter, e.g. 'tcp port 80'.",
-                                            valueName: "expression"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A tcpdump-syntax capture filter, e.g. 'tcp port 80'.",
+            valueName: "expression"))
     var bpf: String?
 
     @Option(name: [.short, .long], help: ArgumentHelp("Write events here instead of stdout.", valueName: "file"))
     var output: String?
 
-    @Option(name: .long, help: ArgumentHelp("observer.id on every event (default: the host name).",
-                                            valueName: "id"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "observer.id on every event (default: the host name).",
+            valueName: "id"))
     var observerID: String?
 
     @Option(name: .long, help: "Bytes of each HTTP body kept, decoded, for inspection.")
@@ -90,7 +99,8 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         }
         let writer: EventWriter
         do {
-            writer = try output.map { path throws(VigilError) in try EventWriter(path: path) }
+            writer =
+                try output.map { path throws(VigilError) in try EventWriter(path: path) }
                 ?? EventWriter(fd: STDOUT_FILENO, ownsDescriptor: false)
         } catch {
             throw Self.fail(error)
@@ -122,8 +132,9 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             throw Self.fail(VigilError(.io, "\(output ?? "stdout"): write failed: \(failure)"))
         }
         if !quiet {
-            FileHandle.standardError.write(Data(
-                SummaryFormatter.text(summary, source: pcap ?? interface!).utf8))
+            FileHandle.standardError.write(
+                Data(
+                    SummaryFormatter.text(summary, source: pcap ?? interface!).utf8))
         }
     }
 

@@ -6,21 +6,27 @@ enum SummaryFormatter {
         let st = s.stats
         var lines: [String] = []
         lines.append("vigil analyze: \(source) (link type \(s.linkType))")
-        lines.append("  packets        \(st.packets) (\(bytes(st.bytes))); \(st.notIP) not IP, \(st.fragments) fragments, "
-            + "\(st.truncatedBySnaplen) cut by snaplen")
-        lines.append("  flows          \(st.flows) (\(st.flowsTimedOut) timed out, \(st.flowsEvicted) evicted at the limit)")
+        lines.append(
+            "  packets        \(st.packets) (\(bytes(st.bytes))); \(st.notIP) not IP, \(st.fragments) fragments, "
+                + "\(st.truncatedBySnaplen) cut by snaplen")
+        lines.append(
+            "  flows          \(st.flows) (\(st.flowsTimedOut) timed out, \(st.flowsEvicted) evicted at the limit)")
         let byDataset = st.events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         lines.append("  events         \(st.totalEvents)" + (byDataset.isEmpty ? "" : ": \(byDataset)"))
         let issues = st.issues.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         lines.append("  decode errors  \(st.totalIssues)" + (issues.isEmpty ? "" : ": \(issues)"))
-        lines.append("  tcp            \(st.tcpGaps) gaps (\(st.tcpGapBytes) bytes missed), "
-            + "\(st.tcpRetransmissions) retransmitted segments")
+        lines.append(
+            "  tcp            \(st.tcpGaps) gaps (\(st.tcpGapBytes) bytes missed), "
+                + "\(st.tcpRetransmissions) retransmitted segments")
         if let k = s.kernel {
-            lines.append("  kernel         \(k.received) received, \(k.dropped) dropped, \(k.interfaceDropped) dropped by the interface")
+            lines.append(
+                "  kernel         \(k.received) received, \(k.dropped) dropped, \(k.interfaceDropped) dropped by the interface"
+            )
         }
         let secs = max(s.elapsedSeconds, 1e-9)
-        lines.append("  elapsed        \(fixed(s.elapsedSeconds, 3)) s, \(Int(Double(st.packets) / secs)) packets/s, "
-            + "\(fixed(Double(st.bytes) / secs / 1e6, 1)) MB/s")
+        lines.append(
+            "  elapsed        \(fixed(s.elapsedSeconds, 3)) s, \(Int(Double(st.packets) / secs)) packets/s, "
+                + "\(fixed(Double(st.bytes) / secs / 1e6, 1)) MB/s")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -10,8 +10,9 @@ public enum CommunityID {
         var src = source, dst = destination, sport = sourcePort, dport = destinationPort
         var oneWay = false
         if proto == 1 || proto == 58 {
-            (sport, dport, oneWay) = icmpPorts(type: UInt8(truncatingIfNeeded: sourcePort),
-                                               code: UInt8(truncatingIfNeeded: destinationPort), v6: proto == 58)
+            (sport, dport, oneWay) = icmpPorts(
+                type: UInt8(truncatingIfNeeded: sourcePort),
+                code: UInt8(truncatingIfNeeded: destinationPort), v6: proto == 58)
         }
         let hasPorts = proto == 6 || proto == 17 || proto == 132 || proto == 1 || proto == 58
         if !(oneWay || src < dst || (src == dst && sport < dport)) {
@@ -32,8 +33,12 @@ public enum CommunityID {
     /// The spec's ICMP type/code to port mapping: request/reply pairs map to each other so both
     /// directions hash alike; unpaired types are one-way.
     static func icmpPorts(type: UInt8, code: UInt8, v6: Bool) -> (UInt16, UInt16, Bool) {
-        let pairs: [UInt8: UInt8] = v6
-            ? [128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 139: 140, 140: 139, 144: 145, 145: 144]
+        let pairs: [UInt8: UInt8] =
+            v6
+            ? [
+                128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135, 130: 131, 131: 130, 139: 140, 140: 139,
+                144: 145, 145: 144,
+            ]
             : [8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17, 10: 9, 9: 10]
         if let peer = pairs[type] { return (UInt16(type), UInt16(peer), false) }
         return (UInt16(type), UInt16(code), true)

@@ -78,7 +78,8 @@ public struct DNSMessage: Sendable, Equatable {
             let name = try readName(p, at: &cursor)
             guard cursor + 4 <= p.count else { throw .dnsMalformed }
             message.questions.append(
-                Question(name: name, type: p.loadBigEndianUInt16(at: cursor), class: p.loadBigEndianUInt16(at: cursor + 2)))
+                Question(
+                    name: name, type: p.loadBigEndianUInt16(at: cursor), class: p.loadBigEndianUInt16(at: cursor + 2)))
             cursor += 4
         }
         for index in 0..<(an + ns + ar) {
@@ -122,14 +123,16 @@ public struct DNSMessage: Sendable, Equatable {
             while c < cursor {
                 let n = Int(p[c])
                 guard c + 1 + n <= cursor else { throw .dnsMalformed }
-                strings.append(String(decoding: UnsafeRawBufferPointer(rebasing: p[(c + 1)..<(c + 1 + n)]), as: UTF8.self))
+                strings.append(
+                    String(decoding: UnsafeRawBufferPointer(rebasing: p[(c + 1)..<(c + 1 + n)]), as: UTF8.self))
                 c += 1 + n
             }
             data = strings.joined(separator: " ")
         case (33, 7...):
             var c = start + 6
             let target = try readName(p, at: &c)
-            data = "\(p.loadBigEndianUInt16(at: start)) \(p.loadBigEndianUInt16(at: start + 2)) \(p.loadBigEndianUInt16(at: start + 4)) \(target)"
+            data =
+                "\(p.loadBigEndianUInt16(at: start)) \(p.loadBigEndianUInt16(at: start + 2)) \(p.loadBigEndianUInt16(at: start + 4)) \(target)"
         case (6, _):
             var c = start
             let mname = try readName(p, at: &c)

@@ -19,7 +19,8 @@ public struct DNSTransactionMatcher: Sendable {
         }
         if let index = pending.firstIndex(where: { $0.id == m.id }) {
             let q = pending.remove(at: index)
-            out.records.append(.dns(DNSTransaction(query: q.message, queryTime: q.time, response: m, responseTime: time)))
+            out.records.append(
+                .dns(DNSTransaction(query: q.message, queryTime: q.time, response: m, responseTime: time)))
         } else {
             out.records.append(.dns(DNSTransaction(response: m, responseTime: time)))
         }

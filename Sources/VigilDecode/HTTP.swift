@@ -243,7 +243,11 @@ public struct HTTPStreamParser {
         let chunked = head.header("transfer-encoding")?.lowercased().contains("chunked") ?? false
         let contentLength = head.header("content-length").flatMap { Int($0) }
         if isRequest {
-            if chunked { state = .chunkSize } else if let n = contentLength, n > 0 { state = .body(remaining: n) } else {
+            if chunked {
+                state = .chunkSize
+            } else if let n = contentLength, n > 0 {
+                state = .body(remaining: n)
+            } else {
                 finishMessage(into: &out)
             }
             return
@@ -318,8 +322,9 @@ public struct HTTPStreamParser {
 
     static let hexDigits: Set<UInt8> = Set(Array("0123456789abcdefABCDEF".utf8))
 
-    static let tokenChars: Set<UInt8> = Set(Array("!#$%&'*+-.^_`|~".utf8) + Array(UInt8(ascii: "0")...UInt8(ascii: "9"))
-        + Array(UInt8(ascii: "A")...UInt8(ascii: "Z")) + Array(UInt8(ascii: "a")...UInt8(ascii: "z")))
+    static let tokenChars: Set<UInt8> = Set(
+        Array("!#$%&'*+-.^_`|~".utf8) + Array(UInt8(ascii: "0")...UInt8(ascii: "9"))
+            + Array(UInt8(ascii: "A")...UInt8(ascii: "Z")) + Array(UInt8(ascii: "a")...UInt8(ascii: "z")))
 
     /// Parses a start line and header block; nil when it is not HTTP/1.x.
     static func parseHead(_ bytes: [UInt8], isRequest: Bool) -> HTTPHead? {

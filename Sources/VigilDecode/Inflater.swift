@@ -49,7 +49,11 @@ final class Inflater {
         guard open, !failed, !finished, !isFull, input.count > 0 else { return !failed }
         var chunk = [UInt8](repeating: 0, count: 16_384)
         if !triedRaw, replay != nil {
-            if replay!.count + input.count <= Self.replayLimit { replay!.append(contentsOf: input) } else { replay = nil }
+            if replay!.count + input.count <= Self.replayLimit {
+                replay!.append(contentsOf: input)
+            } else {
+                replay = nil
+            }
         }
         var result: Int32 = Z_OK
         input.withMemoryRebound(to: UInt8.self) { buf in

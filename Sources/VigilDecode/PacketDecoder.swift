@@ -126,7 +126,8 @@ public enum PacketDecoder {
     }
 
     @inline(__always)
-    static func setPayload(_ packet: inout DecodedPacket, _ p: UnsafeRawBufferPointer, from start: Int, claimedEnd: Int) {
+    static func setPayload(_ packet: inout DecodedPacket, _ p: UnsafeRawBufferPointer, from start: Int, claimedEnd: Int)
+    {
         let claimed = max(0, claimedEnd - start)
         // Frames can be longer than the IP packet (Ethernet padding) or shorter (snaplen).
         let captured = max(0, min(claimedEnd, p.count) - start)

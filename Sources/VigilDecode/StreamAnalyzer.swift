@@ -74,8 +74,9 @@ public final class StreamAnalyzer {
         } else if fromOriginator ? Self.looksLikeHTTPRequest(p) : Self.startsWith(p, "HTTP/1.") {
             var response = HTTPStreamParser(isRequest: false, bodyLimit: bodyLimit)
             if !fromOriginator { response.requestSent(isHead: false) }
-            parser = .http(HTTPConnection(
-                request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response))
+            parser = .http(
+                HTTPConnection(
+                    request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response))
             appProtocol = .http
         } else if DNSStreamFramer.looksLikeDNS(p) {
             parser = .dns(originator: DNSStreamFramer(), responder: DNSStreamFramer(), matcher: DNSTransactionMatcher())
@@ -83,8 +84,10 @@ public final class StreamAnalyzer {
         }
     }
 
-    static let methods = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE ",
-        "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ", "SEARCH "]
+    static let methods = [
+        "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE ",
+        "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ", "SEARCH ",
+    ]
 
     static func startsWith(_ p: UnsafeRawBufferPointer, _ s: String) -> Bool {
         let u = Array(s.utf8)
@@ -245,7 +248,9 @@ public struct DNSStreamFramer: Sendable {
         while buffer.count >= 2 {
             let length = Int(buffer[0]) << 8 | Int(buffer[1])
             guard buffer.count >= 2 + length else { return }
-            let parsed = buffer.withUnsafeBytes { try? DNSMessage.parse(UnsafeRawBufferPointer(rebasing: $0[2..<(2 + length)])) }
+            let parsed = buffer.withUnsafeBytes {
+                try? DNSMessage.parse(UnsafeRawBufferPointer(rebasing: $0[2..<(2 + length)]))
+            }
             buffer.removeFirst(2 + length)
             if let parsed {
                 out.append(parsed)

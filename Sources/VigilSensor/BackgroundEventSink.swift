@@ -8,7 +8,7 @@ import VigilCore
 /// Bounded: at most `maxBatches` batches wait; a slow writer holds the pipeline back rather than
 /// letting memory grow.
 public final class BackgroundEventSink: Sendable {
-    public static let batchSize = 4096
+    public static let batchSize = 1024
     public static let maxBatches = 4
 
     private let queue = Mutex<[[Event]]>([])

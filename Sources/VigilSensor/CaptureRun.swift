@@ -31,28 +31,32 @@ public enum CaptureRun {
     public typealias SinkFactory = @Sendable () -> (emit: (Event) -> Void, close: () -> Void)
 
     public static func run(
-        input: CaptureInput, filter: String?, observerID: String, configure: @escaping @Sendable (inout PipelineConfig) -> Void,
+        input: CaptureInput, filter: String?, observerID: String,
+        configure: @escaping @Sendable (inout PipelineConfig) -> Void,
         stop: StopSignal, sink: @escaping SinkFactory
     ) async throws -> CaptureSummary {
         // Cancelling the calling task stops the capture like a signal would: the thread flushes and returns.
         try await withTaskCancellationHandler {
-            try await runOnThread(input: input, filter: filter, observerID: observerID, configure: configure, stop: stop,
-                                  sink: sink)
+            try await runOnThread(
+                input: input, filter: filter, observerID: observerID, configure: configure, stop: stop,
+                sink: sink)
         } onCancel: {
             stop.stop()
         }
     }
 
     static func runOnThread(
-        input: CaptureInput, filter: String?, observerID: String, configure: @escaping @Sendable (inout PipelineConfig) -> Void,
+        input: CaptureInput, filter: String?, observerID: String,
+        configure: @escaping @Sendable (inout PipelineConfig) -> Void,
         stop: StopSignal, sink: @escaping SinkFactory
     ) async throws -> CaptureSummary {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CaptureSummary, any Error>) in
             let thread = Thread {
                 do {
-                    continuation.resume(returning: try runBlocking(
-                        input: input, filter: filter, observerID: observerID, configure: configure, stop: stop,
-                        sink: sink))
+                    continuation.resume(
+                        returning: try runBlocking(
+                            input: input, filter: filter, observerID: observerID, configure: configure, stop: stop,
+                            sink: sink))
                 } catch {
                     continuation.resume(throwing: error)
                 }
@@ -104,8 +108,9 @@ public enum CaptureRun {
         pipeline.finish()
         close()
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        return CaptureSummary(stats: pipeline.stats, linkType: source.linkType.description, elapsedSeconds: elapsed,
-                              kernel: source.stats())
+        return CaptureSummary(
+            stats: pipeline.stats, linkType: source.linkType.description, elapsedSeconds: elapsed,
+            kernel: source.stats())
     }
 }
 

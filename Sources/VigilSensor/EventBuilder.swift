@@ -96,13 +96,16 @@ enum EventBuilder {
         e.set(Fields.dnsHeaderFlags, .list(r.headerFlags.map(FieldValue.string)))
         e.set(Fields.eventOutcome, r.rcode == 0 ? "success" : "failure")
         if !r.answers.isEmpty {
-            e.set(Fields.dnsAnswers, .list(r.answers.map { a in
-                .object([
-                    .init("name", .string(a.name)), .init("type", .string(DNSNames.type(a.type))),
-                    .init("class", .string(DNSNames.class(a.class))), .init("ttl", .integer(a.ttl)),
-                    .init("data", .string(a.data)),
-                ])
-            }))
+            e.set(
+                Fields.dnsAnswers,
+                .list(
+                    r.answers.map { a in
+                        .object([
+                            .init("name", .string(a.name)), .init("type", .string(DNSNames.type(a.type))),
+                            .init("class", .string(DNSNames.class(a.class))), .init("ttl", .integer(a.ttl)),
+                            .init("data", .string(a.data)),
+                        ])
+                    }))
         }
         let resolved = r.answers.compactMap(\.address)
         if !resolved.isEmpty { e.set(Fields.dnsResolvedIP, .list(resolved.map(FieldValue.ip))) }
@@ -122,8 +125,10 @@ enum EventBuilder {
         if let c = t.client {
             e.set(Fields.tlsClientServerName, c.serverName)
             e.set(Fields.tlsClientJA3, c.ja3)
-            e.set(Fields.tlsClientSupportedCiphers, .list(
-                c.cipherSuites.filter { !TLSHello.isGREASE($0) }.map { .string(TLSNames.cipherSuite($0)) }))
+            e.set(
+                Fields.tlsClientSupportedCiphers,
+                .list(
+                    c.cipherSuites.filter { !TLSHello.isGREASE($0) }.map { .string(TLSNames.cipherSuite($0)) }))
             if !c.alpn.isEmpty { e.set(Fields.tlsClientALPN, .list(c.alpn.map(FieldValue.string))) }
         }
         if let s = t.server {

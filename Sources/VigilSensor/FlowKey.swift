@@ -20,8 +20,9 @@ struct FlowKey: Hashable, Sendable {
         let sourceIsA = (s.high, s.low, sourcePort) <= (d.high, d.low, destinationPort)
         let (x, xp, y, yp) = sourceIsA ? (s, sourcePort, d, destinationPort) : (d, destinationPort, s, sourcePort)
         return (
-            FlowKey(aHigh: x.high, aLow: x.low, bHigh: y.high, bLow: y.low, aPort: xp, bPort: yp, proto: p.proto,
-                    isV6: p.isIPv6, vlan: p.link.outerVLAN ?? 0),
+            FlowKey(
+                aHigh: x.high, aLow: x.low, bHigh: y.high, bLow: y.low, aPort: xp, bPort: yp, proto: p.proto,
+                isV6: p.isIPv6, vlan: p.link.outerVLAN ?? 0),
             sourceIsA
         )
     }

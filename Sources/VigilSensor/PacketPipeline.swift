@@ -91,11 +91,13 @@ public final class PacketPipeline {
             serial &+= 1
             stats.flows += 1
             let timeoutClass: FlowTable.TimeoutClass = p.proto == 6 ? .tcp : .datagram
-            index = table.insert(FlowRecord(
-                key: key, originatorIsA: sourceIsA != flipped, timeoutClass: timeoutClass.rawValue,
-                icmpType: icmp?.type ?? 0, icmpCode: icmp?.code ?? 0, hash: hash, serial: serial, missedBytes: 0,
-                origISN: 0, respISN: 0, start: now, last: now, origPackets: 0, respPackets: 0, origBytes: 0, respBytes: 0,
-                state: ConnectionState(), prev: -1, next: -1, app: nil))
+            index = table.insert(
+                FlowRecord(
+                    key: key, originatorIsA: sourceIsA != flipped, timeoutClass: timeoutClass.rawValue,
+                    icmpType: icmp?.type ?? 0, icmpCode: icmp?.code ?? 0, hash: hash, serial: serial, missedBytes: 0,
+                    origISN: 0, respISN: 0, start: now, last: now, origPackets: 0, respPackets: 0, origBytes: 0,
+                    respBytes: 0,
+                    state: ConnectionState(), prev: -1, next: -1, app: nil))
         }
         let fromOriginator = sourceIsA == table[index].originatorIsA
         table[index].last = now
@@ -151,13 +153,15 @@ public final class PacketPipeline {
 
         if length > 0 {
             // Application state only for connections that carry payload; SYN-only scans cost none.
-            let app = table[index].app ?? {
-                let made = FlowApp(stream: StreamAnalyzer(bodyLimit: config.bodyLimit), datagram: nil)
-                if state.seen.contains(.origSYN) { made.origStream.syn(table[index].origISN) }
-                if state.seen.contains(.respSYN) { made.respStream.syn(table[index].respISN) }
-                table[index].app = made
-                return made
-            }()
+            let app =
+                table[index].app
+                ?? {
+                    let made = FlowApp(stream: StreamAnalyzer(bodyLimit: config.bodyLimit), datagram: nil)
+                    if state.seen.contains(.origSYN) { made.origStream.syn(table[index].origISN) }
+                    if state.seen.contains(.respSYN) { made.respStream.syn(table[index].respISN) }
+                    table[index].app = made
+                    return made
+                }()
             if let analyzer = app.stream, analyzer.wantsData {
                 output.removeAll()
                 let time = Timestamp(microseconds: now)
@@ -172,11 +176,14 @@ public final class PacketPipeline {
                         analyzer.gap(n, fromOriginator: fromOriginator, into: &output)
                     }
                 }
-                let retransmitted = fromOriginator
-                    ? app.origStream.segment(seq: t.sequence &+ (flags.contains(.syn) ? 1 : 0), payload: payload,
-                                             missing: missing, deliver: deliver)
-                    : app.respStream.segment(seq: t.sequence &+ (flags.contains(.syn) ? 1 : 0), payload: payload,
-                                             missing: missing, deliver: deliver)
+                let retransmitted =
+                    fromOriginator
+                    ? app.origStream.segment(
+                        seq: t.sequence &+ (flags.contains(.syn) ? 1 : 0), payload: payload,
+                        missing: missing, deliver: deliver)
+                    : app.respStream.segment(
+                        seq: t.sequence &+ (flags.contains(.syn) ? 1 : 0), payload: payload,
+                        missing: missing, deliver: deliver)
                 if retransmitted {
                     stats.tcpRetransmissions += 1
                     table[index].state.note(UInt8(ascii: "T"), originator: fromOriginator)
@@ -238,8 +245,9 @@ public final class PacketPipeline {
                         let deliver: (TCPReassembler.Delivery) -> Void = { [self] delivery in
                             switch delivery {
                             case .data(let bytes):
-                                analyzer.data(bytes, fromOriginator: fromOriginator,
-                                              at: Timestamp(microseconds: now), into: &output)
+                                analyzer.data(
+                                    bytes, fromOriginator: fromOriginator,
+                                    at: Timestamp(microseconds: now), into: &output)
                             case .gap(let n):
                                 gaps += 1
                                 gapBytes += n
@@ -324,11 +332,14 @@ public final class PacketPipeline {
         if let cached = flow.app?.identity { return cached }
         let e = endpoints(flow)
         let isICMP = flow.key.proto == 1 || flow.key.proto == 58
-        let community = isICMP
-            ? CommunityID.v1(source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                             sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
-            : CommunityID.v1(source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                             sourcePort: e.origPort, destinationPort: e.respPort)
+        let community =
+            isICMP
+            ? CommunityID.v1(
+                source: e.origIP, destination: e.respIP, proto: flow.key.proto,
+                sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
+            : CommunityID.v1(
+                source: e.origIP, destination: e.respIP, proto: flow.key.proto,
+                sourcePort: e.origPort, destinationPort: e.respPort)
         let result = (uid: ids.connectionUID(serial: UInt64(flow.serial)), communityID: community)
         flow.app?.identity = result
         return result

@@ -59,8 +59,9 @@ public final class PcapSource {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errbuf) else {
             let reason = String(errorBuffer: errbuf)
-            let code: VigilError.Code = reason.contains("No such file") || reason.contains("Permission denied")
-                || reason.contains("Is a directory") ? .io : .notACapture
+            let code: VigilError.Code =
+                reason.contains("No such file") || reason.contains("Permission denied")
+                    || reason.contains("Is a directory") ? .io : .notACapture
             let prefix = "\(path): "
             let message = reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason
             return try fail(VigilError(code, "\(path): \(code == .io ? "" : "not a capture file: ")\(message)"))
@@ -126,8 +127,9 @@ public final class PcapSource {
         case 1:
             let h = header!.pointee
             let time = Timestamp(seconds: Int64(h.ts.tv_sec), microseconds: Int64(h.ts.tv_usec))
-            return .packet(time: time, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)),
-                           wireLength: Int(h.len))
+            return .packet(
+                time: time, bytes: UnsafeRawBufferPointer(start: data, count: Int(h.caplen)),
+                wireLength: Int(h.len))
         case 0: return .idle
         case PCAP_ERROR_BREAK: return .end
         default:

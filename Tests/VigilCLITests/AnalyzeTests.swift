@@ -9,14 +9,20 @@ struct AnalyzeTests {
     func summary(_ lines: [String]) throws -> [String] {
         try lines.map { line in
             let e = try json(line)
-            let keys = ["event.dataset", "source.ip", "destination.ip", "destination.port", "dns.question.name",
-                        "dns.response_code", "url.original", "http.response.status_code", "network.transport"]
+            let keys = [
+                "event.dataset", "source.ip", "destination.ip", "destination.port", "dns.question.name",
+                "dns.response_code", "url.original", "http.response.status_code", "network.transport",
+            ]
             return keys.map { "\(e[$0] ?? "-")" }.joined(separator: " ")
         }
     }
 
-    @Test("every link type yields the same events as Ethernet", arguments: ["raw.pcap", "null.pcap", "vlan.pcap",
-                                                                              "qinq.pcap"])
+    @Test(
+        "every link type yields the same events as Ethernet",
+        arguments: [
+            "raw.pcap", "null.pcap", "vlan.pcap",
+            "qinq.pcap",
+        ])
     func linkTypes(capture: String) async throws {
         let ethernet = try await analyze(["--pcap", Repo.pcap("ethernet.pcap")])
         let other = try await analyze(["--pcap", Repo.pcap(capture)])
@@ -51,11 +57,12 @@ struct AnalyzeTests {
     @Test("DNS on port 5353 and HTTP on 8080 and SSH on 2222 are recognised by content")
     func contentDetection() async throws {
         let lines = try await analyze(["--pcap", Repo.pcap("sample.pcap")])
-        let protocols = try Set(lines.compactMap { line -> String? in
-            let e = try json(line)
-            guard e["event.dataset"] as? String == "network.flow" else { return nil }
-            return "\(e["destination.port"] ?? "-")/\(e["network.protocol"] ?? "-")"
-        })
+        let protocols = try Set(
+            lines.compactMap { line -> String? in
+                let e = try json(line)
+                guard e["event.dataset"] as? String == "network.flow" else { return nil }
+                return "\(e["destination.port"] ?? "-")/\(e["network.protocol"] ?? "-")"
+            })
         #expect(protocols.isSuperset(of: ["5353/dns", "8080/http", "2222/ssh", "8443/tls"]))
     }
 

@@ -203,11 +203,12 @@ final class JSONSchemaValidator {
         }
 
         if let type = s["type"] {
-            let allowed: [String] = switch type {
-            case .string(let t): [t]
-            case .array(let ts): ts.compactMap(\.stringValue)
-            default: []
-            }
+            let allowed: [String] =
+                switch type {
+                case .string(let t): [t]
+                case .array(let ts): ts.compactMap(\.stringValue)
+                default: []
+                }
             let actual = value.typeName
             let ok = allowed.contains(actual) || (actual == "integer" && allowed.contains("number"))
             if !ok {

@@ -41,7 +41,8 @@ enum Schemas {
                 continue
             }
             guard let dataset = fields["event.dataset"]?.stringValue, let validator = validators[dataset] else {
-                failures.append("\(at): event.dataset \(fields["event.dataset"]?.description ?? "missing") has no schema")
+                failures.append(
+                    "\(at): event.dataset \(fields["event.dataset"]?.description ?? "missing") has no schema")
                 continue
             }
             perDataset[dataset, default: 0] += 1
@@ -123,10 +124,13 @@ struct SchemaTests {
         #expect(Schemas.fixtureFiles.count >= 10)
         var seen: Set<String> = []
         for file in Schemas.fixtureFiles {
-            let text = try String(contentsOf: Repo.root.appendingPathComponent("Tests/Fixtures/expected/\(file)"),
-                                  encoding: .utf8)
+            let text = try String(
+                contentsOf: Repo.root.appendingPathComponent("Tests/Fixtures/expected/\(file)"),
+                encoding: .utf8)
             for line in text.split(separator: "\n") {
-                if let d = try JSONValue.parse(String(line)).objectValue?["event.dataset"]?.stringValue { seen.insert(d) }
+                if let d = try JSONValue.parse(String(line)).objectValue?["event.dataset"]?.stringValue {
+                    seen.insert(d)
+                }
             }
         }
         #expect(seen == Set(Schemas.datasets))
@@ -155,7 +159,7 @@ struct SchemaTests {
 
     enum Breakage: String, CaseIterable, Sendable {
         case unknownField, wrongType, badEventID, missingRequired, notInEnum, boolForInteger, badNestedAnswer,
-             badIP, negativeBytes, badTimestamp
+            badIP, negativeBytes, badTimestamp
 
         var dataset: String {
             switch self {
@@ -211,8 +215,9 @@ struct SchemaTests {
         let violations = validator.validate(.object(event))
         #expect(!violations.isEmpty, "\(breakage) passed validation")
         let (path, keyword) = breakage.expected
-        #expect(violations.contains { $0.path == path && $0.keyword == keyword },
-                "\(breakage): expected \(path) \(keyword), got \(violations)")
+        #expect(
+            violations.contains { $0.path == path && $0.keyword == keyword },
+            "\(breakage): expected \(path) \(keyword), got \(violations)")
     }
 
     @Test("an event with the wrong dataset's fields fails its own schema")
@@ -233,7 +238,8 @@ struct SchemaTests {
 
     @Test("$ref to a sibling file, anyOf and type lists work")
     func refAnyOfTypeList() throws {
-        let schema = try JSONValue.parse("""
+        let schema = try JSONValue.parse(
+            """
             {"allOf": [{"$ref": "common.schema.json"}],
              "properties": {"x": {"type": ["integer", "null"]},
                             "network.transport": {"$ref": "common.schema.json#/properties/network.transport"}}}

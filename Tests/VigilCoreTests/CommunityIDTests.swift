@@ -25,7 +25,8 @@ struct CommunityIDTests {
     @Test("UDP over IPv6 is stable under direction")
     func udp6() {
         let a = IPAddress("fe80::1")!, b = IPAddress("ff02::fb")!
-        #expect(CommunityID.v1(source: a, destination: b, proto: 17, sourcePort: 5353, destinationPort: 5353)
-            == CommunityID.v1(source: b, destination: a, proto: 17, sourcePort: 5353, destinationPort: 5353))
+        #expect(
+            CommunityID.v1(source: a, destination: b, proto: 17, sourcePort: 5353, destinationPort: 5353)
+                == CommunityID.v1(source: b, destination: a, proto: 17, sourcePort: 5353, destinationPort: 5353))
     }
 }

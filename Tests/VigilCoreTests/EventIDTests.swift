@@ -10,8 +10,9 @@ struct EventIDTests {
         #expect(a.id(position: 7, index: 1) == b.id(position: 7, index: 1))
         #expect(a.id(position: 7, index: 1) != a.id(position: 7, index: 2))
         #expect(a.id(position: 7, index: 1).count == 32)
-        #expect(EventIDGenerator(observerID: "s2", sourceIdentity: "pcap:abc").id(position: 7, index: 1)
-            != a.id(position: 7, index: 1))
+        #expect(
+            EventIDGenerator(observerID: "s2", sourceIdentity: "pcap:abc").id(position: 7, index: 1)
+                != a.id(position: 7, index: 1))
     }
 
     @Test("a connection uid is stable, Zeek-shaped and differs per connection")

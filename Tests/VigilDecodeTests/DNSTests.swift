@@ -56,26 +56,29 @@ struct DNSTests {
         let q = B.dnsQuestion("example.com", type: 255)
         let ptr: [UInt8] = [0xC0, 12]  // the question name
         var records: [UInt8] = []
-        records += B.dnsRecord(name: ptr, type: 28, rdata: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [5])
+        records += B.dnsRecord(
+            name: ptr, type: 28, rdata: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [5])
         records += B.dnsRecord(name: ptr, type: 5, rdata: [3] + B.ascii("www") + ptr)
         records += B.dnsRecord(name: ptr, type: 15, rdata: B.be16(10) + [4] + B.ascii("mail") + ptr)
         records += B.dnsRecord(name: ptr, type: 16, rdata: [5] + B.ascii("hello") + [0] + [5] + B.ascii("world"))
-        records += B.dnsRecord(name: ptr, type: 33, rdata: B.be16(1) + B.be16(2) + B.be16(5060) + [3] + B.ascii("sip") + ptr)
+        records += B.dnsRecord(
+            name: ptr, type: 33, rdata: B.be16(1) + B.be16(2) + B.be16(5060) + [3] + B.ascii("sip") + ptr)
         records += B.dnsRecord(name: ptr, type: 12, rdata: B.dnsName("host.example.net"))
         records += B.dnsRecord(
             name: ptr, type: 6,
             rdata: [2] + B.ascii("ns") + ptr + [10] + B.ascii("hostmaster") + ptr + B.be32(2024010101)
                 + [UInt8](repeating: 0, count: 16))
         let m = try parse(B.dnsHeader(id: 9, flags: 0x8400, qd: 1, an: 7) + q + records)
-        #expect(m.answers.map(\.data) == [
-            "2001:db8::5",
-            "www.example.com",
-            "10 mail.example.com",
-            "hello  world",
-            "1 2 5060 sip.example.com",
-            "host.example.net",
-            "ns.example.com hostmaster.example.com 2024010101",
-        ])
+        #expect(
+            m.answers.map(\.data) == [
+                "2001:db8::5",
+                "www.example.com",
+                "10 mail.example.com",
+                "hello  world",
+                "1 2 5060 sip.example.com",
+                "host.example.net",
+                "ns.example.com hostmaster.example.com 2024010101",
+            ])
         #expect(m.answers[0].address == IPAddress("2001:db8::5"))
         #expect(m.answers[1].address == nil)
         #expect(m.authoritative)
@@ -84,7 +87,8 @@ struct DNSTests {
     @Test("unknown types, and known types with the wrong length, use the RFC 3597 generic form")
     func genericRData() throws {
         let q = B.dnsQuestion("example.com")
-        let records = B.dnsRecord(name: [0xC0, 12], type: 99, rdata: [0xDE, 0xAD, 0x01])
+        let records =
+            B.dnsRecord(name: [0xC0, 12], type: 99, rdata: [0xDE, 0xAD, 0x01])
             + B.dnsRecord(name: [0xC0, 12], type: 1, rdata: [1, 2, 3])
             + B.dnsRecord(name: [0xC0, 12], type: 65, rdata: [])
         let m = try parse(B.dnsHeader(id: 9, flags: 0x8180, qd: 1, an: 3) + q + records)
@@ -103,7 +107,9 @@ struct DNSTests {
         #expect(m.additionalCount == 1)
         // A malformed record in the additional section still makes the message malformed.
         let badOpt = B.dnsRecord(name: [0], type: 41, rdata: [1, 2, 3, 4])
-        #expect(failure(B.dnsHeader(id: 3, flags: 0x8180, qd: 1, ns: 1, ar: 1) + q + ns + Array(badOpt.dropLast())) == .dnsMalformed)
+        #expect(
+            failure(B.dnsHeader(id: 3, flags: 0x8180, qd: 1, ns: 1, ar: 1) + q + ns + Array(badOpt.dropLast()))
+                == .dnsMalformed)
     }
 
     @Test("the root name reads as a single dot")
@@ -169,7 +175,9 @@ struct DNSTests {
     @Test("the reserved 0x40 and 0x80 label types are rejected")
     func reservedLabelTypes() {
         for first: UInt8 in [0x41, 0x81] {
-            #expect(failure(B.dnsHeader(id: 1, flags: 0, qd: 1) + [first, 0x61, 0] + B.be16(1) + B.be16(1)) == .dnsMalformed)
+            #expect(
+                failure(B.dnsHeader(id: 1, flags: 0, qd: 1) + [first, 0x61, 0] + B.be16(1) + B.be16(1)) == .dnsMalformed
+            )
         }
     }
 
@@ -256,7 +264,8 @@ struct DNSTests {
         #expect(failure(B.dnsHeader(id: 1, flags: 0x8000, qd: 1, an: 1) + q + record) == .dnsMalformed)
         let txt = B.dnsRecord(name: [0xC0, 12], type: 16, rdata: [6] + B.ascii("short"))
         #expect(failure(B.dnsHeader(id: 1, flags: 0x8000, qd: 1, an: 1) + q + txt) == .dnsMalformed)
-        let soa = B.dnsRecord(name: [0xC0, 12], type: 6, rdata: [0xC0, 12, 0xC0, 12] + [UInt8](repeating: 0, count: 19))
+        let soa = B.dnsRecord(
+            name: [0xC0, 12], type: 6, rdata: [0xC0, 12, 0xC0, 12] + [UInt8](repeating: 0, count: 19))
         #expect(failure(B.dnsHeader(id: 1, flags: 0x8000, qd: 1, an: 1) + q + soa) == .dnsMalformed)
     }
 

@@ -35,7 +35,9 @@ struct DatagramAnalyzerTests {
     func notDNS() {
         var analyzer = DatagramAnalyzer()
         var out = AppOutput()
-        B.ascii("\u{1}\u{2}some game protocol payload").withUnsafeBytes { analyzer.datagram($0, at: .at(1), into: &out) }
+        B.ascii("\u{1}\u{2}some game protocol payload").withUnsafeBytes {
+            analyzer.datagram($0, at: .at(1), into: &out)
+        }
         #expect(!analyzer.wantsData)
         #expect(analyzer.appProtocol == nil)
         // Later DNS-looking datagrams are ignored once the flow is given up.

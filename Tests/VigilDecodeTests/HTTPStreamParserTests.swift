@@ -58,7 +58,9 @@ struct HTTPStreamParserTests {
     @Test("a GET request yields method, target, version and headers with case-insensitive lookup")
     func simpleGET() throws {
         var run = HTTPRun(isRequest: true)
-        run.feed("GET /index.html?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n", at: .at(7))
+        run.feed(
+            "GET /index.html?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
+            at: .at(7))
         let m = try #require(run.messages.first)
         #expect(run.messages.count == 1)
         #expect(m.head.isRequest)
@@ -92,7 +94,8 @@ struct HTTPStreamParserTests {
 
     @Test("pipelined requests in one segment come out in order, stray CRLFs between them ignored")
     func pipelined() {
-        let stream = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n\r\nHEAD /b HTTP/1.1\r\n\r\n"
+        let stream =
+            "GET /a HTTP/1.1\r\nHost: x\r\n\r\n\r\nHEAD /b HTTP/1.1\r\n\r\n"
             + "POST /c HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc\r\n\r\nDELETE /d HTTP/1.1\r\n\r\n"
         let messages = HTTPRun.whole(B.ascii(stream), isRequest: true)
         #expect(messages.map(\.head.method) == ["GET", "HEAD", "POST", "DELETE"])
@@ -121,7 +124,8 @@ struct HTTPStreamParserTests {
     @Test("an obsolete folded header line continues the previous header's value")
     func obsFold() throws {
         let m = try #require(
-            HTTPRun.whole(B.ascii("GET / HTTP/1.1\r\nX-Long: first\r\n \t second\r\nHost: h\r\n\r\n"), isRequest: true).first)
+            HTTPRun.whole(B.ascii("GET / HTTP/1.1\r\nX-Long: first\r\n \t second\r\nHost: h\r\n\r\n"), isRequest: true)
+                .first)
         #expect(m.head.header("x-long") == "first second")
         #expect(m.head.header("host") == "h")
     }
@@ -198,12 +202,16 @@ struct HTTPStreamParserTests {
     @Test("a head over the limit is refused whether it arrives in one segment or many")
     func oversizedHeadWhole() {
         var head = "GET / HTTP/1.1\r\n"
-        while head.utf8.count <= HTTPStreamParser.maxHeadBytes { head += "X-Filler: " + String(repeating: "y", count: 500) + "\r\n" }
+        while head.utf8.count <= HTTPStreamParser.maxHeadBytes {
+            head += "X-Filler: " + String(repeating: "y", count: 500) + "\r\n"
+        }
         let bytes = B.ascii(head + "\r\n")
         var whole = HTTPRun(isRequest: true)
         whole.feed(bytes)
         var pieces = HTTPRun(isRequest: true)
-        for start in stride(from: 0, to: bytes.count, by: 1460) { pieces.feed(Array(bytes[start..<min(start + 1460, bytes.count)])) }
+        for start in stride(from: 0, to: bytes.count, by: 1460) {
+            pieces.feed(Array(bytes[start..<min(start + 1460, bytes.count)]))
+        }
         #expect(pieces.parser.malformed)
         #expect(whole.parser.malformed)
         #expect(whole.messages.count == 0)
@@ -212,7 +220,9 @@ struct HTTPStreamParserTests {
     @Test("a head just under the limit is accepted")
     func largeHeadAccepted() throws {
         var head = "GET / HTTP/1.1\r\n"
-        while head.utf8.count < HTTPStreamParser.maxHeadBytes - 600 { head += "X-Filler: " + String(repeating: "y", count: 500) + "\r\n" }
+        while head.utf8.count < HTTPStreamParser.maxHeadBytes - 600 {
+            head += "X-Filler: " + String(repeating: "y", count: 500) + "\r\n"
+        }
         let m = try #require(HTTPRun.whole(B.ascii(head + "\r\n"), isRequest: true).first)
         #expect(m.head.headers.count > 100)
     }
@@ -260,7 +270,8 @@ struct HTTPStreamParserTests {
 
     @Test("a status line without a reason phrase has an empty reason")
     func noReason() throws {
-        let m = try #require(HTTPRun.whole(B.ascii("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"), isRequest: false).first)
+        let m = try #require(
+            HTTPRun.whole(B.ascii("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"), isRequest: false).first)
         #expect(m.head.statusCode == 200)
         #expect(m.head.reason == "")
     }
@@ -290,7 +301,8 @@ struct HTTPStreamParserTests {
 
     @Test("204 and 304 responses have no body even with a Content-Length")
     func noBodyStatuses() {
-        let stream = "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"
+        let stream =
+            "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n"
             + "HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\nETag: \"x\"\r\n\r\n"
             + "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
         let messages = HTTPRun.whole(B.ascii(stream), isRequest: false, headRequests: [false, false, false])
@@ -300,7 +312,8 @@ struct HTTPStreamParserTests {
 
     @Test("100 Continue is not a transaction and does not consume the pending request")
     func hundredContinue() {
-        let stream = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"
+        let stream =
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"
         let messages = HTTPRun.whole(B.ascii(stream), isRequest: false, headRequests: [false, true])
         #expect(messages.map(\.head.statusCode) == [201, 200])
         #expect(messages.map(\.bodyLength) == [2, 0], "the second is the HEAD response, with no body")
@@ -309,7 +322,8 @@ struct HTTPStreamParserTests {
 
     @Test("a chunked body is reassembled, with chunk extensions and trailers skipped")
     func chunked() throws {
-        let stream = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 999\r\n\r\n"
+        let stream =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 999\r\n\r\n"
             + "5;name=value\r\nhello\r\nA\r\n, chunked!\r\n0\r\nX-Trailer: yes\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"
         let messages = HTTPRun.whole(B.ascii(stream), isRequest: false)
         let m = try #require(messages.first)
@@ -354,7 +368,8 @@ struct HTTPStreamParserTests {
     @Test("a chunked gzip body is de-chunked, then decoded")
     func chunkedGzip() throws {
         let body = B.gzipBody
-        let stream = B.ascii("HTTP/1.1 200 OK\r\nContent-Encoding: x-gzip\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let stream =
+            B.ascii("HTTP/1.1 200 OK\r\nContent-Encoding: x-gzip\r\nTransfer-Encoding: chunked\r\n\r\n")
             + B.ascii("a\r\n") + Array(body[0..<10]) + B.ascii("\r\n")
             + B.ascii(String(body.count - 10, radix: 16) + "\r\n") + Array(body[10...]) + B.ascii("\r\n0\r\n\r\n")
         let m = try #require(HTTPRun.whole(stream, isRequest: false).first)
@@ -364,7 +379,8 @@ struct HTTPStreamParserTests {
 
     @Test("a body that is not valid gzip leaves an empty, truncated prefix")
     func badGzip() throws {
-        let m = try #require(HTTPRun.whole(Self.gzipResponse(B.ascii("this is not compressed at all")), isRequest: false).first)
+        let m = try #require(
+            HTTPRun.whole(Self.gzipResponse(B.ascii("this is not compressed at all")), isRequest: false).first)
         #expect(m.complete)
         #expect(m.bodyTruncated)
         #expect(m.bodyPrefix.count < 29)
@@ -389,7 +405,8 @@ struct HTTPStreamParserTests {
 
     @Test("a gzip body that decodes to exactly the limit is not truncated")
     func gzipExactlyLimit() throws {
-        let m = try #require(HTTPRun.whole(Self.gzipResponse(B.gzipThousandAs), isRequest: false, bodyLimit: 1000).first)
+        let m = try #require(
+            HTTPRun.whole(Self.gzipResponse(B.gzipThousandAs), isRequest: false, bodyLimit: 1000).first)
         #expect(m.bodyPrefix.count == 1000)
         #expect(!m.bodyTruncated)
     }
@@ -399,7 +416,8 @@ struct HTTPStreamParserTests {
     @Test("a plain body beyond the limit keeps only the first bytes and is marked truncated")
     func plainLimit() throws {
         let body = [UInt8]((0..<200).map { UInt8($0) })
-        let stream = B.ascii("POST / HTTP/1.1\r\nContent-Length: 200\r\n\r\n") + body + B.ascii("GET /next HTTP/1.1\r\n\r\n")
+        let stream =
+            B.ascii("POST / HTTP/1.1\r\nContent-Length: 200\r\n\r\n") + body + B.ascii("GET /next HTTP/1.1\r\n\r\n")
         let messages = HTTPRun.whole(stream, isRequest: true, bodyLimit: 16)
         #expect(messages.count == 2)
         #expect(messages[0].bodyPrefix == Array(body.prefix(16)))
@@ -439,7 +457,8 @@ struct HTTPStreamParserTests {
 
     @Test("responses fed one byte at a time give the same messages as one feed")
     func bytewiseResponses() {
-        let stream = B.ascii("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let stream =
+            B.ascii("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
             + B.ascii("4\r\nwiki\r\n5\r\npedia\r\n0\r\nX: y\r\n\r\n")
             + B.ascii("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
             + B.ascii("HTTP/1.1 304 Not Modified\r\n\r\n")

@@ -44,7 +44,9 @@ struct IPv4Tests {
 
     @Test("first and later fragments are both recognised, with the offset in bytes")
     func fragments() throws {
-        let first = try decode(B.ipv4(proto: 17, flagsFragment: 0x2000, payload: [])) { try IPv4Header.parse($0, at: 0) }
+        let first = try decode(B.ipv4(proto: 17, flagsFragment: 0x2000, payload: [])) {
+            try IPv4Header.parse($0, at: 0)
+        }
         #expect(first.moreFragments)
         #expect(first.fragmentOffset == 0)
         #expect(first.isFragment)

@@ -9,7 +9,8 @@ struct IPv6Tests {
 
     @Test("the fixed header yields addresses, hop limit, traffic class and flow label")
     func basic() throws {
-        let packet = B.ipv6(next: 6, hopLimit: 9, trafficClass: 0xB8, flowLabel: 0xABCDE, payload: [UInt8](repeating: 0, count: 20))
+        let packet = B.ipv6(
+            next: 6, hopLimit: 9, trafficClass: 0xB8, flowLabel: 0xABCDE, payload: [UInt8](repeating: 0, count: 20))
         let h = try decode(packet) { try IPv6Header.parse($0, at: 0) }
         #expect(h.source == IPAddress("2001:db8::1"))
         #expect(h.destination == IPAddress("2001:db8::2"))

@@ -27,13 +27,17 @@ struct LinkDecoderTests {
 
     @Test("untagged Ethernet carrying IPv4 puts the IP header at offset 14")
     func ethernetIPv4() throws {
-        let h = try decode(B.ethernet(type: 0x0800, payload: [0x45])) { try LinkDecoder.decode($0, linkType: .ethernet) }
+        let h = try decode(B.ethernet(type: 0x0800, payload: [0x45])) {
+            try LinkDecoder.decode($0, linkType: .ethernet)
+        }
         #expect(h == LinkHeader(next: .ipv4, payloadOffset: 14))
     }
 
     @Test("Ethernet carrying IPv6 is recognised by EtherType 0x86DD")
     func ethernetIPv6() throws {
-        let h = try decode(B.ethernet(type: 0x86DD, payload: [0x60])) { try LinkDecoder.decode($0, linkType: .ethernet) }
+        let h = try decode(B.ethernet(type: 0x86DD, payload: [0x60])) {
+            try LinkDecoder.decode($0, linkType: .ethernet)
+        }
         #expect(h.next == .ipv6)
         #expect(h.payloadOffset == 14)
         #expect(h.outerVLAN == nil && h.innerVLAN == nil)
@@ -100,28 +104,36 @@ struct LinkDecoderTests {
         #expect(h == LinkHeader(next: .ipv4, payloadOffset: 16))
         let v6 = try decode(B.sll(protocol: 0x86DD, payload: [])) { try LinkDecoder.decode($0, linkType: .linuxSLL) }
         #expect(v6.next == .ipv6)
-        #expect(issue(Array(B.sll(protocol: 0x0800, payload: []).prefix(15))) {
-            try LinkDecoder.decode($0, linkType: .linuxSLL)
-        } == .linkTruncated)
+        #expect(
+            issue(Array(B.sll(protocol: 0x0800, payload: []).prefix(15))) {
+                try LinkDecoder.decode($0, linkType: .linuxSLL)
+            } == .linkTruncated)
     }
 
     @Test("Linux cooked v2 reads the protocol first and the payload at 20")
     func sll2() throws {
-        let h = try decode(B.sll2(protocol: 0x86DD, payload: [0x60])) { try LinkDecoder.decode($0, linkType: .linuxSLL2) }
+        let h = try decode(B.sll2(protocol: 0x86DD, payload: [0x60])) {
+            try LinkDecoder.decode($0, linkType: .linuxSLL2)
+        }
         #expect(h == LinkHeader(next: .ipv6, payloadOffset: 20))
         let arp = try decode(B.sll2(protocol: 0x0806, payload: [])) { try LinkDecoder.decode($0, linkType: .linuxSLL2) }
         #expect(arp.next == .other(0x0806))
-        #expect(issue(Array(B.sll2(protocol: 0x0800, payload: []).prefix(19))) {
-            try LinkDecoder.decode($0, linkType: .linuxSLL2)
-        } == .linkTruncated)
+        #expect(
+            issue(Array(B.sll2(protocol: 0x0800, payload: []).prefix(19))) {
+                try LinkDecoder.decode($0, linkType: .linuxSLL2)
+            } == .linkTruncated)
     }
 
     @Test("DLT_NULL accepts the address family in either byte order")
     func nullBothOrders() throws {
         let little: [UInt8] = [2, 0, 0, 0, 0x45]
         let big: [UInt8] = [0, 0, 0, 2, 0x45]
-        #expect(try decode(little) { try LinkDecoder.decode($0, linkType: .null) } == LinkHeader(next: .ipv4, payloadOffset: 4))
-        #expect(try decode(big) { try LinkDecoder.decode($0, linkType: .null) } == LinkHeader(next: .ipv4, payloadOffset: 4))
+        #expect(
+            try decode(little) { try LinkDecoder.decode($0, linkType: .null) }
+                == LinkHeader(next: .ipv4, payloadOffset: 4))
+        #expect(
+            try decode(big) { try LinkDecoder.decode($0, linkType: .null) } == LinkHeader(next: .ipv4, payloadOffset: 4)
+        )
     }
 
     @Test("DLT_NULL maps the BSD, Darwin and Linux AF_INET6 values to IPv6")
@@ -148,8 +160,12 @@ struct LinkDecoderTests {
 
     @Test("raw IP picks IPv4 or IPv6 from the version nibble")
     func raw() throws {
-        #expect(try decode([0x45]) { try LinkDecoder.decode($0, linkType: .raw) } == LinkHeader(next: .ipv4, payloadOffset: 0))
-        #expect(try decode([0x60]) { try LinkDecoder.decode($0, linkType: .raw) } == LinkHeader(next: .ipv6, payloadOffset: 0))
+        #expect(
+            try decode([0x45]) { try LinkDecoder.decode($0, linkType: .raw) }
+                == LinkHeader(next: .ipv4, payloadOffset: 0))
+        #expect(
+            try decode([0x60]) { try LinkDecoder.decode($0, linkType: .raw) }
+                == LinkHeader(next: .ipv6, payloadOffset: 0))
         #expect(issue([0x55]) { try LinkDecoder.decode($0, linkType: .raw) } == .ipv4BadVersion)
         #expect(issue([]) { try LinkDecoder.decode($0, linkType: .raw) } == .linkTruncated)
     }

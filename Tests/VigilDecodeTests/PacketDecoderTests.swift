@@ -21,7 +21,8 @@ struct PacketDecoderTests {
     func ipv4TCP() throws {
         let frame = B.ethernet(
             type: 0x0800,
-            payload: B.ipv4(proto: 6, ttl: 61, payload: B.tcp(source: 40000, destination: 8080, payload: B.ascii("GET"))))
+            payload: B.ipv4(
+                proto: 6, ttl: 61, payload: B.tcp(source: 40000, destination: 8080, payload: B.ascii("GET"))))
         let p = try #require(decoded(frame))
         #expect(!p.isIPv6)
         #expect(p.source == IPAddress("192.0.2.1"))
@@ -39,7 +40,8 @@ struct PacketDecoderTests {
 
     @Test("Ethernet padding after a short IP packet is not counted as payload")
     func ethernetPadding() throws {
-        let frame = B.ethernet(type: 0x0800, payload: B.ipv4(proto: 6, payload: B.tcp(flags: 0x10)))
+        let frame =
+            B.ethernet(type: 0x0800, payload: B.ipv4(proto: 6, payload: B.tcp(flags: 0x10)))
             + [UInt8](repeating: 0, count: 6)
         let p = try #require(decoded(frame))
         #expect(p.payloadLength == 0)
@@ -119,7 +121,9 @@ struct PacketDecoderTests {
     @Test("a first IPv4 fragment still yields its ports")
     func firstFragment() throws {
         let p = try #require(
-            decoded(B.ethernet(type: 0x0800, payload: B.ipv4(proto: 17, flagsFragment: 0x2000, payload: B.udp(payload: [1])))))
+            decoded(
+                B.ethernet(
+                    type: 0x0800, payload: B.ipv4(proto: 17, flagsFragment: 0x2000, payload: B.udp(payload: [1])))))
         #expect(p.isFragment)
         #expect(p.destinationPort == 53)
     }
@@ -134,7 +138,8 @@ struct PacketDecoderTests {
 
     @Test("IPv4 options are flagged and skipped")
     func ipv4Options() throws {
-        let frame = B.ethernet(type: 0x0800, payload: B.ipv4(proto: 6, options: [0x94, 4, 0, 0], payload: B.tcp(payload: [9])))
+        let frame = B.ethernet(
+            type: 0x0800, payload: B.ipv4(proto: 6, options: [0x94, 4, 0, 0], payload: B.tcp(payload: [9])))
         let p = try #require(decoded(frame))
         #expect(p.hasIPOptions)
         #expect(p.payloadOffset == 14 + 24 + 20)
@@ -177,8 +182,11 @@ struct PacketDecoderTests {
 
     @Test("an IPv4 header in an IPv6 EtherType is reported as a bad IPv6 version")
     func mismatchedVersion() {
-        #expect(result(B.ethernet(type: 0x86DD, payload: B.ipv4(proto: 6, payload: B.tcp()))) == .malformed(.ipv6BadVersion))
-        #expect(result(B.ethernet(type: 0x0800, payload: B.ipv6(next: 6, payload: B.tcp()))) == .malformed(.ipv4BadVersion))
+        #expect(
+            result(B.ethernet(type: 0x86DD, payload: B.ipv4(proto: 6, payload: B.tcp()))) == .malformed(.ipv6BadVersion)
+        )
+        #expect(
+            result(B.ethernet(type: 0x0800, payload: B.ipv6(next: 6, payload: B.tcp()))) == .malformed(.ipv4BadVersion))
     }
 
     @Test("every prefix of an IPv4/TCP frame either decodes or names the layer where it was cut")

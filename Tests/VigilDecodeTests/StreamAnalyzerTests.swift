@@ -64,7 +64,8 @@ struct StreamAnalyzerTests {
     func pipelinedPairs() {
         let c = Connection()
         c.client("HEAD /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
-        c.server("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope")
+        c.server(
+            "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope")
         #expect(c.http.map { $0.request?.head.target } == ["/a", "/b"])
         #expect(c.http.map { $0.response?.head.statusCode } == [200, 404])
         #expect(c.http.map { $0.response?.bodyLength } == [0, 4])
@@ -216,7 +217,9 @@ struct StreamAnalyzerTests {
     func tlsSplit() {
         let c = Connection()
         let stream = B.tlsRecord(B.greasedClientHello())
-        for start in stride(from: 0, to: stream.count, by: 7) { c.client(Array(stream[start..<min(start + 7, stream.count)])) }
+        for start in stride(from: 0, to: stream.count, by: 7) {
+            c.client(Array(stream[start..<min(start + 7, stream.count)]))
+        }
         c.finish()
         #expect(c.tls.first?.client?.serverName == "example.com")
     }

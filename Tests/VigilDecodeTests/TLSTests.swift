@@ -255,7 +255,9 @@ struct TLSTests {
         let seed = B.greasedClientHello()
         for _ in 0..<3000 {
             var bytes = seed
-            for _ in 0..<Int(rng.next() % 6) + 1 { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            for _ in 0..<Int(rng.next() % 6) + 1 {
+                bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
             _ = failure(bytes)
             _ = read([B.tlsRecord(bytes)])
         }

@@ -7,7 +7,9 @@ import VigilCore
 enum TestBytes {
     static func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
     static func be24(_ v: Int) -> [UInt8] { [UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
-    static func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+    static func be32(_ v: UInt32) -> [UInt8] {
+        [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)]
+    }
     static func ascii(_ s: String) -> [UInt8] { Array(s.utf8) }
 
     // MARK: - Link layer
@@ -128,7 +130,9 @@ enum TestBytes {
     }
 
     /// A response to `dnsQuery` answering with one A record, the owner name compressed to the question.
-    static func dnsResponse(id: UInt16 = 0xBEEF, _ name: String = "www.example.com", address: [UInt8] = [93, 184, 216, 34])
+    static func dnsResponse(
+        id: UInt16 = 0xBEEF, _ name: String = "www.example.com", address: [UInt8] = [93, 184, 216, 34]
+    )
         -> [UInt8]
     {
         dnsHeader(id: id, flags: 0x8180, qd: 1, an: 1) + dnsQuestion(name)

@@ -9,7 +9,9 @@ struct UDPICMPTests {
 
     @Test("UDP ports and length are read")
     func udp() throws {
-        let h = try decode(B.udp(source: 5353, destination: 5353, payload: [1, 2, 3])) { try UDPHeader.parse($0, at: 0) }
+        let h = try decode(B.udp(source: 5353, destination: 5353, payload: [1, 2, 3])) {
+            try UDPHeader.parse($0, at: 0)
+        }
         #expect(h == UDPHeader(sourcePort: 5353, destinationPort: 5353, length: 11))
     }
 
@@ -62,7 +64,9 @@ struct UDPICMPTests {
     @Test("an ICMP header shorter than 4 bytes is truncated")
     func icmpTruncated() {
         for n in 0..<4 {
-            #expect(issue(Array([UInt8]([8, 0, 0, 0]).prefix(n))) { try ICMPHeader.parse($0, at: 0, v6: false) } == .icmpTruncated)
+            #expect(
+                issue(Array([UInt8]([8, 0, 0, 0]).prefix(n))) { try ICMPHeader.parse($0, at: 0, v6: false) }
+                    == .icmpTruncated)
         }
     }
 }

@@ -6,11 +6,13 @@ import VigilCore
 @Suite("Flow table storage")
 struct FlowTableTests {
     func record(_ i: Int, at time: Int64, proto: UInt8 = 17) -> FlowRecord {
-        let key = FlowKey(aHigh: 0, aLow: UInt64(0x0A00_0000 + i), bHigh: 0, bLow: 0x0A01_0001, aPort: UInt16(i % 60000),
-                          bPort: 53, proto: proto, isV6: false, vlan: 0)
+        let key = FlowKey(
+            aHigh: 0, aLow: UInt64(0x0A00_0000 + i), bHigh: 0, bLow: 0x0A01_0001, aPort: UInt16(i % 60000),
+            bPort: 53, proto: proto, isV6: false, vlan: 0)
         return FlowRecord(
             key: key, originatorIsA: true, timeoutClass: proto == 6 ? 0 : 1, icmpType: 0, icmpCode: 0,
-            hash: key.hash32, serial: UInt32(i), missedBytes: 0, origISN: 0, respISN: 0, start: time, last: time, origPackets: 1,
+            hash: key.hash32, serial: UInt32(i), missedBytes: 0, origISN: 0, respISN: 0, start: time, last: time,
+            origPackets: 1,
             respPackets: 0, origBytes: 0, respBytes: 0, state: ConnectionState(), prev: -1, next: -1, app: nil)
     }
 
@@ -47,14 +49,17 @@ struct FlowTableTests {
 
 @Suite("TCP reassembly")
 struct TCPReassemblerTests {
+    /// Renders deliveries as text, gaps as `<gap N>`.
+    func render(_ delivery: TCPReassembler.Delivery, into out: inout String) {
+        switch delivery {
+        case .data(let d): out += String(decoding: d, as: UTF8.self)
+        case .gap(let n): out += "<gap \(n)>"
+        }
+    }
+
     func collect(_ r: inout TCPReassembler, seq: UInt32, _ s: String, into out: inout String) -> Bool {
         Array(s.utf8).withUnsafeBytes { payload in
-            r.segment(seq: seq, payload: payload, missing: 0) { delivery in
-                switch delivery {
-                case .data(let d): out += String(decoding: d, as: UTF8.self)
-                case .gap(let n): out += "<gap \(n)>"
-                }
-            }
+            r.segment(seq: seq, payload: payload, missing: 0) { render($0, into: &out) }
         }
     }
 
@@ -81,12 +86,7 @@ struct TCPReassemblerTests {
         var out = ""
         _ = collect(&r, seq: 1, "ab", into: &out)
         _ = collect(&r, seq: 10, "xyz", into: &out)
-        r.flush { delivery in
-            switch delivery {
-            case .data(let d): out += String(decoding: d, as: UTF8.self)
-            case .gap(let n): out += "<gap \(n)>"
-            }
-        }
+        r.flush { render($0, into: &out) }
         #expect(out == "ab<gap 7>xyz")
     }
 

@@ -25,7 +25,9 @@ final class LoopbackUDP {
         addr.sin_port = port.bigEndian
         addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { close(fd); throw VigilError(.io, "bind failed: \(errno)") }
         var actual = sockaddr_in()
@@ -56,8 +58,9 @@ final class LoopbackUDP {
 
 @Suite("Live capture on the loopback interface")
 struct LiveCaptureTests {
-    @Test("a DNS exchange on lo becomes a dns event and a flow; Ctrl-C style stop ends the run",
-          .enabled(if: getuid() == 0, "live capture needs root or CAP_NET_RAW"))
+    @Test(
+        "a DNS exchange on lo becomes a dns event and a flow; Ctrl-C style stop ends the run",
+        .enabled(if: getuid() == 0, "live capture needs root or CAP_NET_RAW"))
     func loopbackDNS() async throws {
         let server = try LoopbackUDP()
         let serverPort = server.port

@@ -19,8 +19,9 @@ final class PipelineHarness {
 
     func feed(_ frame: [UInt8], at seconds: Double) {
         frame.withUnsafeBytes {
-            pipeline.packet(time: Timestamp(microseconds: Int64((seconds * 1_000_000).rounded())), bytes: $0,
-                            wireLength: frame.count)
+            pipeline.packet(
+                time: Timestamp(microseconds: Int64((seconds * 1_000_000).rounded())), bytes: $0,
+                wireLength: frame.count)
         }
     }
 
@@ -65,9 +66,10 @@ struct PipelineTests {
         h.feed(Frames.tcp(c.0, c.1, c.2, c.3, flags: Frames.ack, seq: 11, ack: 501), at: 2.2)
         h.feed(Frames.tcp(c.0, c.1, c.2, c.3, flags: Frames.fin | Frames.ack, seq: 11, ack: 501), at: 2.3)
         h.feed(Frames.tcp(c.2, c.3, c.0, c.1, flags: Frames.fin | Frames.ack, seq: 501, ack: 12), at: 2.4)
-        let byPort = Dictionary(uniqueKeysWithValues: flows(h.finish()).map {
-            ($0[Fields.destinationPort]!.intValue!, $0)
-        })
+        let byPort = Dictionary(
+            uniqueKeysWithValues: flows(h.finish()).map {
+                ($0[Fields.destinationPort]!.intValue!, $0)
+            })
         #expect(byPort[80]?[Fields.connState] == .string("S0"))
         #expect(byPort[80]?[Fields.connHistory] == .string("S"))
         #expect(byPort[81]?[Fields.connState] == .string("REJ"))
@@ -105,12 +107,18 @@ struct PipelineTests {
         h.feed(Frames.tcp(c.0, c.1, c.2, c.3, flags: Frames.syn, seq: 1000), at: 1)
         h.feed(Frames.tcp(c.2, c.3, c.0, c.1, flags: Frames.syn | Frames.ack, seq: 9000, ack: 1001), at: 1.01)
         // The second half of the request arrives before the first.
-        h.feed(Frames.tcp(c.0, c.1, c.2, c.3, flags: Frames.ack | Frames.psh, seq: 1011, ack: 9001,
-                          payload: Array(request[10...])), at: 1.02)
-        h.feed(Frames.tcp(c.0, c.1, c.2, c.3, flags: Frames.ack, seq: 1001, ack: 9001,
-                          payload: Array(request[..<10])), at: 1.03)
-        h.feed(Frames.tcp(c.2, c.3, c.0, c.1, flags: Frames.ack | Frames.psh, seq: 9001,
-                          ack: 1001 + UInt32(request.count), payload: response), at: 1.04)
+        h.feed(
+            Frames.tcp(
+                c.0, c.1, c.2, c.3, flags: Frames.ack | Frames.psh, seq: 1011, ack: 9001,
+                payload: Array(request[10...])), at: 1.02)
+        h.feed(
+            Frames.tcp(
+                c.0, c.1, c.2, c.3, flags: Frames.ack, seq: 1001, ack: 9001,
+                payload: Array(request[..<10])), at: 1.03)
+        h.feed(
+            Frames.tcp(
+                c.2, c.3, c.0, c.1, flags: Frames.ack | Frames.psh, seq: 9001,
+                ack: 1001 + UInt32(request.count), payload: response), at: 1.04)
         let http = h.emitted.filter { $0.dataset == .http }
         #expect(http.count == 1)
         #expect(http.first?[Fields.urlOriginal] == .string("/reports/q3?id=7"))
@@ -138,9 +146,13 @@ struct PipelineTests {
     @Test("DNS on an arbitrary UDP port pairs query and answer; other UDP keeps no app state")
     func dnsAnyPort() {
         let h = PipelineHarness()
-        h.feed(Frames.udp("10.0.0.1", 40000, "10.0.0.53", 7777, payload: Frames.dns(id: 42, name: "www.gov.example")), at: 1)
-        h.feed(Frames.udp("10.0.0.53", 7777, "10.0.0.1", 40000,
-                          payload: Frames.dns(id: 42, name: "www.gov.example", response: true)), at: 1.001)
+        h.feed(
+            Frames.udp("10.0.0.1", 40000, "10.0.0.53", 7777, payload: Frames.dns(id: 42, name: "www.gov.example")),
+            at: 1)
+        h.feed(
+            Frames.udp(
+                "10.0.0.53", 7777, "10.0.0.1", 40000,
+                payload: Frames.dns(id: 42, name: "www.gov.example", response: true)), at: 1.001)
         h.feed(Frames.udp("10.0.0.1", 40001, "10.0.0.9", 7777, payload: Array("not dns at all".utf8)), at: 1.002)
         let events = h.finish()
         let dns = events.filter { $0.dataset == .dns }
