@@ -1,7 +1,8 @@
 import VigilDecode
 
-/// One tracked flow. Kept compact (≈136 bytes) because a sensor holds hundreds of thousands;
-/// application state lives behind `app`, allocated only once a flow carries payload.
+/// One tracked flow. Kept compact (under 160 bytes, a test holds it there) because a sensor holds
+/// hundreds of thousands; application state lives behind `app`, allocated only once a flow carries
+/// payload.
 struct FlowRecord {
     var key: FlowKey
     /// Whether the originator (who sent the first packet, or the SYN) is endpoint `a` of the key.
