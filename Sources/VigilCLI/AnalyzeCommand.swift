@@ -121,9 +121,9 @@ public struct AnalyzeCommand: AsyncParsableCommand {
                     config.timeouts.icmp = Int64(udpTimeout)
                 },
                 stop: stop,
-                sink: {
-                    let sink = BackgroundEventSink(writer: writer)
-                    return (emit: sink.emit, close: sink.close)
+                sink: { config in
+                    let sink = BackgroundEventSink(factory: EventFactory(config: config), writer: writer)
+                    return (output: sink.emit, close: sink.close)
                 })
         } catch let error as VigilError {
             throw Self.fail(error)

@@ -34,7 +34,19 @@ extension FieldValue {
         case .int(let i): w.int(i)
         case .double(let d): w.double(d)
         case .bool(let b): b ? w.raw("true") : w.raw("false")
-        case .ip(let ip): w.string(ip.description)
+        case .ip(let ip):
+            if ip.isV6 {
+                w.string(ip.description)
+            } else {
+                // Dotted quad straight into the buffer: every event carries two addresses.
+                w.byte(UInt8(ascii: "\""))
+                let v = UInt32(truncatingIfNeeded: ip.low)
+                for shift in [24, 16, 8, 0] as [UInt32] {
+                    if shift != 24 { w.byte(UInt8(ascii: ".")) }
+                    w.int(Int64((v >> shift) & 0xFF))
+                }
+                w.byte(UInt8(ascii: "\""))
+            }
         case .time(let t):
             w.byte(UInt8(ascii: "\""))
             t.appendISO8601(to: &w.bytes)

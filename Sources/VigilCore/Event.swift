@@ -36,10 +36,13 @@ public struct Event: Sendable, Equatable {
         }
     }
 
-    /// Sets a field; a nil value leaves the event unchanged (optional decoder output stays absent).
+    /// Adds a field that is not set yet; a nil value leaves the event unchanged (optional decoder
+    /// output stays absent). Builders add each field once, so this appends without searching (it runs
+    /// for every field of every event); use the subscript to replace a value.
     public mutating func set(_ id: FieldID, _ value: FieldValue?) {
         guard let value else { return }
-        self[id] = value
+        assert(!fields.contains(where: { $0.id == id }), "field \(id) set twice")
+        fields.append(Field(id: id, value: value))
     }
 
     public mutating func set(_ id: FieldID, _ value: String?) { set(id, value.map(FieldValue.string)) }

@@ -59,15 +59,21 @@ public struct JSONWriter: Sendable {
 
     public mutating func int(_ v: Int64) {
         if v == 0 { bytes.append(0x30); return }
-        var digits: (UInt64, Bool) = (v < 0 ? UInt64(bitPattern: 0 &- v) : UInt64(v), v < 0)
-        if digits.1 { bytes.append(UInt8(ascii: "-")) }
-        var tmp: [UInt8] = []
-        tmp.reserveCapacity(20)
-        while digits.0 > 0 {
-            tmp.append(UInt8(truncatingIfNeeded: digits.0 % 10) + 0x30)
-            digits.0 /= 10
+        var magnitude = v < 0 ? UInt64(bitPattern: 0 &- v) : UInt64(v)
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        // Digits into a fixed stack buffer, most significant last, then copied in order.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var n = 0
+            while magnitude > 0 {
+                digits[n] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                magnitude /= 10
+                n += 1
+            }
+            while n > 0 {
+                n -= 1
+                bytes.append(digits[n])
+            }
         }
-        bytes.append(contentsOf: tmp.reversed())
     }
 
     public mutating func double(_ v: Double) {

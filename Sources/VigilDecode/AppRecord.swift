@@ -59,7 +59,7 @@ public struct AppOutput: Sendable {
     public init() {}
 
     public mutating func removeAll() {
-        records.removeAll(keepingCapacity: true)
-        issues.removeAll(keepingCapacity: true)
+        if !records.isEmpty { records.removeAll(keepingCapacity: true) }
+        if !issues.isEmpty { issues.removeAll(keepingCapacity: true) }
     }
 }

@@ -27,7 +27,15 @@ public struct TLSHello: Sendable, Equatable {
 
     /// JA3 (client) or JA3S (server) string, GREASE values removed, before hashing.
     public var ja3String: String {
-        func join<T: BinaryInteger>(_ values: [T]) -> String { values.map { String($0) }.joined(separator: "-") }
+        func join<T: BinaryInteger>(_ values: [T]) -> String {
+            var out = ""
+            out.reserveCapacity(values.count * 6)
+            for (i, v) in values.enumerated() {
+                if i > 0 { out.append("-") }
+                out.append(String(v))
+            }
+            return out
+        }
         let ciphers = cipherSuites.filter { !Self.isGREASE($0) }
         let exts = extensions.filter { !Self.isGREASE($0) }
         if isClient {

@@ -3,29 +3,31 @@ import Foundation
 import Synchronization
 import VigilCore
 
-/// Moves JSON encoding and writing off the capture thread: the pipeline hands events over in
-/// batches and a dedicated writer thread encodes and writes them, so a two-core node uses both.
+/// Moves event building, JSON encoding and writing off the capture thread: the pipeline hands its
+/// typed outputs over in batches and a dedicated thread turns them into events and writes them, so a
+/// two-core node uses both cores.
 /// Bounded: at most `maxBatches` batches wait; a slow writer holds the pipeline back rather than
 /// letting memory grow.
 public final class BackgroundEventSink: Sendable {
     public static let batchSize = 1024
     public static let maxBatches = 4
 
-    private let queue = Mutex<[[Event]]>([])
+    private let queue = Mutex<[[PipelineOutput]]>([])
     private let ready = DispatchSemaphore(value: 0)
     private let free = DispatchSemaphore(value: BackgroundEventSink.maxBatches)
     private let finished = DispatchSemaphore(value: 0)
     /// The batch being filled; only the producing thread touches it.
-    private let pending = Mutex<[Event]>([])
+    private let pending = Mutex<[PipelineOutput]>([])
 
-    public init(writer: EventWriter) {
+    public init(factory: EventFactory, writer: EventWriter) {
         let thread = Thread { [self] in
+            var factory = factory
             while true {
                 ready.wait()
                 let batch = queue.withLock { $0.removeFirst() }
                 free.signal()
                 if batch.isEmpty { break }
-                for event in batch { writer.write(event) }
+                for item in batch { writer.write(factory.event(for: item)) }
             }
             writer.close()
             finished.signal()
@@ -34,10 +36,10 @@ public final class BackgroundEventSink: Sendable {
         thread.start()
     }
 
-    public func emit(_ event: Event) {
-        let full: [Event]? = pending.withLock { batch in
+    public func emit(_ item: PipelineOutput) {
+        let full: [PipelineOutput]? = pending.withLock { batch in
             if batch.isEmpty { batch.reserveCapacity(Self.batchSize) }
-            batch.append(event)
+            batch.append(item)
             guard batch.count >= Self.batchSize else { return nil }
             defer { batch = [] }
             return batch
@@ -56,7 +58,7 @@ public final class BackgroundEventSink: Sendable {
         finished.wait()
     }
 
-    private func push(_ batch: [Event]) {
+    private func push(_ batch: [PipelineOutput]) {
         free.wait()
         queue.withLock { $0.append(batch) }
         ready.signal()

@@ -28,7 +28,9 @@ public struct CaptureSummary: Sendable {
 /// Runs capture → pipeline → sink on a dedicated thread (CONVENTIONS: blocking pcap calls never run
 /// on the cooperative pool) and returns when the input ends or `stop` is signalled.
 public enum CaptureRun {
-    public typealias SinkFactory = @Sendable () -> (emit: (Event) -> Void, close: () -> Void)
+    /// Makes, on the capture thread, where the pipeline's outputs go; given the run's configuration
+    /// so it can build events (`EventFactory`) with the right observer and source identity.
+    public typealias SinkFactory = @Sendable (PipelineConfig) -> (output: (PipelineOutput) -> Void, close: () -> Void)
 
     public static func run(
         input: CaptureInput, filter: String?, observerID: String,
@@ -84,8 +86,8 @@ public enum CaptureRun {
         if let filter { try source.setFilter(filter) }
         var config = PipelineConfig(observerID: observerID, sourceIdentity: identity)
         configure(&config)
-        let (emit, close) = sink()
-        let pipeline = PacketPipeline(config: config, linkType: source.linkType, emit: emit)
+        let (output, close) = sink(config)
+        let pipeline = PacketPipeline(config: config, linkType: source.linkType, output: output)
         let started = DispatchTime.now()
         loop: while !stop.isStopped {
             switch source.next() {

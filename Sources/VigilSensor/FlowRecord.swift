@@ -38,8 +38,6 @@ final class FlowApp {
     var respStream = TCPReassembler()
     /// App events emitted so far (their index in event ids).
     var events: UInt32 = 0
-    /// The flow's uid and Community ID, computed once for all its events.
-    var identity: (uid: String, communityID: String)?
     var appProtocol: AppProtocol? { stream?.appProtocol ?? datagram?.appProtocol }
 
     init(stream: StreamAnalyzer?, datagram: DatagramAnalyzer?) {

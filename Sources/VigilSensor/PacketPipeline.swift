@@ -9,20 +9,26 @@ public final class PacketPipeline {
     public let config: PipelineConfig
     public let linkType: LinkType
     public private(set) var stats = PipelineStats()
-    let ids: EventIDGenerator
-    let emit: (Event) -> Void
+    let deliver: (PipelineOutput) -> Void
     var table: FlowTable
     var now: Int64 = .min
     var nextSweep: Int64 = .min
     var serial: UInt32 = 0
     var output = AppOutput()
 
-    public init(config: PipelineConfig, linkType: LinkType, emit: @escaping (Event) -> Void) {
+    /// A pipeline that hands out typed outputs; the caller turns them into events with an
+    /// `EventFactory`, possibly on another thread (`BackgroundEventSink`).
+    public init(config: PipelineConfig, linkType: LinkType, output: @escaping (PipelineOutput) -> Void) {
         self.config = config
         self.linkType = linkType
-        self.emit = emit
-        ids = EventIDGenerator(observerID: config.observerID, sourceIdentity: config.sourceIdentity)
+        deliver = output
         table = FlowTable(maxFlows: config.maxFlows, timeouts: config.timeouts)
+    }
+
+    /// A pipeline that builds each event on the capture thread and passes it to `emit`.
+    public convenience init(config: PipelineConfig, linkType: LinkType, emit: @escaping (Event) -> Void) {
+        var factory = EventFactory(config: config)
+        self.init(config: config, linkType: linkType, output: { emit(factory.event(for: $0)) })
     }
 
     /// One captured packet: `bytes` as captured, `wireLength` as it was on the wire.
@@ -274,122 +280,22 @@ public final class PacketPipeline {
 
     func publish(_ index: Int, _ app: FlowApp) {
         for issue in output.issues { stats.count(issue) }
-        for record in output.records {
-            app.events += 1
-            let flow = table[index]
-            var event = baseEvent(flow, time: record.start, dataset: dataset(of: record), index: app.events)
-            event.set(Fields.networkProtocol, app.appProtocol?.rawValue)
-            EventBuilder.add(record, to: &event)
-            emitCounted(event)
+        if !output.records.isEmpty {
+            let flow = FlowSnapshot(table[index])
+            for record in output.records {
+                app.events += 1
+                send(.app(record, flow: flow, index: app.events))
+            }
         }
         output.removeAll()
     }
 
-    func dataset(of record: AppRecord) -> Dataset {
-        switch record {
-        case .http: .http
-        case .dns: .dns
-        case .tls: .tls
-        case .ssh: .ssh
-        }
-    }
-
-    func emitCounted(_ event: Event) {
-        stats.events[event.dataset.name, default: 0] += 1
-        emit(event)
-    }
-
-    struct Endpoints {
-        var origIP: IPAddress
-        var origPort: UInt16
-        var respIP: IPAddress
-        var respPort: UInt16
-    }
-
-    func endpoints(_ flow: FlowRecord) -> Endpoints {
-        let k = flow.key
-        return flow.originatorIsA
-            ? Endpoints(origIP: k.a, origPort: k.aPort, respIP: k.b, respPort: k.bPort)
-            : Endpoints(origIP: k.b, origPort: k.bPort, respIP: k.a, respPort: k.aPort)
-    }
-
-    // Shared values: building them per event would allocate an array each time.
-    static let networkCategory = FieldValue.list([.string("network")])
-    static let connectionEnd = FieldValue.list([.string("connection"), .string("end")])
-
-    static func transportName(_ proto: UInt8) -> String {
-        switch proto {
-        case 6: "tcp"
-        case 17: "udp"
-        case 1: "icmp"
-        case 58: "ipv6-icmp"
-        default: String(proto)
-        }
-    }
-
-    /// uid and Community ID of a flow: two digests, so computed once per flow and kept with its app state.
-    func identity(_ flow: FlowRecord) -> (uid: String, communityID: String) {
-        if let cached = flow.app?.identity { return cached }
-        let e = endpoints(flow)
-        let isICMP = flow.key.proto == 1 || flow.key.proto == 58
-        let community =
-            isICMP
-            ? CommunityID.v1(
-                source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
-            : CommunityID.v1(
-                source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                sourcePort: e.origPort, destinationPort: e.respPort)
-        let result = (uid: ids.connectionUID(serial: UInt64(flow.serial)), communityID: community)
-        flow.app?.identity = result
-        return result
-    }
-
-    func baseEvent(_ flow: FlowRecord, time: Timestamp, dataset: Dataset, index: UInt32) -> Event {
-        var event = Event(
-            timestamp: time, id: ids.id(position: UInt64(flow.serial), index: index), dataset: dataset,
-            observerID: config.observerID, capacity: 32)
-        let e = endpoints(flow)
-        let isICMP = flow.key.proto == 1 || flow.key.proto == 58
-        event.set(Fields.eventKind, "event")
-        event.set(Fields.eventCategory, Self.networkCategory)
-        event.set(Fields.sourceIP, .ip(e.origIP))
-        if !isICMP, flow.key.proto == 6 || flow.key.proto == 17 {
-            event.set(Fields.sourcePort, .integer(e.origPort))
-        }
-        event.set(Fields.destinationIP, .ip(e.respIP))
-        if !isICMP, flow.key.proto == 6 || flow.key.proto == 17 {
-            event.set(Fields.destinationPort, .integer(e.respPort))
-        }
-        event.set(Fields.networkTransport, Self.transportName(flow.key.proto))
-        event.set(Fields.networkType, flow.key.isV6 ? "ipv6" : "ipv4")
-        if flow.key.vlan != 0 { event.set(Fields.networkVLANID, String(flow.key.vlan)) }
-        let (uid, community) = identity(flow)
-        event.set(Fields.networkCommunityID, community)
-        event.set(Fields.connUID, uid)
-        return event
+    func send(_ item: PipelineOutput) {
+        stats.events[item.dataset.name, default: 0] += 1
+        deliver(item)
     }
 
     func emitFlow(_ flow: FlowRecord) {
-        var event = baseEvent(flow, time: Timestamp(microseconds: flow.start), dataset: .flow, index: 0)
-        event.set(Fields.eventType, Self.connectionEnd)
-        event.set(Fields.networkProtocol, flow.app?.appProtocol?.rawValue)
-        event.set(Fields.eventStart, .time(Timestamp(microseconds: flow.start)))
-        event.set(Fields.eventEnd, .time(Timestamp(microseconds: flow.last)))
-        event.set(Fields.eventDuration, .int((flow.last - flow.start) * 1000))
-        event.set(Fields.sourcePackets, .integer(flow.origPackets))
-        event.set(Fields.sourceBytes, .integer(flow.origBytes))
-        event.set(Fields.destinationPackets, .integer(flow.respPackets))
-        event.set(Fields.destinationBytes, .integer(flow.respBytes))
-        event.set(Fields.networkPackets, .integer(UInt64(flow.origPackets) + UInt64(flow.respPackets)))
-        event.set(Fields.networkBytes, .integer(flow.origBytes + flow.respBytes))
-        if flow.key.proto == 1 || flow.key.proto == 58 {
-            event.set(Fields.icmpType, .integer(flow.icmpType))
-            event.set(Fields.icmpCode, .integer(flow.icmpCode))
-        }
-        event.set(Fields.connState, flow.key.proto == 6 ? flow.state.tcpState : flow.state.datagramState)
-        event.set(Fields.connHistory, flow.state.historyString)
-        if flow.missedBytes > 0 { event.set(Fields.connMissedBytes, .integer(flow.missedBytes)) }
-        emitCounted(event)
+        send(.flow(FlowSnapshot(flow)))
     }
 }

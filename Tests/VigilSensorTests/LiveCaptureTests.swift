@@ -70,7 +70,10 @@ struct LiveCaptureTests {
         async let summary = CaptureRun.run(
             input: .interface("lo", PcapSource.LiveOptions()), filter: "udp port \(serverPort)",
             observerID: "live-test", configure: { $0.timeouts.udp = 1 }, stop: stop,
-            sink: { (emit: { collector.append($0) }, close: {}) })
+            sink: { config in
+                var factory = EventFactory(config: config)
+                return (output: { collector.append(factory.event(for: $0)) }, close: {})
+            })
         // The capture starts on its own thread; keep exchanging (bounded) until it has seen one.
         for attempt in 0..<50 {
             let client = try LoopbackUDP()
@@ -95,7 +98,7 @@ struct LiveCaptureTests {
         await #expect(throws: VigilError.self) {
             _ = try await CaptureRun.run(
                 input: .interface("vigil-no-such0", PcapSource.LiveOptions()), filter: nil, observerID: "x",
-                configure: { _ in }, stop: StopSignal(), sink: { (emit: { _ in }, close: {}) })
+                configure: { _ in }, stop: StopSignal(), sink: { _ in (output: { _ in }, close: {}) })
         }
     }
 }
