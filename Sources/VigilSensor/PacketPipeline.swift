@@ -171,16 +171,9 @@ public final class PacketPipeline {
             if let analyzer = app.stream, analyzer.wantsData {
                 output.removeAll()
                 let time = Timestamp(microseconds: now)
-                var gaps = 0, gapBytes = 0
-                let deliver: (TCPReassembler.Delivery) -> Void = { [self] delivery in
-                    switch delivery {
-                    case .data(let bytes):
-                        analyzer.data(bytes, fromOriginator: fromOriginator, at: time, into: &output)
-                    case .gap(let n):
-                        gaps += 1
-                        gapBytes += n
-                        analyzer.gap(n, fromOriginator: fromOriginator, into: &output)
-                    }
+                var gaps = GapCount()
+                let deliver: (TCPReassembler.Delivery) -> Void = { [self] in
+                    hand($0, to: analyzer, fromOriginator: fromOriginator, at: time, gaps: &gaps)
                 }
                 let retransmitted =
                     fromOriginator
@@ -194,12 +187,7 @@ public final class PacketPipeline {
                     stats.tcpRetransmissions += 1
                     table[index].state.note(UInt8(ascii: "T"), originator: fromOriginator)
                 }
-                if gaps > 0 {
-                    stats.tcpGaps += gaps
-                    stats.tcpGapBytes += gapBytes
-                    table[index].missedBytes &+= UInt32(clamping: gapBytes)
-                    table[index].state.note(UInt8(ascii: "G"), originator: fromOriginator)
-                }
+                count(gaps, flow: index, originator: fromOriginator)
                 publish(index, app)
                 if !analyzer.wantsData {
                     // Nothing more to parse: free the reassembly buffers early.
@@ -214,6 +202,36 @@ public final class PacketPipeline {
         } else {
             table.touch(index, timeoutClass: .tcp)
         }
+    }
+
+    /// Holes found while delivering one direction's stream.
+    struct GapCount {
+        var holes = 0
+        var bytes = 0
+    }
+
+    /// Passes one piece of a reassembled stream to the analyzer.
+    func hand(
+        _ delivery: TCPReassembler.Delivery, to analyzer: StreamAnalyzer, fromOriginator: Bool, at time: Timestamp,
+        gaps: inout GapCount
+    ) {
+        switch delivery {
+        case .data(let bytes):
+            analyzer.data(bytes, fromOriginator: fromOriginator, at: time, into: &output)
+        case .gap(let n):
+            gaps.holes += 1
+            gaps.bytes += n
+            analyzer.gap(n, fromOriginator: fromOriginator, into: &output)
+        }
+    }
+
+    /// Records a direction's holes in the stats and in the flow (missed bytes, history `G`/`g`).
+    func count(_ gaps: GapCount, flow index: Int, originator: Bool) {
+        guard gaps.holes > 0 else { return }
+        stats.tcpGaps += gaps.holes
+        stats.tcpGapBytes += gaps.bytes
+        table[index].missedBytes &+= UInt32(clamping: gaps.bytes)
+        table[index].state.note(UInt8(ascii: "G"), originator: originator)
     }
 
     func datagram(_ index: Int, _ payload: UnsafeRawBufferPointer, complete: Bool) {
@@ -246,26 +264,15 @@ public final class PacketPipeline {
             output.removeAll()
             if let analyzer = app.stream {
                 if analyzer.wantsData {
-                    var gaps = 0, gapBytes = 0
+                    let time = Timestamp(microseconds: now)
                     for fromOriginator in [true, false] {
-                        let deliver: (TCPReassembler.Delivery) -> Void = { [self] delivery in
-                            switch delivery {
-                            case .data(let bytes):
-                                analyzer.data(
-                                    bytes, fromOriginator: fromOriginator,
-                                    at: Timestamp(microseconds: now), into: &output)
-                            case .gap(let n):
-                                gaps += 1
-                                gapBytes += n
-                                analyzer.gap(n, fromOriginator: fromOriginator, into: &output)
-                            }
+                        var gaps = GapCount()
+                        let deliver: (TCPReassembler.Delivery) -> Void = { [self] in
+                            hand($0, to: analyzer, fromOriginator: fromOriginator, at: time, gaps: &gaps)
                         }
                         if fromOriginator { app.origStream.flush(deliver) } else { app.respStream.flush(deliver) }
+                        count(gaps, flow: index, originator: fromOriginator)
                     }
-                    stats.tcpGaps += gaps
-                    stats.tcpGapBytes += gapBytes
-                    table[index].missedBytes &+= UInt32(clamping: gapBytes)
-                    if gaps > 0 { table[index].state.note(UInt8(ascii: "G"), originator: true) }
                 }
                 analyzer.finish(into: &output)
             } else if var analyzer = app.datagram {
