@@ -6,9 +6,9 @@ public enum Digest: Sendable {
 
     private var algorithm: OpaquePointer? {
         switch self {
-        case .md5: EVP_md5()
-        case .sha1: EVP_sha1()
-        case .sha256: EVP_sha256()
+        case .md5: FetchedAlgorithms.shared.md5 ?? EVP_md5()
+        case .sha1: FetchedAlgorithms.shared.sha1 ?? EVP_sha1()
+        case .sha256: FetchedAlgorithms.shared.sha256 ?? EVP_sha256()
         }
     }
 
@@ -30,6 +30,23 @@ public enum Digest: Sendable {
 
     public func hex(_ bytes: [UInt8]) -> String { Hex.encode(hash(bytes)) }
     public func hex(_ string: String) -> String { Hex.encode(hash(string)) }
+}
+
+/// Algorithms fetched once from OpenSSL's default provider. With the legacy `EVP_sha256()` handles,
+/// OpenSSL 3 fetches the implementation again inside every `EVP_Digest` (a lookup under a lock),
+/// which costs more than hashing the short inputs Vigil hashes per event.
+///
+/// `@unchecked Sendable`: the fields are `EVP_MD` pointers that are never freed or mutated after
+/// this one-time initialisation, and OpenSSL documents fetched algorithm objects as safe to use from
+/// many threads at once (its reference counts are atomic).
+private struct FetchedAlgorithms: @unchecked Sendable {
+    let md5: OpaquePointer?
+    let sha1: OpaquePointer?
+    let sha256: OpaquePointer?
+
+    static let shared = FetchedAlgorithms(
+        md5: EVP_MD_fetch(nil, "MD5", nil), sha1: EVP_MD_fetch(nil, "SHA1", nil),
+        sha256: EVP_MD_fetch(nil, "SHA256", nil))
 }
 
 public enum Hex {
