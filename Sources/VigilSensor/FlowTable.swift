@@ -35,7 +35,7 @@ struct FlowTable {
     func timeout(of r: FlowRecord) -> Int64 {
         switch TimeoutClass(rawValue: r.timeoutClass)! {
         case .tcp: timeouts.tcpEstablished * 1_000_000
-        case .datagram: (r.key.proto == 17 ? timeouts.udp : timeouts.icmp) * 1_000_000
+        case .datagram: (r.flow.key.proto == 17 ? timeouts.udp : timeouts.icmp) * 1_000_000
         case .closed: timeouts.tcpClosed * 1_000_000
         }
     }
@@ -46,7 +46,7 @@ struct FlowTable {
         while true {
             let s = slots[i]
             if s < 0 { return nil }
-            if records[Int(s)].hash == hash, records[Int(s)].key == key { return Int(s) }
+            if records[Int(s)].hash == hash, records[Int(s)].flow.key == key { return Int(s) }
             i = (i + 1) & mask
         }
     }
@@ -110,7 +110,7 @@ struct FlowTable {
             var i = heads[c]
             while i >= 0, out.count < limit {
                 let r = records[Int(i)]
-                if now - r.last <= timeout(of: r) { break }
+                if now - r.flow.last <= timeout(of: r) { break }
                 out.append(Int(i))
                 i = r.next
             }
@@ -123,7 +123,7 @@ struct FlowTable {
         var best: Int?
         for c in 0..<heads.count where heads[c] >= 0 {
             let i = Int(heads[c])
-            if best == nil || records[i].last < records[best!].last { best = i }
+            if best == nil || records[i].flow.last < records[best!].flow.last { best = i }
         }
         return best
     }

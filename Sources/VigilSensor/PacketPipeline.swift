@@ -99,20 +99,22 @@ public final class PacketPipeline {
             let timeoutClass: FlowTable.TimeoutClass = p.proto == 6 ? .tcp : .datagram
             index = table.insert(
                 FlowRecord(
-                    key: key, originatorIsA: sourceIsA != flipped, timeoutClass: timeoutClass.rawValue,
-                    icmpType: icmp?.type ?? 0, icmpCode: icmp?.code ?? 0, hash: hash, serial: serial, missedBytes: 0,
-                    origISN: 0, respISN: 0, start: now, last: now, origPackets: 0, respPackets: 0, origBytes: 0,
-                    respBytes: 0,
-                    state: ConnectionState(), prev: -1, next: -1, app: nil))
+                    flow: FlowSnapshot(
+                        key: key, originatorIsA: sourceIsA != flipped, icmpType: icmp?.type ?? 0,
+                        icmpCode: icmp?.code ?? 0, serial: serial, missedBytes: 0, start: now, last: now,
+                        origPackets: 0, respPackets: 0, origBytes: 0, respBytes: 0, state: ConnectionState(),
+                        appProtocol: nil),
+                    timeoutClass: timeoutClass.rawValue, hash: hash, origISN: 0, respISN: 0, prev: -1, next: -1,
+                    app: nil))
         }
-        let fromOriginator = sourceIsA == table[index].originatorIsA
-        table[index].last = now
+        let fromOriginator = sourceIsA == table[index].flow.originatorIsA
+        table[index].flow.last = now
         if fromOriginator {
-            table[index].origPackets &+= 1
-            table[index].origBytes &+= UInt64(p.ipLength)
+            table[index].flow.origPackets &+= 1
+            table[index].flow.origBytes &+= UInt64(p.ipLength)
         } else {
-            table[index].respPackets &+= 1
-            table[index].respBytes &+= UInt64(p.ipLength)
+            table[index].flow.respPackets &+= 1
+            table[index].flow.respBytes &+= UInt64(p.ipLength)
         }
         let payload = UnsafeRawBufferPointer(rebasing: bytes[p.payloadOffset..<(p.payloadOffset + p.payloadLength)])
         switch p.transport {
@@ -120,20 +122,20 @@ public final class PacketPipeline {
             tcpPacket(index, t, payload: payload, missing: p.payloadMissing, fromOriginator: fromOriginator)
         case .udp:
             if payload.count + p.payloadMissing > 0 {
-                table[index].state.seen.insert(fromOriginator ? .origData : .respData)
-                table[index].state.note(UInt8(ascii: "D"), originator: fromOriginator)
+                table[index].flow.state.seen.insert(fromOriginator ? .origData : .respData)
+                table[index].flow.state.note(UInt8(ascii: "D"), originator: fromOriginator)
             }
             datagram(index, payload, complete: p.payloadMissing == 0)
             table.touch(index, timeoutClass: .datagram)
         default:
-            table[index].state.seen.insert(fromOriginator ? .origData : .respData)
+            table[index].flow.state.seen.insert(fromOriginator ? .origData : .respData)
             table.touch(index, timeoutClass: .datagram)
         }
     }
 
     func tcpPacket(_ index: Int, _ t: TCPHeader, payload: UnsafeRawBufferPointer, missing: Int, fromOriginator: Bool) {
         let flags = t.flags
-        var state = table[index].state
+        var state = table[index].flow.state
         if flags.contains(.syn) {
             state.seen.insert(fromOriginator ? .origSYN : .respSYN)
             state.note(UInt8(ascii: flags.contains(.ack) ? "H" : "S"), originator: fromOriginator)
@@ -154,8 +156,8 @@ public final class PacketPipeline {
         } else if flags == .ack {
             state.note(UInt8(ascii: "A"), originator: fromOriginator)
         }
-        let wasClosed = table[index].state.isClosed
-        table[index].state = state
+        let wasClosed = table[index].flow.state.isClosed
+        table[index].flow.state = state
 
         if length > 0 {
             // Application state only for connections that carry payload; SYN-only scans cost none.
@@ -185,7 +187,7 @@ public final class PacketPipeline {
                         missing: missing, deliver: deliver)
                 if retransmitted {
                     stats.tcpRetransmissions += 1
-                    table[index].state.note(UInt8(ascii: "T"), originator: fromOriginator)
+                    table[index].flow.state.note(UInt8(ascii: "T"), originator: fromOriginator)
                 }
                 count(gaps, flow: index, originator: fromOriginator)
                 publish(index, app)
@@ -196,7 +198,7 @@ public final class PacketPipeline {
                 }
             }
         }
-        let closed = table[index].state.isClosed
+        let closed = table[index].flow.state.isClosed
         if closed || wasClosed {
             table.touch(index, timeoutClass: .closed)
         } else {
@@ -230,8 +232,8 @@ public final class PacketPipeline {
         guard gaps.holes > 0 else { return }
         stats.tcpGaps += gaps.holes
         stats.tcpGapBytes += gaps.bytes
-        table[index].missedBytes &+= UInt32(clamping: gaps.bytes)
-        table[index].state.note(UInt8(ascii: "G"), originator: originator)
+        table[index].flow.missedBytes &+= UInt32(clamping: gaps.bytes)
+        table[index].flow.state.note(UInt8(ascii: "G"), originator: originator)
     }
 
     func datagram(_ index: Int, _ payload: UnsafeRawBufferPointer, complete: Bool) {
@@ -288,7 +290,8 @@ public final class PacketPipeline {
     func publish(_ index: Int, _ app: FlowApp) {
         for issue in output.issues { stats.count(issue) }
         if !output.records.isEmpty {
-            let flow = FlowSnapshot(table[index])
+            table[index].flow.appProtocol = app.appProtocol
+            let flow = table[index].flow
             for record in output.records {
                 app.events += 1
                 send(.app(record, flow: flow, index: app.events))
@@ -302,7 +305,9 @@ public final class PacketPipeline {
         deliver(item)
     }
 
-    func emitFlow(_ flow: FlowRecord) {
-        send(.flow(FlowSnapshot(flow)))
+    func emitFlow(_ record: FlowRecord) {
+        var flow = record.flow
+        flow.appProtocol = record.app?.appProtocol
+        send(.flow(flow))
     }
 }

@@ -1,13 +1,15 @@
 import VigilCore
 import VigilDecode
 
-/// What a flow looked like when an output was produced: everything an event needs about its
-/// connection, as a value that can cross to the thread that builds events.
+/// A flow's identity and counters: the part of a tracked flow that its events report, as a value
+/// that can cross to the thread that builds events.
 public struct FlowSnapshot: Sendable {
     var key: FlowKey
+    /// Whether the originator (who sent the first packet, or the SYN) is endpoint `a` of the key.
     var originatorIsA: Bool
     var icmpType: UInt8
     var icmpCode: UInt8
+    /// Flow number in order of creation within this source: the basis of uid and event ids.
     var serial: UInt32
     var missedBytes: UInt32
     var start: Int64
@@ -17,24 +19,8 @@ public struct FlowSnapshot: Sendable {
     var origBytes: UInt64
     var respBytes: UInt64
     var state: ConnectionState
+    /// Set from the analyzer when an output is produced.
     var appProtocol: AppProtocol?
-
-    init(_ r: FlowRecord) {
-        key = r.key
-        originatorIsA = r.originatorIsA
-        icmpType = r.icmpType
-        icmpCode = r.icmpCode
-        serial = r.serial
-        missedBytes = r.missedBytes
-        start = r.start
-        last = r.last
-        origPackets = r.origPackets
-        respPackets = r.respPackets
-        origBytes = r.origBytes
-        respBytes = r.respBytes
-        state = r.state
-        appProtocol = r.app?.appProtocol
-    }
 }
 
 /// One thing the packet pipeline reports: an application transaction on a flow, or a flow that

@@ -10,10 +10,11 @@ struct FlowTableTests {
             aHigh: 0, aLow: UInt64(0x0A00_0000 + i), bHigh: 0, bLow: 0x0A01_0001, aPort: UInt16(i % 60000),
             bPort: 53, proto: proto, isV6: false, vlan: 0)
         return FlowRecord(
-            key: key, originatorIsA: true, timeoutClass: proto == 6 ? 0 : 1, icmpType: 0, icmpCode: 0,
-            hash: key.hash32, serial: UInt32(i), missedBytes: 0, origISN: 0, respISN: 0, start: time, last: time,
-            origPackets: 1,
-            respPackets: 0, origBytes: 0, respBytes: 0, state: ConnectionState(), prev: -1, next: -1, app: nil)
+            flow: FlowSnapshot(
+                key: key, originatorIsA: true, icmpType: 0, icmpCode: 0, serial: UInt32(i), missedBytes: 0,
+                start: time, last: time, origPackets: 1, respPackets: 0, origBytes: 0, respBytes: 0,
+                state: ConnectionState(), appProtocol: nil),
+            timeoutClass: proto == 6 ? 0 : 1, hash: key.hash32, origISN: 0, respISN: 0, prev: -1, next: -1, app: nil)
     }
 
     @Test("every flow stays findable through growth and many removals")
@@ -24,7 +25,7 @@ struct FlowTableTests {
         for i in stride(from: 0, to: 20_000, by: 3) { table.remove(indices[i]!) }
         for i in 0..<20_000 {
             let r = record(i, at: 0)
-            let found = table.find(r.key, hash: r.hash)
+            let found = table.find(r.flow.key, hash: r.hash)
             if i % 3 == 0 { #expect(found == nil) } else { #expect(found == indices[i]) }
         }
         #expect(table.count == 20_000 - 6_667)
@@ -36,9 +37,9 @@ struct FlowTableTests {
         _ = table.insert(record(1, at: 0))
         _ = table.insert(record(2, at: 50_000_000))
         _ = table.insert(record(3, at: 0, proto: 6))
-        let expired = table.expired(at: 61_000_000).map { table[$0].serial }
+        let expired = table.expired(at: 61_000_000).map { table[$0].flow.serial }
         #expect(expired == [1], "UDP at 0 s is past 60 s; UDP at 50 s and TCP (300 s) are not")
-        #expect(table.leastRecentlyActive().map { table[$0].serial } != nil)
+        #expect(table.leastRecentlyActive().map { table[$0].flow.serial } != nil)
     }
 
     @Test("a compact flow record: under 200 bytes with its share of the index")
