@@ -88,6 +88,13 @@ public struct HTTPStreamParser {
         return false
     }
 
+    /// A parser that reads nothing more (the connection left HTTP, e.g. after 101 Switching Protocols).
+    static func finished(isRequest: Bool) -> HTTPStreamParser {
+        var parser = HTTPStreamParser(isRequest: isRequest, bodyLimit: 0)
+        parser.state = .lost
+        return parser
+    }
+
     /// Tells a response parser that a request was sent, so a HEAD's response is read without a body.
     public mutating func requestSent(isHead: Bool) { pendingHeadRequests.append(isHead) }
 
@@ -253,6 +260,14 @@ public struct HTTPStreamParser {
             return
         }
         let status = head.statusCode ?? 0
+        if status == 101 {
+            // Switching Protocols: the transaction ends here and the connection stops being HTTP
+            // (WebSocket, h2c); what follows is not parsed, and not counted as malformed either.
+            if !pendingHeadRequests.isEmpty { pendingHeadRequests.removeFirst() }
+            finishMessage(into: &out)
+            state = .lost
+            return
+        }
         if (100..<200).contains(status) {
             // Interim responses (100 Continue) are not transactions; wait for the final one.
             current?.head = HTTPHead(version: "", headers: [])

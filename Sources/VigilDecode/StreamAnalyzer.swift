@@ -118,6 +118,8 @@ public final class StreamAnalyzer {
                 for m in messages {
                     let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
                     out.records.append(.http(HTTPTransaction(request: req, response: m)))
+                    // After 101 Switching Protocols neither side speaks HTTP any more.
+                    if m.head.statusCode == 101 { c.request = HTTPStreamParser.finished(isRequest: true) }
                 }
                 if c.response.malformed, c.response.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             }

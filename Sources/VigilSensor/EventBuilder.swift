@@ -78,6 +78,7 @@ enum EventBuilder {
     }
 
     static func addDNS(_ t: DNSTransaction, to e: inout Event) {
+        e.set(Fields.eventType, protocolType)
         let header = t.query ?? t.response!
         e.set(Fields.dnsID, .integer(header.id))
         e.set(Fields.dnsOpCode, DNSNames.opcode(header.opcode))

@@ -51,6 +51,22 @@ struct StreamAnalyzerTests {
         #expect(c.analyzer.wantsData)
     }
 
+    @Test("a WebSocket upgrade (101) ends the transaction; the frames after it are not parsed or counted malformed")
+    func upgrade() throws {
+        let c = Connection()
+        c.client("GET /feed HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", at: 1)
+        c.server("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", at: 2)
+        c.server([0x81, 0x05, 0x68, 0x65, 0x6C, 0x6C, 0x6F], at: 3)
+        c.client([0x81, 0x85, 0x01, 0x02, 0x03, 0x04, 0x69, 0x67, 0x6F, 0x68, 0x6E], at: 4)
+        c.finish()
+        let t = try #require(c.http.first)
+        #expect(c.http.count == 1)
+        #expect(t.request?.head.target == "/feed")
+        #expect(t.response?.head.statusCode == 101)
+        #expect(c.out.issues.isEmpty)
+        #expect(!c.analyzer.wantsData)
+    }
+
     @Test("every request method Vigil knows starts HTTP detection")
     func methods() {
         for method in StreamAnalyzer.methods {
