@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
         .library(name: "VigilDecode", targets: ["VigilDecode"]),
+        .library(name: "VigilInspect", targets: ["VigilInspect"]),
         .library(name: "VigilSensor", targets: ["VigilSensor"]),
     ],
     dependencies: [
@@ -21,7 +22,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "VigilCore", dependencies: ["COpenSSL"], swiftSettings: strict),
         .target(name: "VigilDecode", dependencies: ["VigilCore", "CZlib"], swiftSettings: strict),
-        .target(name: "VigilSensor", dependencies: ["VigilCore", "VigilDecode", "CPcap"], swiftSettings: strict),
+        .target(name: "VigilInspect", dependencies: ["VigilCore"], swiftSettings: strict),
+        .target(
+            name: "VigilSensor", dependencies: ["VigilCore", "VigilDecode", "VigilInspect", "CPcap"],
+            swiftSettings: strict),
         .target(
             name: "VigilCLI",
             dependencies: [
@@ -33,6 +37,7 @@ let package = Package(
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"], swiftSettings: strict),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode"], swiftSettings: strict),
+        .testTarget(name: "VigilInspectTests", dependencies: ["VigilInspect"], swiftSettings: strict),
         .testTarget(name: "VigilSensorTests", dependencies: ["VigilSensor"], swiftSettings: strict),
         .testTarget(
             name: "VigilCLITests",

@@ -60,4 +60,11 @@ public struct Dataset: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let http = Dataset("http")
     public static let tls = Dataset("tls")
     public static let ssh = Dataset("ssh")
+    public static let webAccess = Dataset("web.access")
+    public static let auth = Dataset("auth")
+    public static let audit = Dataset("audit")
+    public static let dbStatement = Dataset("db.statement")
+    public static let apiAccess = Dataset("api.access")
+    /// A log line no decoder could read, kept raw (and masked by Inspect) in `event.original`.
+    public static let logUnparsed = Dataset("log.unparsed")
 }

@@ -1,0 +1,3 @@
+import VigilCore
+
+// Placeholder so the target builds; the Inspect helper replaces this file.
