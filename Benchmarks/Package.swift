@@ -13,15 +13,18 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(
-            name: "DecodeBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "VigilDecode", package: "vigil"),
-                .product(name: "VigilCore", package: "vigil"),
-            ],
-            path: "Benchmarks/DecodeBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        bench("DecodeBenchmarks", ["VigilDecode", "VigilCore"]),
+        bench("LogBenchmarks", ["VigilDecode", "VigilCore"]),
+        bench("InspectBenchmarks", ["VigilInspect", "VigilCore"]),
     ]
 )
+
+func bench(_ name: String, _ products: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [.product(name: "Benchmark", package: "benchmark")]
+            + products.map { .product(name: $0, package: "vigil") },
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}

@@ -11,9 +11,10 @@ let rootIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 
 let decode: Target.Dependency = .product(name: "VigilDecode", package: rootIdentity)
 let core: Target.Dependency = .product(name: "VigilCore", package: rootIdentity)
+let inspect: Target.Dependency = .product(name: "VigilInspect", package: rootIdentity)
 
 func fuzzTarget(_ name: String) -> Target {
-    .executableTarget(name: name, dependencies: ["FuzzSupport", decode, core])
+    .executableTarget(name: name, dependencies: ["FuzzSupport", decode, core, inspect])
 }
 
 // Each fuzz target is an ordinary executable target: `<Name>.swift` holds the
@@ -35,6 +36,8 @@ let package = Package(
         fuzzTarget("FuzzTLS"),
         fuzzTarget("FuzzSSH"),
         fuzzTarget("FuzzStreamAnalyzer"),
+        fuzzTarget("FuzzLogs"),
+        fuzzTarget("FuzzInspect"),
     ],
     swiftLanguageModes: [.v6]
 )

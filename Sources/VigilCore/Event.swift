@@ -7,6 +7,11 @@ public struct Event: Sendable, Equatable {
     public struct Field: Sendable, Equatable {
         public var id: FieldID
         public var value: FieldValue
+
+        public init(id: FieldID, value: FieldValue) {
+            self.id = id
+            self.value = value
+        }
     }
 
     /// Event time: for packets the capture timestamp; for flows the first packet's time.

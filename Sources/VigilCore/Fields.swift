@@ -1,6 +1,10 @@
 /// ECS field names Vigil's decoders fill. One place names every field so a typo is a compile error,
 /// and `deploy/schema/` documents each dataset's fields.
 public enum Fields {
+    // log sources: where a log event was read (ECS log.file.path, log.offset)
+    public static let logFilePath = FieldID("log.file.path")
+    public static let logOffset = FieldID("log.offset")
+
     // event
     public static let eventKind = FieldID("event.kind")
     public static let eventCategory = FieldID("event.category")

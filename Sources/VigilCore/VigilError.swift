@@ -8,6 +8,9 @@ public struct VigilError: Error, Sendable, CustomStringConvertible, Equatable {
             case badFilter = "bad_filter"
             case io = "io"
             case usage = "usage"
+            case badCheckpoint = "bad_checkpoint"
+            case badProfile = "bad_profile"
+            case badLogFormat = "bad_log_format"
         }
 
         private let base: Base
@@ -18,6 +21,9 @@ public struct VigilError: Error, Sendable, CustomStringConvertible, Equatable {
         public static let badFilter = Code(base: .badFilter)
         public static let io = Code(base: .io)
         public static let usage = Code(base: .usage)
+        public static let badCheckpoint = Code(base: .badCheckpoint)
+        public static let badProfile = Code(base: .badProfile)
+        public static let badLogFormat = Code(base: .badLogFormat)
     }
 
     public let code: Code

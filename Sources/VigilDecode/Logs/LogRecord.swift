@@ -56,4 +56,14 @@ public protocol LogDecoder: Sendable {
 
     /// Appends every record still held (end of input, or the file went idle).
     mutating func flush(into records: inout [LogRecord])
+
+    /// Offset of the first line of the oldest record still held (a statement waiting for its
+    /// continuation lines), or nil when nothing is held. A tailer never checkpoints past it, so a
+    /// restart re-reads the held lines instead of losing them.
+    var heldOffset: UInt64? { get }
+}
+
+extension LogDecoder {
+    /// Single-line formats hold nothing.
+    public var heldOffset: UInt64? { nil }
 }
