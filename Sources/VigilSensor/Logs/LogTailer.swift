@@ -39,6 +39,7 @@ public final class LogTailer {
         var lastTime: Timestamp?
         var lastActivity: Double
         var flushedIdle = true
+        var lastSize: UInt64 = 0
         let fallbackTime: Timestamp
 
         init(
@@ -145,7 +146,19 @@ public final class LogTailer {
             }
         }
         var sizes: [FileKey: UInt64] = [:]
-        for (key, file) in files { sizes[key] = LogFS.stat(fd: file.fd)?.size }
+        for (key, file) in files {
+            guard let size = LogFS.stat(fd: file.fd)?.size else { continue }
+            // copytruncate followed by fast writes can leave the file larger than before: only the
+            // first line tells. Checked when the size moved, so a quiet file costs nothing.
+            if size != file.lastSize, size > 0, let known = file.fingerprint, Fingerprint.read(fd: file.fd) != known,
+                Fingerprint.read(fd: file.fd) != nil
+            {
+                sizes[key] = 0
+            } else {
+                sizes[key] = size
+            }
+            file.lastSize = size
+        }
         var actions = tracker.plan(now: now, listing: listing, openSizes: sizes)
         if adoptRotated {
             actions += adoptRotatedFiles(now: now, sourceOf: &sourceOf)
@@ -153,11 +166,14 @@ public final class LogTailer {
         for action in actions {
             switch action {
             case .open(let path, let key, let offset, let fingerprint):
-                open(path: path, key: key, offset: offset, fingerprint: fingerprint, source: sourceOf[key] ?? 0, now: now)
+                open(
+                    path: path, key: key, offset: offset, fingerprint: fingerprint, source: sourceOf[key] ?? 0, now: now
+                )
             case .read(let key):
                 read(key, now: now)
             case .truncated(let key):
                 guard let file = files[key] else { continue }
+                drainCopy(of: file, key: key)
                 file.splitter.reset(to: 0)
                 file.fingerprint = nil
                 file.ids = nil
@@ -191,7 +207,8 @@ public final class LogTailer {
         }
         tracker.forgetUnmatched()
         for action in actions {
-            if case .open(_, let key, _, _) = action, let size = LogFS.stat(path: tracker.cursor(key)?.path ?? "")?.size,
+            if case .open(_, let key, _, _) = action,
+                let size = LogFS.stat(path: tracker.cursor(key)?.path ?? "")?.size,
                 size > (tracker.readOffset(key) ?? 0)
             {
                 actions.append(.read(key))
@@ -218,7 +235,8 @@ public final class LogTailer {
         }
         let context = LogContext(referenceTime: stat.modified, utcOffsetSeconds: options.utcOffsetSeconds)
         let file = OpenFile(
-            fd: fd, source: source, path: path, splitter: LineSplitter(maxLine: options.maxLineBytes, startingAt: start),
+            fd: fd, source: source, path: path,
+            splitter: LineSplitter(maxLine: options.maxLineBytes, startingAt: start),
             decoder: sources[source].makeDecoder(context), now: now, fallbackTime: stat.modified)
         if let known { setFingerprint(file, key: key, known) }
         files[key] = file
@@ -299,6 +317,38 @@ public final class LogTailer {
             stats.eventsByDataset[record.dataset.name, default: 0] += 1
             sink.write(event)
         }
+    }
+
+    /// copytruncate copies the file, then truncates it: lines not read yet are only in the copy. The
+    /// copy starts with the same first line, so it is found by fingerprint beside the file and read
+    /// from where the original was left, with the original's ids (a copy read again is the same events).
+    private func drainCopy(of file: OpenFile, key: FileKey) {
+        guard let fingerprint = file.fingerprint else { return }
+        let from = file.splitter.fed
+        for path in LogFS.siblings(of: file.path) {
+            guard let stat = LogFS.stat(path: path), stat.key != key, stat.size >= from else { continue }
+            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { Glibc.close(fd) }
+            guard Fingerprint.read(fd: fd) == fingerprint else { continue }
+            var offset = from
+            while true {
+                let n = buffer.withUnsafeMutableBytes { LogFS.pread(fd, $0, at: offset) }
+                guard n > 0 else { break }
+                offset += UInt64(n)
+                stats.bytes += UInt64(n)
+                buffer.withUnsafeBytes { raw in
+                    file.splitter.feed(UnsafeRawBufferPointer(rebasing: raw.prefix(n))) { line, lineOffset in
+                        self.handle(line: line, offset: lineOffset, file: file, key: key)
+                    }
+                }
+            }
+            break
+        }
+        file.splitter.finish { line, offset in self.handle(line: line, offset: offset, file: file, key: key) }
+        var out: [LogRecord] = []
+        file.decoder.flush(into: &out)
+        emit(out, file: file, key: key)
     }
 
     /// Reads a file to its end, hands out an unterminated last line, flushes its decoder and closes it.
