@@ -14,7 +14,8 @@ let package = Package(
         .library(name: "VigilSensor", targets: ["VigilSensor"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
@@ -24,7 +25,8 @@ let package = Package(
         .target(name: "VigilDecode", dependencies: ["VigilCore", "CZlib"], swiftSettings: strict),
         .target(name: "VigilInspect", dependencies: ["VigilCore"], swiftSettings: strict),
         .target(
-            name: "VigilSensor", dependencies: ["VigilCore", "VigilDecode", "VigilInspect", "CPcap"],
+            name: "VigilSensor",
+            dependencies: ["VigilCore", "VigilDecode", "VigilInspect", "CPcap", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "VigilCLI",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilInspect
 import VigilSensor
 
 /// `vigil analyze`: the sensor pipeline in one process over a capture file or a live interface,
@@ -44,6 +45,40 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             valueName: "expression"))
     var bpf: String?
 
+    @Option(
+        name: .customLong("log"),
+        help: ArgumentHelp(
+            "A log to decode, as FORMAT:PATH (repeatable; PATH may be a glob). Formats: \(LogFormats.names.joined(separator: ", ")).",
+            valueName: "format:path"))
+    var logs: [String] = []
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A sensor profile (sensors/*.yaml): its logs are read and its labels added to every event.",
+            valueName: "file"))
+    var profile: String?
+
+    @Flag(name: .long, help: "Keep following the logs as they grow (and rotate) until Ctrl-C, like tail -F.")
+    var follow = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log offsets are saved here and resumed from on the next run: nothing lost or repeated across restarts.",
+            valueName: "file"))
+    var checkpoint: String?
+
+    @Flag(name: .long, help: "Logs without a checkpoint: start at their end instead of their beginning.")
+    var startAtEnd = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The per-deployment secret for dlp.hashes (keyed HMAC-SHA256 of each sensitive value), read from a file. Without it a random key is used for this run only.",
+            valueName: "file"))
+    var dlpKeyFile: String?
+
     @Option(name: [.short, .long], help: ArgumentHelp("Write events here instead of stdout.", valueName: "file"))
     var output: String?
 
@@ -78,8 +113,16 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard (pcap == nil) != (interface == nil) else {
-            throw ValidationError("give exactly one of --pcap FILE or --interface NAME")
+        guard pcap == nil || interface == nil else {
+            throw ValidationError("give at most one of --pcap FILE or --interface NAME")
+        }
+        guard pcap != nil || interface != nil || !logs.isEmpty || profile != nil else {
+            throw ValidationError(
+                "nothing to analyze: give --pcap FILE, --interface NAME, --log FORMAT:PATH or --profile FILE")
+        }
+        if follow && pcap != nil {
+            throw ValidationError(
+                "--follow follows logs; it does not combine with --pcap (use --interface for live capture)")
         }
         guard bodyLimit >= 0, bodyLimit <= 16 << 20 else { throw ValidationError("--body-limit must be 0...16 MiB") }
         guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
@@ -88,6 +131,62 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        let observer = observerID ?? profileObserverID() ?? Self.hostName()
+        let logSources = try loadLogSources()
+        let inspector = try makeInspector()
+        let writer: EventWriter
+        do {
+            writer =
+                try output.map { path throws(VigilError) in try EventWriter(path: path) }
+                ?? EventWriter(fd: STDOUT_FILENO, ownsDescriptor: false)
+        } catch {
+            throw Self.fail(error)
+        }
+        defer { writer.close() }
+        let stop = StopSignal()
+        let signals = Self.trapSignals(stop)
+        defer { signals.forEach { $0.cancel() } }
+        let counter = InspectStage(inspector: inspector)
+
+        // Packets and logs run side by side, each on its own thread, into one output.
+        var logOptions = LogTailer.Options(observerID: observer)
+        logOptions.startAtEnd = startAtEnd
+        let (following, checkpointPath) = (follow, checkpoint)
+        async let logSummary = Self.runLogs(
+            logSources, options: logOptions, follow: following, checkpoint: checkpointPath, writer: writer,
+            counter: counter, stop: stop)
+        var captureSummary: CaptureSummary?
+        if pcap != nil || interface != nil {
+            do {
+                captureSummary = try await runCapture(observer: observer, writer: writer, counter: counter, stop: stop)
+            } catch let error as VigilError {
+                stop.stop()
+                _ = try? await logSummary
+                throw Self.fail(error)
+            }
+            if !follow && interface != nil { stop.stop() }
+        }
+        let logs: LogRunSummary?
+        do {
+            logs = try await logSummary
+        } catch let error as VigilError {
+            throw Self.fail(error)
+        }
+        if let failure = writer.failure {
+            throw Self.fail(VigilError(.io, "\(output ?? "stdout"): write failed: \(failure)"))
+        }
+        if !quiet {
+            var text = ""
+            if let captureSummary { text += SummaryFormatter.text(captureSummary, source: pcap ?? interface!) }
+            if let logs { text += SummaryFormatter.text(logs) }
+            text += SummaryFormatter.text(counter.snapshot)
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+    }
+
+    func runCapture(observer: String, writer: EventWriter, counter: InspectStage, stop: StopSignal) async throws
+        -> CaptureSummary
+    {
         let input: CaptureInput
         if let pcap {
             input = .file(pcap)
@@ -97,44 +196,102 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             options.promiscuous = promiscuous
             input = .interface(interface!, options)
         }
-        let writer: EventWriter
-        do {
-            writer =
-                try output.map { path throws(VigilError) in try EventWriter(path: path) }
-                ?? EventWriter(fd: STDOUT_FILENO, ownsDescriptor: false)
+        let (bodyLimit, maxFlows, tcpTimeout, udpTimeout) = (bodyLimit, maxFlows, tcpTimeout, udpTimeout)
+        return try await CaptureRun.run(
+            input: input, filter: bpf, observerID: observer,
+            configure: { config in
+                config.bodyLimit = bodyLimit
+                config.maxFlows = maxFlows
+                config.timeouts.tcpEstablished = Int64(tcpTimeout)
+                config.timeouts.udp = Int64(udpTimeout)
+                config.timeouts.icmp = Int64(udpTimeout)
+            },
+            stop: stop,
+            sink: { config in
+                let sink = BackgroundEventSink(
+                    factory: EventFactory(config: config), writer: writer, inspect: counter.inspect)
+                return (output: sink.emit, close: sink.close)
+            })
+    }
+
+    /// Reads (or follows) the logs on a dedicated thread: every call in the tailer blocks.
+    static func runLogs(
+        _ sources: [LogSource], options: LogTailer.Options, follow: Bool, checkpoint: String?, writer: EventWriter,
+        counter: InspectStage, stop: StopSignal
+    ) async throws -> LogRunSummary? {
+        guard !sources.isEmpty else { return nil }
+        let sink = InspectingLogSink(writer: writer, stage: counter)
+        let tailer = try LogTailer(
+            sources: sources, options: options, sink: sink, checkpoint: checkpoint.map { TailCheckpointStore(path: $0) }
+        )
+        // The tailer is handed whole to its thread and used nowhere else.
+        nonisolated(unsafe) let owned = tailer
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                let started = Date()
+                do {
+                    if follow {
+                        owned.follow(until: stop)
+                    } else {
+                        try owned.readToEnd()
+                    }
+                    continuation.resume(
+                        returning: LogRunSummary(
+                            sources: sources.map { "\($0.format):\($0.pattern)" }, stats: owned.stats,
+                            elapsedSeconds: Date().timeIntervalSince(started)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "vigil-logs"
+            thread.start()
+        }
+    }
+
+    func profileObserverID() -> String? {
+        guard let profile else { return nil }
+        return SensorProfile.load(path: profile).0?.observerID
+    }
+
+    func loadLogSources() throws -> [LogSource] {
+        var sources: [LogSource] = []
+        do throws(VigilError) {
+            for argument in logs {
+                let (spec, path) = try LogFormats.parseArgument(argument)
+                let source = try LogFormats.source(spec, pattern: path)
+                // Following may wait for a file to appear; reading once needs it now.
+                if !follow && source.matchingFiles.isEmpty {
+                    throw VigilError(.io, "--log \(argument): no such file")
+                }
+                sources.append(source)
+            }
+            if let profile {
+                let (loaded, diagnostics) = SensorProfile.load(path: profile)
+                guard let loaded else {
+                    throw VigilError(.badProfile, diagnostics.map(\.description).joined(separator: "\n"))
+                }
+                sources += try loaded.logSources()
+            }
         } catch {
             throw Self.fail(error)
         }
-        let stop = StopSignal()
-        let signals = Self.trapSignals(stop)
-        defer { signals.forEach { $0.cancel() } }
-        let (bodyLimit, maxFlows, tcpTimeout, udpTimeout) = (bodyLimit, maxFlows, tcpTimeout, udpTimeout)
-        let summary: CaptureSummary
-        do {
-            summary = try await CaptureRun.run(
-                input: input, filter: bpf, observerID: observerID ?? Self.hostName(),
-                configure: { config in
-                    config.bodyLimit = bodyLimit
-                    config.maxFlows = maxFlows
-                    config.timeouts.tcpEstablished = Int64(tcpTimeout)
-                    config.timeouts.udp = Int64(udpTimeout)
-                    config.timeouts.icmp = Int64(udpTimeout)
-                },
-                stop: stop,
-                sink: { config in
-                    let sink = BackgroundEventSink(factory: EventFactory(config: config), writer: writer)
-                    return (output: sink.emit, close: sink.close)
-                })
-        } catch let error as VigilError {
+        return sources
+    }
+
+    func makeInspector() throws -> Inspector {
+        do throws(VigilError) {
+            let key: [UInt8]
+            if let dlpKeyFile {
+                guard let data = FileManager.default.contents(atPath: dlpKeyFile), data.count >= 16 else {
+                    throw VigilError(.usage, "\(dlpKeyFile): cannot read a key of at least 16 bytes")
+                }
+                key = Array(data)
+            } else {
+                key = (0..<32).map { _ in UInt8.random(in: 0...255) }
+            }
+            return Inspector(secret: key)
+        } catch {
             throw Self.fail(error)
-        }
-        if let failure = writer.failed {
-            throw Self.fail(VigilError(.io, "\(output ?? "stdout"): write failed: \(failure)"))
-        }
-        if !quiet {
-            FileHandle.standardError.write(
-                Data(
-                    SummaryFormatter.text(summary, source: pcap ?? interface!).utf8))
         }
     }
 
@@ -147,7 +304,7 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     static func fail(_ error: VigilError) -> ExitCode {
         FileHandle.standardError.write(Data("vigil: error: \(error.message)\n".utf8))
         switch error.code {
-        case .notACapture, .badFilter, .usage: return ExitCode(2)
+        case .notACapture, .badFilter, .usage, .badLogFormat, .badProfile, .badCheckpoint: return ExitCode(2)
         default: return ExitCode(1)
         }
     }

@@ -30,6 +30,32 @@ enum SummaryFormatter {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    static func text(_ s: LogRunSummary) -> String {
+        let st = s.stats
+        var lines: [String] = []
+        lines.append("vigil analyze: logs \(s.sources.joined(separator: " "))")
+        lines.append("  files          \(st.files) (\(st.rotations) rotated, \(st.truncations) truncated)")
+        lines.append(
+            "  lines          \(st.lines) (\(bytes(Int(st.bytes)))); \(st.oversized) cut at the line limit, "
+                + "\(st.readErrors) read errors")
+        let byDataset = st.eventsByDataset.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            .joined(separator: ", ")
+        lines.append("  events         \(st.events)" + (byDataset.isEmpty ? "" : ": \(byDataset)"))
+        lines.append("  unparsed       \(st.unparsed) (kept as log.unparsed events)")
+        let secs = max(s.elapsedSeconds, 1e-9)
+        lines.append(
+            "  elapsed        \(fixed(s.elapsedSeconds, 3)) s, \(Int(Double(st.lines) / secs)) lines/s, "
+                + "\(fixed(Double(st.bytes) / secs / 1e6, 1)) MB/s")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func text(_ c: InspectStage.Counts) -> String {
+        guard c.events > 0 else { return "  sensitive data none found\n" }
+        let byType = c.values.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return "  sensitive data \(c.events) events carried \(c.values.values.reduce(0, +)) values "
+            + "(masked in place): \(byType)\n"
+    }
+
     static func bytes(_ n: Int) -> String {
         if n >= 1 << 30 { return fixed(Double(n) / Double(1 << 30), 2) + " GiB" }
         if n >= 1 << 20 { return fixed(Double(n) / Double(1 << 20), 2) + " MiB" }

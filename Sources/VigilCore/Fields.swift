@@ -1,6 +1,11 @@
 /// ECS field names Vigil's decoders fill. One place names every field so a typo is a compile error,
 /// and `deploy/schema/` documents each dataset's fields.
 public enum Fields {
+    // assets: labels from the sensor profile (DESIGN §4)
+    public static let labelsDepartment = FieldID("labels.department")
+    /// core / important / general (核心 / 重要 / 一般数据).
+    public static let dataClassification = FieldID("data.classification")
+
     // log sources: where a log event was read (ECS log.file.path, log.offset)
     public static let logFilePath = FieldID("log.file.path")
     public static let logOffset = FieldID("log.offset")

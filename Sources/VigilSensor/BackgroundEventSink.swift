@@ -19,7 +19,8 @@ public final class BackgroundEventSink: Sendable {
     /// The batch being filled; only the producing thread touches it.
     private let pending = Mutex<[PipelineOutput]>([])
 
-    public init(factory: EventFactory, writer: EventWriter) {
+    /// - Parameter inspect: the pipeline's Inspect step, run on each event before it is written.
+    public init(factory: EventFactory, writer: EventWriter, inspect: (@Sendable (inout Event) -> Void)? = nil) {
         let thread = Thread { [self] in
             var factory = factory
             while true {
@@ -27,9 +28,14 @@ public final class BackgroundEventSink: Sendable {
                 let batch = queue.withLock { $0.removeFirst() }
                 free.signal()
                 if batch.isEmpty { break }
-                for item in batch { writer.write(factory.event(for: item)) }
+                for item in batch {
+                    var event = factory.event(for: item)
+                    inspect?(&event)
+                    writer.write(event)
+                }
             }
-            writer.close()
+            // The writer's owner closes it: other sources (log tailers) may still write to it.
+            writer.flush()
             finished.signal()
         }
         thread.name = "vigil-writer"

@@ -3,14 +3,16 @@ import VigilCore
 
 /// Writes events as JSON lines to a file descriptor through a large buffer (one write per 256 KiB).
 ///
-/// `@unchecked Sendable` because it is owned by one thread at a time, never shared: it is created
-/// on one thread and handed whole to the thread that writes (`BackgroundEventSink`), which alone
-/// uses it until it signals completion; the semaphores there order every access (happens-before).
-public final class EventWriter: @unchecked Sendable {
+/// `@unchecked Sendable` because every access to its mutable state (`writer`, `failed`) holds
+/// `lock`: a capture's writer thread and a log tailer's thread may share one output. The lock is
+/// uncontended in the common single-source case (tens of nanoseconds against microseconds of JSON
+/// encoding per event).
+public final class EventWriter: @unchecked Sendable, LogEventSink {
+    private let lock = NSLock()
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var writer = JSONWriter(capacity: 1 << 18)
-    public private(set) var failed: String?
+    private var failed: String?
 
     public init(fd: Int32, ownsDescriptor: Bool) {
         self.fd = fd
@@ -27,12 +29,34 @@ public final class EventWriter: @unchecked Sendable {
     }
 
     public func write(_ event: Event) {
+        lock.lock()
+        defer { lock.unlock() }
         event.writeJSON(to: &writer)
         writer.byte(0x0A)
-        if writer.bytes.count >= 1 << 18 { flush() }
+        if writer.bytes.count >= 1 << 18 { flushLocked() }
     }
 
     public func flush() {
+        lock.lock()
+        defer { lock.unlock() }
+        flushLocked()
+    }
+
+    /// Writes what is buffered and, for a file, fsyncs it: a tailer checkpoints after this returns
+    /// true, so a crash never skips events that were not on disk.
+    public func commit() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        flushLocked()
+        if failed != nil { return false }
+        if fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
+            failed = String(cString: strerror(errno))
+            return false
+        }
+        return true
+    }
+
+    private func flushLocked() {
         guard failed == nil else { writer.bytes.removeAll(keepingCapacity: true); return }
         writer.bytes.withUnsafeBytes { buf in
             var offset = 0
@@ -47,6 +71,12 @@ public final class EventWriter: @unchecked Sendable {
             }
         }
         writer.bytes.removeAll(keepingCapacity: true)
+    }
+
+    public var failure: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failed
     }
 
     public func close() {

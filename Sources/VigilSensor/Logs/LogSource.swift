@@ -21,6 +21,9 @@ public struct LogSource: Sendable {
         self.labels = labels
         self.makeDecoder = makeDecoder
     }
+
+    /// The files the pattern matches now.
+    public var matchingFiles: [String] { LogFS.expand(pattern) }
 }
 
 /// Where a tailer's events go. `commit` makes every event written so far durable (or at least
@@ -45,4 +48,17 @@ public struct LogStats: Sendable, Equatable {
     public var readErrors = 0
     public var eventsByDataset: [String: Int] = [:]
     public init() {}
+}
+
+/// The outcome of reading or following logs.
+public struct LogRunSummary: Sendable {
+    public var sources: [String]
+    public var stats: LogStats
+    public var elapsedSeconds: Double
+
+    public init(sources: [String], stats: LogStats, elapsedSeconds: Double) {
+        self.sources = sources
+        self.stats = stats
+        self.elapsedSeconds = elapsedSeconds
+    }
 }

@@ -1,0 +1,52 @@
+import Synchronization
+import VigilCore
+import VigilInspect
+
+/// The pipeline's one Inspect step (DESIGN §1: decode → inspect → ship): every event passes
+/// through it before it is written, spooled or shipped, so no detected raw value leaves the process.
+/// Shared by the capture's writer thread and the log thread; it counts what it found for the
+/// summary and metrics (the lock is taken only for events with findings).
+public final class InspectStage: Sendable {
+    public struct Counts: Sendable, Equatable {
+        /// Events that carried sensitive data.
+        public var events = 0
+        /// Values found, by `dlp.types` name.
+        public var values: [String: Int] = [:]
+        public init() {}
+    }
+
+    private let inspector: Inspector
+    private let counts = Mutex(Counts())
+
+    public init(inspector: Inspector) { self.inspector = inspector }
+
+    public func inspect(_ event: inout Event) {
+        inspector.inspect(&event)
+        guard case .object(let byType)? = event[Fields.dlpCounts] else { return }
+        counts.withLock { c in
+            c.events += 1
+            for member in byType { c.values[member.key, default: 0] += Int(member.value.intValue ?? 0) }
+        }
+    }
+
+    public var snapshot: Counts { counts.withLock { $0 } }
+}
+
+/// A log sink that inspects each event, then writes it.
+public final class InspectingLogSink: LogEventSink {
+    let writer: EventWriter
+    let stage: InspectStage
+
+    public init(writer: EventWriter, stage: InspectStage) {
+        self.writer = writer
+        self.stage = stage
+    }
+
+    public func write(_ event: Event) {
+        var event = event
+        stage.inspect(&event)
+        writer.write(event)
+    }
+
+    public func commit() -> Bool { writer.commit() }
+}

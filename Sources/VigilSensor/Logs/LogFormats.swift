@@ -1,0 +1,123 @@
+import VigilCore
+import VigilDecode
+
+/// A log format as a user names it (`--log nginx:PATH`, or `format:` in a sensor profile), with the
+/// options some formats take.
+public struct LogFormatSpec: Sendable {
+    public var name: String
+    /// nginx/Apache: a `log_format` string instead of the preset.
+    public var logFormat: String?
+    /// PostgreSQL stderr: the server's `log_line_prefix`.
+    public var prefix: String?
+    /// JSON lines: ECS field → JSON path (`source.ip: request.client_ip`).
+    public var mapping: [(String, String)] = []
+    public var timestampField: String?
+    public var timestampFormat: String?
+    /// Seconds east of UTC for zone-less times.
+    public var utcOffsetSeconds: Int?
+
+    public init(name: String) { self.name = name }
+
+    public static let timestampFormats = ["iso8601", "epoch_seconds", "epoch_millis"]
+
+    /// `+08:00`, `-0500`, `Z`, `UTC` → seconds east of UTC.
+    public static func parseUTCOffset(_ text: String) -> Int? {
+        if text == "Z" || text == "UTC" { return 0 }
+        let chars = Array(text)
+        guard chars.count >= 3, chars[0] == "+" || chars[0] == "-" else { return nil }
+        let digits = chars.dropFirst().filter { $0 != ":" }
+        guard digits.count == 2 || digits.count == 4, digits.allSatisfy(\.isASCII), let n = Int(String(digits))
+        else { return nil }
+        let hours = digits.count == 2 ? n : n / 100
+        let minutes = digits.count == 2 ? 0 : n % 100
+        guard hours <= 14, minutes < 60 else { return nil }
+        return (chars[0] == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
+    }
+}
+
+/// The log formats Vigil reads, by the names users give them.
+public enum LogFormats {
+    /// Name → one-line description (for `--help` and error messages).
+    public static let catalog: [(name: String, about: String)] = [
+        ("nginx", "nginx/Apache access log, combined format (or log_format given in the profile)"),
+        ("apache", "same as nginx: Apache combined (LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b ...\")"),
+        ("nginx-common", "nginx/Apache common format (no referrer, no user agent)"),
+        ("sshd", "syslog auth log: sshd, sudo, su, PAM (RFC 3164, RFC 5424 or ISO timestamps)"),
+        ("auth", "same as sshd"),
+        ("auditd", "Linux audit log (/var/log/audit/audit.log), records joined by serial"),
+        ("postgres", "PostgreSQL stderr log with log_statement; prefix '%m [%p] %q%u@%d ' by default"),
+        ("postgres-csv", "PostgreSQL csvlog"),
+    ]
+
+    public static var names: [String] { catalog.map(\.name) }
+
+    /// The PostgreSQL `log_line_prefix` assumed when none is given: the Debian default plus user and
+    /// database, which statement auditing needs.
+    public static let defaultPostgresPrefix = "%m [%p] %q%u@%d "
+
+    /// Builds (and so validates) the decoder factory for a format.
+    public static func factory(_ spec: LogFormatSpec) throws(VigilError) -> @Sendable (LogContext) -> any LogDecoder {
+        let offset = spec.utcOffsetSeconds
+        @Sendable func adjusted(_ context: LogContext) -> LogContext {
+            var c = context
+            if let offset { c.utcOffsetSeconds = offset }
+            return c
+        }
+        do {
+            switch spec.name {
+            case "nginx", "apache", "nginx-common":
+                let decoder =
+                    if let format = spec.logFormat {
+                        try WebAccessDecoder(format: format)
+                    } else {
+                        spec.name == "nginx-common" ? WebAccessDecoder.common : WebAccessDecoder.combined
+                    }
+                return { _ in decoder }
+            case "sshd", "auth":
+                return { SyslogAuthDecoder(context: adjusted($0)) }
+            case "auditd":
+                return { _ in AuditdDecoder() }
+            case "postgres":
+                let prefix = spec.prefix ?? defaultPostgresPrefix
+                _ = try PostgresLogDecoder(
+                    prefix: prefix, context: LogContext(referenceTime: Timestamp(microseconds: 0)))
+                return { context in
+                    // Validated above with the same prefix, so this cannot fail.
+                    (try? PostgresLogDecoder(prefix: prefix, context: adjusted(context)))
+                        ?? PostgresLogDecoder.csvlog(context: context)
+                }
+            case "postgres-csv":
+                return { PostgresLogDecoder.csvlog(context: adjusted($0)) }
+            default:
+                let hint = closest(to: spec.name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+                throw VigilError(
+                    .badLogFormat, "unknown log format '\(spec.name)'\(hint); known: \(names.joined(separator: ", "))")
+            }
+        } catch let error as LogFormatError {
+            throw VigilError(.badLogFormat, error.message)
+        } catch let error as VigilError {
+            throw error
+        } catch {
+            throw VigilError(.badLogFormat, "\(error)")
+        }
+    }
+
+    public static func source(_ spec: LogFormatSpec, pattern: String, labels: [Event.Field] = []) throws(VigilError)
+        -> LogSource
+    {
+        LogSource(format: spec.name, pattern: pattern, labels: labels, makeDecoder: try factory(spec))
+    }
+
+    /// Parses the CLI's `FORMAT:PATH`.
+    public static func parseArgument(_ text: String) throws(VigilError) -> (LogFormatSpec, String) {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
+            throw VigilError(.usage, "--log takes FORMAT:PATH, e.g. nginx:/var/log/nginx/access.log (got '\(text)')")
+        }
+        let name = String(text[..<colon])
+        let path = String(text[text.index(after: colon)...])
+        guard !path.isEmpty else { throw VigilError(.usage, "--log \(text): the path is missing") }
+        let spec = LogFormatSpec(name: name)
+        _ = try factory(spec)
+        return (spec, path)
+    }
+}
