@@ -5,7 +5,7 @@ public struct VigilCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: security situational awareness for government cloud platforms.",
-        subcommands: [AnalyzeCommand.self]
+        subcommands: [AnalyzeCommand.self, ProfileCommand.self]
     )
 
     public init() {}

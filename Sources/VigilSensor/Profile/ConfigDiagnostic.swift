@@ -46,6 +46,6 @@ func closest(to word: String, in candidates: [String]) -> String? {
     }
     let w = Array(word.lowercased())
     let scored = candidates.map { ($0, distance(w, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
-    guard let best = scored, best.1 <= max(1, w.count / 3) else { return nil }
+    guard let best = scored, best.1 <= max(2, w.count / 3) else { return nil }
     return best.0
 }
