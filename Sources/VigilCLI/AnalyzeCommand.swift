@@ -55,6 +55,30 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "nginx log_format string for the nginx logs given with --log (default: combined).", valueName: "format"))
+    var nginxFormat: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PostgreSQL log_line_prefix for postgres logs given with --log (default: '%m [%p] %q%u@%d ').",
+            valueName: "prefix"))
+    var postgresPrefix: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Field mapping for json logs given with --log: lines of ecs.field=json.path; @timestamp=path for the time.",
+            valueName: "file"))
+    var jsonMapping: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("Unit of the JSON value mapped to event.duration.", valueName: "ns|us|ms|s"))
+    var jsonDurationUnit: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "A sensor profile (sensors/*.yaml): its logs are read and its labels added to every event.",
             valueName: "file"))
     var profile: String?
@@ -151,6 +175,7 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         // Packets and logs run side by side, each on its own thread, into one output.
         var logOptions = LogTailer.Options(observerID: observer)
         logOptions.startAtEnd = startAtEnd
+        logOptions.identityIncludesInode = follow || checkpoint != nil
         let (following, checkpointPath) = (follow, checkpoint)
         async let logSummary = Self.runLogs(
             logSources, options: logOptions, follow: following, checkpoint: checkpointPath, writer: writer,
@@ -257,7 +282,18 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         var sources: [LogSource] = []
         do throws(VigilError) {
             for argument in logs {
-                let (spec, path) = try LogFormats.parseArgument(argument)
+                var (spec, path) = try LogFormats.parseArgument(argument)
+                if spec.name.hasPrefix("nginx") || spec.name == "apache" { spec.logFormat = nginxFormat }
+                if spec.name == "postgres" { spec.prefix = postgresPrefix }
+                if spec.name == "json" {
+                    if let jsonMapping {
+                        guard let text = try? String(contentsOfFile: jsonMapping, encoding: .utf8) else {
+                            throw VigilError(.io, "\(jsonMapping): cannot read the JSON mapping")
+                        }
+                        try spec.readMapping(text, file: jsonMapping)
+                    }
+                    spec.durationUnit = jsonDurationUnit
+                }
                 let source = try LogFormats.source(spec, pattern: path)
                 // Following may wait for a file to appear; reading once needs it now.
                 if !follow && source.matchingFiles.isEmpty {

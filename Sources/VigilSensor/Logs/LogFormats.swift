@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 import VigilDecode
 
@@ -13,12 +14,31 @@ public struct LogFormatSpec: Sendable {
     public var mapping: [(String, String)] = []
     public var timestampField: String?
     public var timestampFormat: String?
+    /// JSON lines: the unit of the value mapped to `event.duration` (ns, us, ms, s).
+    public var durationUnit: String?
     /// Seconds east of UTC for zone-less times.
     public var utcOffsetSeconds: Int?
 
     public init(name: String) { self.name = name }
 
     public static let timestampFormats = ["iso8601", "epoch_seconds", "epoch_millis"]
+    public static let durationUnits = ["ns", "us", "ms", "s"]
+
+    /// Reads a JSON mapping file: `ecs.field=json.path` per line, `#` comments; `@timestamp=path`
+    /// names the event time.
+    public mutating func readMapping(_ text: String, file: String) throws(VigilError) {
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "="), eq != line.startIndex, line.index(after: eq) != line.endIndex
+            else {
+                throw VigilError(.badLogFormat, "\(file):\(index + 1): expected ecs.field=json.path, got '\(line)'")
+            }
+            let field = line[..<eq].trimmingCharacters(in: .whitespaces)
+            let path = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if field == "@timestamp" { timestampField = path } else { mapping.append((field, path)) }
+        }
+    }
 
     /// `+08:00`, `-0500`, `Z`, `UTC` → seconds east of UTC.
     public static func parseUTCOffset(_ text: String) -> Int? {
@@ -47,6 +67,8 @@ public enum LogFormats {
         ("auditd", "Linux audit log (/var/log/audit/audit.log), records joined by serial"),
         ("postgres", "PostgreSQL stderr log with log_statement; prefix '%m [%p] %q%u@%d ' by default"),
         ("postgres-csv", "PostgreSQL csvlog"),
+        ("mysql", "MySQL/MariaDB general query log"),
+        ("json", "JSON lines (API gateways, data-sharing platforms) with a field mapping"),
     ]
 
     public static var names: [String] { catalog.map(\.name) }
@@ -83,11 +105,45 @@ public enum LogFormats {
                     prefix: prefix, context: LogContext(referenceTime: Timestamp(microseconds: 0)))
                 return { context in
                     // Validated above with the same prefix, so this cannot fail.
-                    (try? PostgresLogDecoder(prefix: prefix, context: adjusted(context)))
-                        ?? PostgresLogDecoder.csvlog(context: context)
+                    try! PostgresLogDecoder(prefix: prefix, context: adjusted(context))
                 }
             case "postgres-csv":
                 return { PostgresLogDecoder.csvlog(context: adjusted($0)) }
+            case "mysql":
+                return { MySQLGeneralLogDecoder(context: adjusted($0)) }
+            case "json":
+                guard !spec.mapping.isEmpty else {
+                    throw VigilError(
+                        .badLogFormat,
+                        "json logs need a mapping from ECS fields to JSON keys (mapping: in a profile, --json-mapping FILE)"
+                    )
+                }
+                let mapping = Dictionary(spec.mapping, uniquingKeysWith: { _, last in last })
+                let format: JSONLinesDecoder.TimestampFormat =
+                    switch spec.timestampFormat {
+                    case "epoch_seconds": .epochSeconds
+                    case "epoch_millis": .epochMillis
+                    default: .iso8601
+                    }
+                let unit: JSONLinesDecoder.DurationUnit =
+                    switch spec.durationUnit {
+                    case "ns": .nanoseconds
+                    case "us": .microseconds
+                    case "s": .seconds
+                    default: .milliseconds
+                    }
+                let (timestampPath, probe) = (
+                    spec.timestampField, LogContext(referenceTime: Timestamp(microseconds: 0))
+                )
+                _ = try JSONLinesDecoder(
+                    mapping: mapping, timestampPath: timestampPath, timestampFormat: format, durationUnit: unit,
+                    context: probe)
+                return { context in
+                    // Validated above with the same mapping, so this cannot fail.
+                    try! JSONLinesDecoder(
+                        mapping: mapping, timestampPath: timestampPath, timestampFormat: format, durationUnit: unit,
+                        context: adjusted(context))
+                }
             default:
                 let hint = closest(to: spec.name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
                 throw VigilError(
@@ -116,8 +172,11 @@ public enum LogFormats {
         let name = String(text[..<colon])
         let path = String(text[text.index(after: colon)...])
         guard !path.isEmpty else { throw VigilError(.usage, "--log \(text): the path is missing") }
-        let spec = LogFormatSpec(name: name)
-        _ = try factory(spec)
-        return (spec, path)
+        guard names.contains(name) else {
+            let hint = closest(to: name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+            throw VigilError(
+                .badLogFormat, "unknown log format '\(name)'\(hint); known: \(names.joined(separator: ", "))")
+        }
+        return (LogFormatSpec(name: name), path)
     }
 }

@@ -24,6 +24,12 @@ public final class LogTailer {
         public var commitInterval = 1.0
         /// Seconds east of UTC for zone-less log times.
         public var utcOffsetSeconds = 0
+        /// Event ids come from (observer, file identity, offset). A file's identity is the
+        /// fingerprint of its first line, plus its device and inode when this is set: a tailer that
+        /// resumes on the same machine needs them (rotated files of a server that starts each file
+        /// with the same header line, as MariaDB does, must not share ids); a one-off analysis of
+        /// evidence leaves them out so the same file gives the same ids wherever it is read.
+        public var identityIncludesInode = true
 
         public init(observerID: String) { self.observerID = observerID }
     }
@@ -246,7 +252,8 @@ public final class LogTailer {
 
     private func setFingerprint(_ file: OpenFile, key: FileKey, _ fingerprint: String) {
         file.fingerprint = fingerprint
-        file.ids = EventIDGenerator(observerID: options.observerID, sourceIdentity: "log:\(key):\(fingerprint)")
+        let identity = options.identityIncludesInode ? "log:\(key):\(fingerprint)" : "log:\(fingerprint)"
+        file.ids = EventIDGenerator(observerID: options.observerID, sourceIdentity: identity)
         tracker.setFingerprint(key, fingerprint)
     }
 

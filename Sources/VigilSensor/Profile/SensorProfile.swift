@@ -63,7 +63,7 @@ extension SensorProfile {
     static let captureKeys = ["interface", "bpf", "snaplen", "promiscuous", "buffer_mib"]
     static let logKeys = [
         "format", "path", "log_format", "prefix", "mapping", "timestamp_field", "timestamp_format", "utc_offset",
-        "start_at",
+        "duration_unit", "start_at",
     ]
 
     /// Reads and validates a profile. Returns the profile only when there is no problem; the
@@ -160,6 +160,7 @@ extension SensorProfile {
         spec.prefix = node.child("prefix")?.string()
         spec.timestampField = node.child("timestamp_field")?.string()
         spec.timestampFormat = node.child("timestamp_format")?.oneOf(LogFormatSpec.timestampFormats)
+        spec.durationUnit = node.child("duration_unit")?.oneOf(LogFormatSpec.durationUnits)
         if let offsetNode = node.child("utc_offset"), let text = offsetNode.string() {
             if let seconds = LogFormatSpec.parseUTCOffset(text) {
                 spec.utcOffsetSeconds = seconds
