@@ -93,6 +93,13 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             valueName: "file"))
     var checkpoint: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "When the logs were written, e.g. 2026-11-23T18:00:00Z: year-less syslog times take their year from it (default: each file's modification time).",
+            valueName: "time"))
+    var logTime: String?
+
     @Flag(name: .long, help: "Logs without a checkpoint: start at their end instead of their beginning.")
     var startAtEnd = false
 
@@ -176,6 +183,13 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         var logOptions = LogTailer.Options(observerID: observer)
         logOptions.startAtEnd = startAtEnd
         logOptions.identityIncludesInode = follow || checkpoint != nil
+        if let logTime {
+            guard let date = ISO8601DateFormatter().date(from: logTime) else {
+                throw Self.fail(
+                    VigilError(.usage, "--log-time \(logTime): expected an ISO 8601 time such as 2026-11-23T18:00:00Z"))
+            }
+            logOptions.referenceTime = Timestamp(microseconds: Int64(date.timeIntervalSince1970 * 1_000_000))
+        }
         let (following, checkpointPath) = (follow, checkpoint)
         async let logSummary = Self.runLogs(
             logSources, options: logOptions, follow: following, checkpoint: checkpointPath, writer: writer,

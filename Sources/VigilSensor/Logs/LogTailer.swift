@@ -30,6 +30,9 @@ public final class LogTailer {
         /// with the same header line, as MariaDB does, must not share ids); a one-off analysis of
         /// evidence leaves them out so the same file gives the same ids wherever it is read.
         public var identityIncludesInode = true
+        /// The instant year-less log times (syslog RFC 3164) are read against; nil uses each file's
+        /// modification time, which is right for a live log and for evidence copied with its times.
+        public var referenceTime: Timestamp?
 
         public init(observerID: String) { self.observerID = observerID }
     }
@@ -239,7 +242,8 @@ public final class LogTailer {
         } else if known == nil && start > 0 {
             known = Fingerprint.read(fd: fd)
         }
-        let context = LogContext(referenceTime: stat.modified, utcOffsetSeconds: options.utcOffsetSeconds)
+        let context = LogContext(
+            referenceTime: options.referenceTime ?? stat.modified, utcOffsetSeconds: options.utcOffsetSeconds)
         let file = OpenFile(
             fd: fd, source: source, path: path,
             splitter: LineSplitter(maxLine: options.maxLineBytes, startingAt: start),
@@ -314,7 +318,8 @@ public final class LogTailer {
             if record.timestamp != nil { file.lastTime = record.timestamp }
             var event = Event(
                 timestamp: time, id: file.ids!.id(position: record.offset, index: index), dataset: record.dataset,
-                observerID: options.observerID, capacity: record.fields.count + source.labels.count + 2)
+                observerID: options.observerID, capacity: record.fields.count + source.labels.count + 3)
+            event.set(Fields.eventKind, "event")
             event.set(Fields.logFilePath, file.path)
             event.set(Fields.logOffset, .int(Int64(record.offset)))
             for field in record.fields { event[field.id] = field.value }
