@@ -1,0 +1,61 @@
+/// The byte classes the scanner's main loop dispatches on: one table lookup per byte.
+enum ByteClass {
+    static let digit: UInt8 = 1
+    static let alpha: UInt8 = 2
+    static let alnum: UInt8 = 3
+    /// `@` (email) and `\` (a JSON escape such as `\n` or `\uff1a` must not glue letters to a number).
+    static let special: UInt8 = 4
+    /// Characters of an email local part besides letters and digits: `.`, `_`, `+`, `-`.
+    static let localPunct: UInt8 = 8
+
+    /// The 256-entry table, allocated once and never freed.
+    static let table = Table()
+
+    /// `@unchecked Sendable`: the buffer is filled in `init` and only read afterwards.
+    struct Table: @unchecked Sendable {
+        let base: UnsafePointer<UInt8>
+
+        init() {
+            let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+            t.initialize(repeating: 0, count: 256)
+            for b in UInt8(ascii: "0")...UInt8(ascii: "9") { t[Int(b)] = digit }
+            for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { t[Int(b)] = alpha }
+            for b in UInt8(ascii: "a")...UInt8(ascii: "z") { t[Int(b)] = alpha }
+            t[Int(UInt8(ascii: "@"))] = special
+            t[Int(UInt8(ascii: "\\"))] = special
+            for c in "._+-".utf8 { t[Int(c)] = localPunct }
+            base = UnsafePointer(t)
+        }
+    }
+}
+
+extension UInt8 {
+    @inline(__always) var isDigit: Bool { self &- 48 < 10 }
+    @inline(__always) var isAlpha: Bool { (self | 0x20) &- 97 < 26 }
+    @inline(__always) var isAlnum: Bool { isDigit || isAlpha }
+    @inline(__always) var isHexDigit: Bool { isDigit || (self | 0x20) &- 97 < 6 }
+    @inline(__always) var asciiLowercased: UInt8 { self &- 65 < 26 ? self | 0x20 : self }
+    @inline(__always) var asciiUppercased: UInt8 { self &- 97 < 26 ? self & ~0x20 : self }
+    @inline(__always) var digitValue: Int { Int(self &- 48) }
+    @inline(__always) var hexValue: UInt8 { isDigit ? self &- 48 : (self | 0x20) &- 87 }
+}
+
+/// Byte classes of eight bytes at once in a `UInt64` ("SIMD within a register"). Every test is exact
+/// per byte: the arithmetic works on the low seven bits, where no sum carries into the next byte,
+/// and bytes ≥ 0x80 (UTF-8 sequences) are cleared at the end. The result has bit 7 of each byte set
+/// for the bytes in the class.
+enum SWAR {
+    static let high: UInt64 = 0x8080_8080_8080_8080
+
+    /// Digits, `@` and `\`.
+    @inline(__always)
+    static func digitOrSpecial(_ v: UInt64) -> UInt64 {
+        let low = v & 0x7F7F_7F7F_7F7F_7F7F
+        let digit = (low &+ 0x5050_5050_5050_5050) & ~(low &+ 0x4646_4646_4646_4646)
+        let at = low ^ 0x4040_4040_4040_4040, backslash = low ^ 0x5C5C_5C5C_5C5C_5C5C
+        // A byte of `at` is nonzero exactly when adding 0x7F sets its bit 7 or it has bit 7 already.
+        let notAt = (at &+ 0x7F7F_7F7F_7F7F_7F7F) | at
+        let notBackslash = (backslash &+ 0x7F7F_7F7F_7F7F_7F7F) | backslash
+        return (digit | ~notAt | ~notBackslash) & ~v & high
+    }
+}

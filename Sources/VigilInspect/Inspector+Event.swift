@@ -1,0 +1,127 @@
+import VigilCore
+
+extension Inspector {
+    /// What one event's fields held, accumulated across fields and written as `dlp.*` at the end. Empty
+    /// (and allocation-free) until the first detection.
+    struct Findings {
+        var counts: [Int] = []
+        var total = 0
+        var highest = Confidence.low
+        var samples: [String] = []
+        /// Distinct truncated MACs, as big-endian words so their order is the order of their hex.
+        var digests: [Digest] = []
+        var authenticator: HMACSHA256.Authenticator?
+        /// A cheap fingerprint of each normalised value seen, so a value that appears in several
+        /// fields (`url.original` and `url.query`) or twice in a body is counted once.
+        var seen = Set<UInt64>()
+
+        func write(to event: inout Event, hashBytes: Int) {
+            let kinds = DLPKind.allCases.filter { counts[$0.index] > 0 }.sorted()
+            event[Fields.dlpTypes] = .list(kinds.map { .string($0.rawValue) })
+            event[Fields.dlpCount] = .integer(total)
+            event[Fields.dlpCounts] = .object(kinds.map { .init($0.rawValue, .integer(counts[$0.index])) })
+            event[Fields.dlpConfidence] = .string(highest.description)
+            event[Fields.dlpSamples] = .list(samples.map(FieldValue.string))
+            event[Fields.dlpHashes] = .list(digests.sorted().map { .string($0.hex(bytes: hashBytes)) })
+        }
+    }
+
+    /// The value with its string content masked, or nil when nothing was found in it.
+    func masked(_ value: FieldValue, _ findings: inout Findings) -> FieldValue? {
+        switch value {
+        case .string(let s):
+            return masked(s, &findings).map(FieldValue.string)
+        case .list(let items):
+            var out: [FieldValue]? = nil
+            for (index, item) in items.enumerated() {
+                guard let new = masked(item, &findings) else { continue }
+                if out == nil { out = items }
+                out![index] = new
+            }
+            return out.map(FieldValue.list)
+        case .object(let members):
+            var out: [FieldValue.Member]? = nil
+            for (index, member) in members.enumerated() {
+                guard let new = masked(member.value, &findings) else { continue }
+                if out == nil { out = members }
+                out![index].value = new
+            }
+            return out.map(FieldValue.object)
+        case .int, .double, .bool, .ip, .time:
+            return nil
+        }
+    }
+
+    /// The string with its detections masked, or nil when it holds none.
+    func masked(_ s: String, _ findings: inout Findings) -> String? {
+        if let result = s.utf8.withContiguousStorageIfAvailable({ masked(s, UnsafeRawBufferPointer($0), &findings) }) {
+            return result
+        }
+        var copy = s
+        return copy.withUTF8 { masked(s, UnsafeRawBufferPointer($0), &findings) }
+    }
+
+    /// `raw` is the UTF-8 of `s`.
+    private func masked(_ s: String, _ raw: UnsafeRawBufferPointer, _ findings: inout Findings) -> String? {
+        var out: MaskedText? = nil
+        scan(raw, raiseMedium: findings.highest < .high) { m, view in
+            if m.confidence >= .medium {
+                if out == nil { out = MaskedText(s) }
+                view.mask(m, in: &out!)
+                record(m, view, &findings)
+            }
+            return findings.highest < .high
+        }
+        return out?.finish()
+    }
+
+    /// Counts distinct values: `dlp.count` says how many citizens' (or companies') identifiers an
+    /// event carried, which is what bulk-export rules threshold on, not how often one was repeated.
+    private func record(_ m: Match, _ view: ScanView, _ findings: inout Findings) {
+        if findings.counts.isEmpty { findings.counts = [Int](repeating: 0, count: DLPKind.allCases.count) }
+        findings.highest = max(findings.highest, m.confidence)
+        let fingerprint = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ScanView.normalisedCapacity) {
+            buffer in
+            let count = view.normalise(m, into: buffer.baseAddress!)
+            // FNV-1a over kind and value: in-process deduplication only, never written out.
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(m.kind.index)
+            for i in 0..<count { h = (h ^ UInt64(buffer[i])) &* 0x0000_0100_0000_01b3 }
+            return h
+        }
+        guard findings.seen.insert(fingerprint).inserted else { return }
+        findings.counts[m.kind.index] += 1
+        findings.total += 1
+        if findings.samples.count < options.maxSamples {
+            let sample = view.masked(m)
+            if !findings.samples.contains(sample) { findings.samples.append(sample) }
+        }
+        if findings.digests.count < options.maxHashes {
+            if findings.authenticator == nil { findings.authenticator = hmac.makeAuthenticator() }
+            let digest = self.digest(m, view, findings.authenticator!)
+            if !findings.digests.contains(digest) { findings.digests.append(digest) }
+        }
+    }
+}
+
+/// The first 128 bits of a MAC (truncated further to `hashBytes` when written), compared as two words.
+struct Digest: Comparable {
+    var high: UInt64
+    var low: UInt64
+
+    static func < (a: Digest, b: Digest) -> Bool { (a.high, a.low) < (b.high, b.low) }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex of the first `bytes` bytes (at most 16).
+    func hex(bytes: Int) -> String {
+        let count = min(bytes, 16)
+        return String(unsafeUninitializedCapacity: 2 * count) { out in
+            for k in 0..<count {
+                let byte = UInt8(truncatingIfNeeded: (k < 8 ? high >> (56 - 8 * k) : low >> (56 - 8 * (k - 8))))
+                out[2 * k] = Digest.hexDigits[Int(byte >> 4)]
+                out[2 * k + 1] = Digest.hexDigits[Int(byte & 15)]
+            }
+            return 2 * count
+        }
+    }
+}
