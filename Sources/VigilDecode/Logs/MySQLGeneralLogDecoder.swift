@@ -145,6 +145,7 @@ public struct MySQLGeneralLogDecoder: LogDecoder {
             return true
         }
         // `/usr/sbin/mysqld, Version: ...`; MariaDB 10.11 writes the bare program name (`mariadbd, Version: ...`).
-        return end > 0 && LogBytes.find(", Version: ", p, 0, end) != nil && LogBytes.find("started with:", p, 0, end) != nil
+        return end > 0 && LogBytes.find(", Version: ", p, 0, end) != nil
+            && LogBytes.find("started with:", p, 0, end) != nil
     }
 }
