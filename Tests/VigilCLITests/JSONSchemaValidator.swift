@@ -109,7 +109,7 @@ struct SchemaViolation: Sendable, Equatable, CustomStringConvertible {
 /// A small JSON Schema (draft 2020-12) validator for the subset `deploy/schema/` uses:
 /// `type` (a name or a list of names), `enum`, `const`, `pattern` (ICU regular expressions through
 /// `NSRegularExpression`, unanchored as the spec says), `minLength`, `maxLength`, `minimum`, `maximum`,
-/// `properties`, `required`, `additionalProperties` (false or a schema), `items` (one schema),
+/// `properties`, `patternProperties`, `required`, `additionalProperties` (false or a schema), `items` (one schema),
 /// `minItems`, `maxItems`, `allOf`, `anyOf`, and `$ref` to `#...` or to a sibling file
 /// (`common.schema.json`, `common.schema.json#/properties/x`).
 ///
@@ -119,8 +119,9 @@ struct SchemaViolation: Sendable, Equatable, CustomStringConvertible {
 final class JSONSchemaValidator {
     static let annotations: Set<String> = ["$schema", "$id", "title", "description", "$comment", "examples", "default"]
     static let supported: Set<String> = [
-        "type", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum", "properties", "required",
-        "additionalProperties", "items", "minItems", "maxItems", "allOf", "anyOf", "$ref",
+        "type", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum", "properties",
+        "patternProperties", "required", "additionalProperties", "items", "minItems", "maxItems", "allOf", "anyOf",
+        "$ref",
     ]
 
     let schema: JSONValue
@@ -161,7 +162,8 @@ final class JSONSchemaValidator {
             for (k, v) in o.sorted(by: { $0.key < $1.key }) {
                 if !Self.supported.contains(k), !Self.annotations.contains(k) { found.append("\(at)/\(k)") }
                 switch k {
-                case "properties": for (name, sub) in v.objectValue ?? [:] { walk(sub, "\(at)/properties/\(name)") }
+                case "properties", "patternProperties":
+                    for (name, sub) in v.objectValue ?? [:] { walk(sub, "\(at)/\(k)/\(name)") }
                 case "items", "additionalProperties": walk(v, "\(at)/\(k)")
                 case "allOf", "anyOf":
                     if case .array(let subs) = v { for (i, sub) in subs.enumerated() { walk(sub, "\(at)/\(k)/\(i)") } }
@@ -232,13 +234,10 @@ final class JSONSchemaValidator {
                 fail("maxLength", "\(value) is longer than \(Int(max)) characters")
             }
             if let pattern = s["pattern"]?.stringValue {
-                if let regex = regex(pattern) {
-                    let range = NSRange(text.startIndex..<text.endIndex, in: text)
-                    if regex.firstMatch(in: text, options: [], range: range) == nil {
-                        fail("pattern", "\(value) does not match \(pattern)")
-                    }
-                } else {
+                if regex(pattern) == nil {
                     fail("pattern", "invalid regular expression \(pattern)")
+                } else if !matches(pattern, text) {
+                    fail("pattern", "\(value) does not match \(pattern)")
                 }
             }
         }
@@ -255,11 +254,26 @@ final class JSONSchemaValidator {
                     fail("required", "missing required field", at: join(path, name))
                 }
             }
+            // Every pattern that matches a key applies, as well as `properties`; only a key matched by
+            // neither is an additional property.
+            var patterns: [(String, JSONValue)] = []
+            for (pattern, sub) in (s["patternProperties"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                if regex(pattern) == nil { fail("patternProperties", "invalid regular expression \(pattern)") }
+                patterns.append((pattern, sub))
+            }
             for key in members.keys.sorted() {
                 let member = members[key]!
+                var matched = false
                 if let sub = properties[key] {
+                    matched = true
                     check(member, against: sub, document: document, path: join(path, key), into: &out)
-                } else if let additional = s["additionalProperties"] {
+                }
+                for (pattern, sub) in patterns where matches(pattern, key) {
+                    matched = true
+                    check(member, against: sub, document: document, path: join(path, key), into: &out)
+                }
+                if matched { continue }
+                if let additional = s["additionalProperties"] {
                     if case .bool(false) = additional {
                         fail("additionalProperties", "field is not in the schema", at: join(path, key))
                     } else {
@@ -303,6 +317,14 @@ final class JSONSchemaValidator {
     }
 
     private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// Whether `pattern` (unanchored, as JSON Schema says) matches somewhere in `text`; false when the
+    /// pattern does not compile.
+    private func matches(_ pattern: String, _ text: String) -> Bool {
+        guard let regex = regex(pattern) else { return false }
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        return regex.firstMatch(in: text, options: [], range: range) != nil
+    }
 
     private func regex(_ pattern: String) -> NSRegularExpression? {
         if let cached = regexes[pattern] { return cached }
