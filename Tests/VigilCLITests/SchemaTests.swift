@@ -99,14 +99,7 @@ enum Schemas {
         }
     }
 
-    static let knownDecoderIssues: [KnownDecoderIssue] = [
-        KnownDecoderIssue(
-            fixture: "logs-api-gateway.ndjson", dataset: "api.access", path: "vigil.api.consumer",
-            keyword: "minLength",
-            why:
-                "JSONLinesDecoder writes an empty JSON string as \"\" (Vigil leaves a field without a value absent; "
-                + "the IP fields already drop \"\")")
-    ]
+    static let knownDecoderIssues: [KnownDecoderIssue] = []
 
     /// Records every failure as an issue, except the known decoder issues of `fixture`, which are
     /// recorded as known issues (and must occur).

@@ -64,7 +64,11 @@ extension AuditdDecoder {
     static func untrusted(_ p: UnsafeRawBufferPointer, _ v: ByteRange, _ quote: UInt8, nulAsSpace: Bool = false)
         -> String?
     {
-        if quote != 0 { return LogBytes.string(p, v.start, v.end) }
+        if quote != 0 {
+            // `acct="?"`: auditd's "no value", quoted or not.
+            if v.end - v.start == 1, p[v.start] == UInt8(ascii: "?") { return nil }
+            return LogBytes.string(p, v.start, v.end)
+        }
         guard v.end > v.start else { return nil }
         if LogBytes.matches(p, v.start, v.end, "(null)") || LogBytes.matches(p, v.start, v.end, "?") {
             return nil

@@ -105,6 +105,11 @@ public struct JSONLinesDecoder: LogDecoder {
         var outcomeMapped = false
         for t in targets {
             guard let v = Self.lookup(root, t.path), let value = convert(v, t.kind) else { continue }
+            if t.kind == .ip, case .string = value {
+                // Not an address (a host name, `unix:`): ECS keeps those in `*.address`.
+                if t.field == Fields.sourceIP { r.set(Fields.sourceAddress, value) }
+                continue
+            }
             if t.field == Fields.httpResponseStatusCode { status = value.intValue }
             if t.field == Fields.eventOutcome { outcomeMapped = true }
             r.set(t.field, value)
@@ -165,7 +170,8 @@ public struct JSONLinesDecoder: LogDecoder {
         case .bool(let b): .bool(b)
         case .int(let n): .int(n)
         case .double(let d): .double(d)
-        case .string(let s): .string(s)
+        // Gateways write "" for "no value" (nginx with escape=json): leave the field absent.
+        case .string(let s): s.isEmpty ? nil : .string(s)
         case .array(let elements):
             .list(elements.compactMap { e in if case .array = e { nil } else { natural(e) } })
         }

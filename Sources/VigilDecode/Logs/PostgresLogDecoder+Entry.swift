@@ -136,7 +136,8 @@ extension PostgresLogDecoder.Entry {
         if isStatement || statement != nil { r.set(Fields.eventType, Self.typeAccess) }
         r.set(Fields.userName, user ?? sessionUser)
         r.set(Fields.dbName, database ?? sessionDB)
-        if let host = host ?? sessionHost {
+        // `[local]` is a Unix-socket connection: no client address at all.
+        if let host = host ?? sessionHost, host != "[local]" {
             if let ip = IPAddress(host) { r.set(Fields.sourceIP, .ip(ip)) } else { r.set(Fields.sourceAddress, host) }
         }
         r.set(Fields.sourcePort, (port ?? sessionPort).map(FieldValue.int))

@@ -54,14 +54,15 @@ struct JSONLinesDecoderTests {
             ])
     }
 
-    @Test("string escapes including surrogate pairs decode, and a non-IP client stays a string")
+    @Test("string escapes including surrogate pairs decode, and a non-IP client goes to source.address")
     func escapes() throws {
         let line =
             #"{"ts":1795435200,"request":{"client_ip":"unknown","path":"/a\"b\\c\/d\u00e9\ud83d\ude00\n\ud800x"},"resp"#
             + #"onse":{"status":503}}"#
         let r = try #require(LogFeed.one(try decoder(.epochSeconds), line))
         #expect(r.time == "2026-11-23T12:00:00.000000Z")
-        #expect(r.string(Fields.sourceIP) == "unknown")
+        #expect(r.string(Fields.sourceIP) == nil)
+        #expect(r.string(Fields.sourceAddress) == "unknown")
         #expect(r.string(Fields.urlPath) == "/a\"b\\c/dé😀\n\u{FFFD}x")
         #expect(r.string(Fields.eventOutcome) == "failure")
     }
