@@ -64,13 +64,15 @@ extension Inspector {
     /// `raw` is the UTF-8 of `s`.
     private func masked(_ s: String, _ raw: UnsafeRawBufferPointer, _ findings: inout Findings) -> String? {
         var out: MaskedText? = nil
-        scan(raw, raiseMedium: findings.highest < .high) { m, view in
+        // Context is always applied in full: whether a match is counted at all may depend on it, and
+        // the event path must count exactly what `inspect(text:)` reports.
+        scan(raw, raiseMedium: true) { m, view in
             if m.confidence >= .medium {
                 if out == nil { out = MaskedText(s) }
                 view.mask(m, in: &out!)
                 record(m, view, &findings)
             }
-            return findings.highest < .high
+            return true
         }
         return out?.finish()
     }
@@ -84,7 +86,9 @@ extension Inspector {
             buffer in
             let count = view.normalise(m, into: buffer.baseAddress!)
             // FNV-1a over kind and value: in-process deduplication only, never written out.
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(m.kind.index)
+            // The kind is hashed as a byte of its own, before the value (XOR-ing it into the seed
+            // collides: kind 2 + "1…" and kind 3 + "0…" gave the same hash).
+            var h: UInt64 = (0xcbf2_9ce4_8422_2325 ^ UInt64(m.kind.index)) &* 0x0000_0100_0000_01b3
             for i in 0..<count { h = (h ^ UInt64(buffer[i])) &* 0x0000_0100_0000_01b3 }
             return h
         }

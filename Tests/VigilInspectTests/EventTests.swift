@@ -105,6 +105,16 @@ struct EventTests {
         #expect(e == once)
     }
 
+    @Test("values of different kinds with the same digits are two values, not one")
+    func kindsCountSeparately() {
+        // A fuzzer found kind 2 + "138…" and kind 3 + "038…" counted as one value.
+        var e = Event(timestamp: Timestamp(microseconds: 1), id: "evt-4", dataset: .webAccess)
+        e.set(Fields.urlQuery, "mobile=13812345678&tel=0381-2345678")
+        inspector.inspect(&e)
+        #expect(e[Fields.dlpCount] == .int(2))
+        #expect(e[Fields.dlpTypes] == .list([.string("cn_landline"), .string("cn_mobile")]))
+    }
+
     @Test("samples stop at five distinct values and hashes at maxHashes")
     func limits() {
         var rng = SeededRNG(seed: 14)

@@ -9,7 +9,7 @@ private let inspector = Inspector(secret: Array("fuzz-secret".utf8))
 /// - the masked field keeps the UTF-8 length of the input (masking is length-preserving);
 /// - every detection's range lies inside the text and its bytes changed;
 /// - each found resident ID's raw text occurs fewer times after masking than before;
-/// - the text path and the event path agree on the masked text and the count;
+/// - the text path and the event path agree on the masked text and the count of distinct values;
 /// - a second inspection of the masked event adds no detection of a masked kind at the same place.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -21,10 +21,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(output.count == input.count, "masking changed the length: \(input.count) → \(output.count)")
 
     var counted = 0
+    var distinct = Set<String>()
     for d in result.detections {
         precondition(d.range.lowerBound >= 0 && d.range.upperBound <= input.count, "range outside the text")
         guard d.confidence >= .medium else { continue }
         counted += 1
+        distinct.insert(d.hash)
         precondition(input[d.range] != output[d.range], "a \(d.kind) detection left its bytes unchanged")
         if d.kind == .residentID, !input[d.range].contains(UInt8(ascii: "%")) {
             let raw = Array(input[d.range])
@@ -38,7 +40,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     event.set(FieldID("event.original"), text)
     inspector.inspect(&event)
     precondition(event[FieldID("event.original")]?.stringValue == result.masked, "event and text paths differ")
-    precondition((event[Fields.dlpCount]?.intValue ?? 0) == Int64(counted), "dlp.count differs from detections")
+    // dlp.count counts distinct values: one per distinct keyed hash among the detections.
+    precondition(
+        (event[Fields.dlpCount]?.intValue ?? 0) == Int64(distinct.count), "dlp.count differs from distinct detections")
     if counted == 0 { precondition(event[Fields.dlpTypes] == nil, "dlp fields without a detection") }
     consume(result.masked)
     return 0
