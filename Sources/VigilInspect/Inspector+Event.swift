@@ -13,7 +13,7 @@ extension Inspector {
         var authenticator: HMACSHA256.Authenticator?
         /// A cheap fingerprint of each normalised value seen, so a value that appears in several
         /// fields (`url.original` and `url.query`) or twice in a body is counted once.
-        var seen = Set<UInt64>()
+        var seen = FingerprintSet()
 
         func write(to event: inout Event, hashBytes: Int) {
             let kinds = DLPKind.allCases.filter { counts[$0.index] > 0 }.sorted()
@@ -64,15 +64,16 @@ extension Inspector {
     /// `raw` is the UTF-8 of `s`.
     private func masked(_ s: String, _ raw: UnsafeRawBufferPointer, _ findings: inout Findings) -> String? {
         var out: MaskedText? = nil
-        // Context is always applied in full: whether a match is counted at all may depend on it, and
-        // the event path must count exactly what `inspect(text:)` reports.
-        scan(raw, raiseMedium: true) { m, view in
+        // Once the event holds a high-confidence value, a keyword raising another medium match to
+        // high changes nothing it reports, so that search is skipped; raising low to medium (which
+        // decides whether a match counts) always happens.
+        scan(raw, raiseMedium: findings.highest < .high) { m, view in
             if m.confidence >= .medium {
                 if out == nil { out = MaskedText(s) }
                 view.mask(m, in: &out!)
                 record(m, view, &findings)
             }
-            return true
+            return findings.highest < .high
         }
         return out?.finish()
     }
@@ -92,7 +93,7 @@ extension Inspector {
             for i in 0..<count { h = (h ^ UInt64(buffer[i])) &* 0x0000_0100_0000_01b3 }
             return h
         }
-        guard findings.seen.insert(fingerprint).inserted else { return }
+        guard findings.seen.insert(fingerprint) else { return }
         findings.counts[m.kind.index] += 1
         findings.total += 1
         if findings.samples.count < options.maxSamples {
@@ -127,5 +128,35 @@ struct Digest: Comparable {
             }
             return 2 * count
         }
+    }
+}
+
+/// A set of 64-bit fingerprints that are already well mixed (FNV-1a), so they index an
+/// open-addressing table directly: no per-insert hashing, one allocation until it doubles.
+struct FingerprintSet {
+    private var slots: [UInt64] = []
+    private var count = 0
+
+    /// Inserts `value`; returns false when it was already present.
+    mutating func insert(_ value: UInt64) -> Bool {
+        let v = value == 0 ? 1 : value  // 0 marks an empty slot
+        if slots.isEmpty { slots = [UInt64](repeating: 0, count: 128) }
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: v >> 7) & mask
+        while slots[i] != 0 {
+            if slots[i] == v { return false }
+            i = (i + 1) & mask
+        }
+        slots[i] = v
+        count += 1
+        return true
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        count = 0
+        for v in old where v != 0 { _ = insert(v) }
     }
 }
