@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilConfig
 import VigilCore
 import VigilInspect
 import VigilSensor

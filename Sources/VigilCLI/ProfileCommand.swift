@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilConfig
 import VigilSensor
 
 /// `vigil profile validate`: checks sensor profiles without touching interfaces or logs.

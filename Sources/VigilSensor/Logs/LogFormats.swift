@@ -1,4 +1,5 @@
 import Foundation
+import VigilConfig
 import VigilCore
 import VigilDecode
 

@@ -1,4 +1,5 @@
 import Foundation
+import VigilConfig
 import VigilCore
 
 /// What a node of one kind captures and tails, and the asset labels its events carry: the sensor's

@@ -30,7 +30,7 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The closest of `candidates` to a misspelt `word`, if one is close enough to be a likely typo.
-func closest(to word: String, in candidates: [String]) -> String? {
+public func closest(to word: String, in candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
         var row = Array(0...b.count)
         for (i, ca) in a.enumerated() {

@@ -2,25 +2,25 @@ import Yams
 
 /// A YAML node with its location, read with typed accessors that record a `ConfigDiagnostic`
 /// (file, line, key path, problem) instead of throwing, so validation reports every problem.
-struct ConfigNode {
-    let node: Node
-    let path: String
-    let reader: ConfigReader
+public struct ConfigNode {
+    public let node: Node
+    public let path: String
+    public let reader: ConfigReader
 
-    var line: Int? { node.mark.map { $0.line } }
+    public var line: Int? { node.mark.map { $0.line } }
 
-    func child(_ key: String) -> ConfigNode? {
+    public func child(_ key: String) -> ConfigNode? {
         guard let value = node[key] else { return nil }
         return ConfigNode(node: value, path: path.isEmpty ? key : "\(path).\(key)", reader: reader)
     }
 
-    func error(_ problem: String, hint: String? = nil) {
+    public func error(_ problem: String, hint: String? = nil) {
         reader.diagnostics.append(
             ConfigDiagnostic(file: reader.file, line: line, key: path, problem: problem, hint: hint))
     }
 
     /// Reports keys of a mapping that are not in `known` (a typo would otherwise be silently ignored).
-    func allowOnly(_ known: [String]) {
+    public func allowOnly(_ known: [String]) {
         guard case .mapping(let mapping) = node else {
             error("expected a mapping (key: value lines)")
             return
@@ -32,12 +32,12 @@ struct ConfigNode {
         }
     }
 
-    var isMapping: Bool {
+    public var isMapping: Bool {
         if case .mapping = node { return true }
         return false
     }
 
-    func string() -> String? {
+    public func string() -> String? {
         guard case .scalar(let scalar) = node else {
             error("expected a text value")
             return nil
@@ -45,7 +45,7 @@ struct ConfigNode {
         return scalar.string
     }
 
-    func int(in range: ClosedRange<Int>) -> Int? {
+    public func int(in range: ClosedRange<Int>) -> Int? {
         guard case .scalar = node, let value = node.int else {
             error("expected a whole number")
             return nil
@@ -57,7 +57,7 @@ struct ConfigNode {
         return value
     }
 
-    func bool() -> Bool? {
+    public func bool() -> Bool? {
         guard case .scalar = node, let value = node.bool else {
             error("expected true or false")
             return nil
@@ -65,7 +65,7 @@ struct ConfigNode {
         return value
     }
 
-    func oneOf(_ allowed: [String]) -> String? {
+    public func oneOf(_ allowed: [String]) -> String? {
         guard let value = string() else { return nil }
         guard allowed.contains(value) else {
             error(
@@ -76,7 +76,7 @@ struct ConfigNode {
         return value
     }
 
-    func sequence() -> [ConfigNode] {
+    public func sequence() -> [ConfigNode] {
         guard case .sequence(let items) = node else {
             error("expected a list")
             return []
@@ -85,7 +85,7 @@ struct ConfigNode {
     }
 
     /// A mapping of text to text, in file order.
-    func stringMap() -> [(key: String, value: String, node: ConfigNode)] {
+    public func stringMap() -> [(key: String, value: String, node: ConfigNode)] {
         guard case .mapping(let mapping) = node else {
             error("expected a mapping (key: value lines)")
             return []
@@ -101,14 +101,14 @@ struct ConfigNode {
 }
 
 /// Parses one YAML document and collects the diagnostics of whoever reads it.
-final class ConfigReader {
-    let file: String
-    var diagnostics: [ConfigDiagnostic] = []
+public final class ConfigReader {
+    public let file: String
+    public var diagnostics: [ConfigDiagnostic] = []
 
-    init(file: String) { self.file = file }
+    public init(file: String) { self.file = file }
 
     /// The document's root, or nil (with a diagnostic) when the text is not YAML.
-    func root(_ text: String) -> ConfigNode? {
+    public func root(_ text: String) -> ConfigNode? {
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 diagnostics.append(ConfigDiagnostic(file: file, line: 1, key: "", problem: "the file is empty"))
@@ -123,7 +123,7 @@ final class ConfigReader {
         return nil
     }
 
-    static func diagnostic(_ error: YamlError, file: String) -> ConfigDiagnostic {
+    public static func diagnostic(_ error: YamlError, file: String) -> ConfigDiagnostic {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
