@@ -3,6 +3,7 @@ import Foundation
 import VigilConfig
 import VigilCore
 import VigilInspect
+import VigilRules
 import VigilSensor
 
 /// `vigil analyze`: the sensor pipeline in one process over a capture file or a live interface,
@@ -111,6 +112,18 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             valueName: "file"))
     var dlpKeyFile: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A rule directory (Sigma rules with rules/mappings/): matching events are grouped into incidents, summarised on stderr.",
+            valueName: "dir"))
+    var rules: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Write the incidents as JSON lines to this file (with --rules).", valueName: "file"))
+    var incidents: String?
+
     @Option(name: [.short, .long], help: ArgumentHelp("Write events here instead of stdout.", valueName: "file"))
     var output: String?
 
@@ -179,6 +192,11 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         let signals = Self.trapSignals(stop)
         defer { signals.forEach { $0.cancel() } }
         let counter = InspectStage(inspector: inspector)
+        let ruleStage = try loadRules()
+        let process: @Sendable (inout Event) -> Void = { event in
+            counter.inspect(&event)
+            ruleStage?.evaluate(event)
+        }
 
         // Packets and logs run side by side, each on its own thread, into one output.
         var logOptions = LogTailer.Options(observerID: observer)
@@ -194,11 +212,11 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         let (following, checkpointPath) = (follow, checkpoint)
         async let logSummary = Self.runLogs(
             logSources, options: logOptions, follow: following, checkpoint: checkpointPath, writer: writer,
-            counter: counter, stop: stop)
+            process: process, stop: stop)
         var captureSummary: CaptureSummary?
         if pcap != nil || interface != nil {
             do {
-                captureSummary = try await runCapture(observer: observer, writer: writer, counter: counter, stop: stop)
+                captureSummary = try await runCapture(observer: observer, writer: writer, process: process, stop: stop)
             } catch let error as VigilError {
                 stop.stop()
                 _ = try? await logSummary
@@ -220,11 +238,21 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             if let captureSummary { text += SummaryFormatter.text(captureSummary, source: pcap ?? interface!) }
             if let logs { text += SummaryFormatter.text(logs) }
             text += SummaryFormatter.text(counter.snapshot)
+            if let ruleStage { text += SummaryFormatter.text(ruleStage.snapshot) }
             FileHandle.standardError.write(Data(text.utf8))
+        }
+        if let ruleStage, let incidentsPath = incidents {
+            do {
+                try IncidentWriter.write(ruleStage.snapshot.incidents, to: incidentsPath)
+            } catch {
+                throw Self.fail(error)
+            }
         }
     }
 
-    func runCapture(observer: String, writer: EventWriter, counter: InspectStage, stop: StopSignal) async throws
+    func runCapture(
+        observer: String, writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void, stop: StopSignal
+    ) async throws
         -> CaptureSummary
     {
         let input: CaptureInput
@@ -249,7 +277,7 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             stop: stop,
             sink: { config in
                 let sink = BackgroundEventSink(
-                    factory: EventFactory(config: config), writer: writer, inspect: counter.inspect)
+                    factory: EventFactory(config: config), writer: writer, inspect: process)
                 return (output: sink.emit, close: sink.close)
             })
     }
@@ -257,10 +285,10 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     /// Reads (or follows) the logs on a dedicated thread: every call in the tailer blocks.
     static func runLogs(
         _ sources: [LogSource], options: LogTailer.Options, follow: Bool, checkpoint: String?, writer: EventWriter,
-        counter: InspectStage, stop: StopSignal
+        process: @escaping @Sendable (inout Event) -> Void, stop: StopSignal
     ) async throws -> LogRunSummary? {
         guard !sources.isEmpty else { return nil }
-        let sink = InspectingLogSink(writer: writer, stage: counter)
+        let sink = ProcessingLogSink(writer: writer, process: process)
         let tailer = try LogTailer(
             sources: sources, options: options, sink: sink, checkpoint: checkpoint.map { TailCheckpointStore(path: $0) }
         )
@@ -286,6 +314,23 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             thread.name = "vigil-logs"
             thread.start()
         }
+    }
+
+    /// Loads the rules; bad rules are reported on stderr and skipped (the others still run).
+    func loadRules() throws -> RuleStage? {
+        guard let rules else {
+            if incidents != nil { throw Self.fail(VigilError(.usage, "--incidents needs --rules DIR")) }
+            return nil
+        }
+        guard FileManager.default.fileExists(atPath: rules) else {
+            throw Self.fail(VigilError(.io, "\(rules): no such rule directory"))
+        }
+        let result = RuleLoader.load(directory: rules)
+        for d in result.diagnostics { FileHandle.standardError.write(Data("vigil: \(d)\n".utf8)) }
+        if result.rules.rules.isEmpty {
+            throw Self.fail(VigilError(.usage, "\(rules): no usable rule (\(result.errors.count) errors)"))
+        }
+        return RuleStage(rules: result.rules)
     }
 
     func profileObserverID() -> String? {

@@ -1,3 +1,5 @@
+import Foundation
+import VigilRules
 import VigilSensor
 
 /// The human summary `vigil analyze` prints on stderr.
@@ -54,6 +56,20 @@ enum SummaryFormatter {
         let byType = c.values.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return "  sensitive data \(c.events) events carried \(c.values.values.reduce(0, +)) values "
             + "(masked in place): \(byType)\n"
+    }
+
+    static func text(_ r: RuleStage.Snapshot) -> String {
+        var lines = ["  rules          \(r.rules) loaded, \(r.events) events evaluated, \(r.incidents.count) incidents"]
+        let sorted = r.incidents.sorted { ($0.level, $0.hits) > ($1.level, $1.hits) }
+        for i in sorted.prefix(30) {
+            let key = i.groupKey.map { "\($0.field)=\($0.value)" }.joined(separator: " ")
+            let stage = i.stage.map { " [\($0.rawValue)]" } ?? ""
+            lines.append(
+                "    \(i.level.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(i.title)\(stage): "
+                    + "\(i.hits) hits, \(key)")
+        }
+        if sorted.count > 30 { lines.append("    … \(sorted.count - 30) more (--incidents FILE writes them all)") }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     static func bytes(_ n: Int) -> String {

@@ -5,7 +5,7 @@ public struct VigilCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: security situational awareness for government cloud platforms.",
-        subcommands: [AnalyzeCommand.self, ProfileCommand.self]
+        subcommands: [AnalyzeCommand.self, RulesCommand.self, ProfileCommand.self]
     )
 
     public init() {}

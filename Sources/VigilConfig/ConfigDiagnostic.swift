@@ -8,20 +8,30 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible {
     public var key: String
     public var problem: String
     public var hint: String?
+    /// What the problem belongs to when a file holds several things, e.g. `rule 5f0c… "Web SQL injection"`.
+    public var subject: String?
+    /// A warning leaves the thing usable (a rule still loads); an error means it was skipped.
+    public var isWarning = false
 
-    public init(file: String, line: Int?, key: String, problem: String, hint: String? = nil) {
+    public init(
+        file: String, line: Int?, key: String, problem: String, hint: String? = nil, subject: String? = nil,
+        isWarning: Bool = false
+    ) {
         self.file = file
         self.line = line
         self.key = key
         self.problem = problem
         self.hint = hint
+        self.subject = subject
+        self.isWarning = isWarning
     }
 
     /// `file:line: key: problem (hint)`, the shape compilers use, so editors can jump to it.
     public var description: String {
         var s = file
         if let line { s += ":\(line)" }
-        s += ": "
+        s += isWarning ? ": warning: " : ": "
+        if let subject { s += "\(subject): " }
         if !key.isEmpty { s += "\(key): " }
         s += problem
         if let hint { s += " (\(hint))" }

@@ -16,7 +16,15 @@ public struct ConfigNode {
 
     public func error(_ problem: String, hint: String? = nil) {
         reader.diagnostics.append(
-            ConfigDiagnostic(file: reader.file, line: line, key: path, problem: problem, hint: hint))
+            ConfigDiagnostic(
+                file: reader.file, line: line, key: path, problem: problem, hint: hint, subject: reader.subject))
+    }
+
+    public func warning(_ problem: String, hint: String? = nil) {
+        reader.diagnostics.append(
+            ConfigDiagnostic(
+                file: reader.file, line: line, key: path, problem: problem, hint: hint, subject: reader.subject,
+                isWarning: true))
     }
 
     /// Reports keys of a mapping that are not in `known` (a typo would otherwise be silently ignored).
@@ -104,8 +112,27 @@ public struct ConfigNode {
 public final class ConfigReader {
     public let file: String
     public var diagnostics: [ConfigDiagnostic] = []
+    /// Set while one item of a file is read (a rule's id and title), and put on its diagnostics.
+    public var subject: String?
+
+    public var errors: [ConfigDiagnostic] { diagnostics.filter { !$0.isWarning } }
 
     public init(file: String) { self.file = file }
+
+    /// Every document of a multi-document file (`---` separated), or nil with a diagnostic.
+    public func documents(_ text: String) -> [ConfigNode]? {
+        do {
+            let parser = try Parser(yaml: text)
+            var out: [ConfigNode] = []
+            while let node = try parser.nextRoot() { out.append(ConfigNode(node: node, path: "", reader: self)) }
+            return out
+        } catch let error as YamlError {
+            diagnostics.append(Self.diagnostic(error, file: file))
+        } catch {
+            diagnostics.append(ConfigDiagnostic(file: file, line: nil, key: "", problem: "\(error)"))
+        }
+        return nil
+    }
 
     /// The document's root, or nil (with a diagnostic) when the text is not YAML.
     public func root(_ text: String) -> ConfigNode? {

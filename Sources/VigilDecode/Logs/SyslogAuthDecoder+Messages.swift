@@ -11,7 +11,8 @@ extension SyslogAuthDecoder {
     static let typeConnection = FieldValue.list([.string("connection")])
     static let typeConnectionEnd = FieldValue.list([.string("connection"), .string("end")])
 
-    /// Fills the message fields; anything unrecognised is `event.action: other` with `message`.
+    /// Fills the message fields; anything unrecognised is `event.action: other`. Every record keeps
+    /// the message text in `message` too: Sigma's sshd rules are keyword lists over the message.
     static func message(_ p: UnsafeRawBufferPointer, _ h: Header, into r: inout LogRecord) {
         var a = h.messageStart
         var b = p.count
@@ -33,10 +34,8 @@ extension SyslogAuthDecoder {
             default: break
             }
         }
-        if !handled {
-            r.set(Fields.eventAction, "other")
-            r.set(Fields.message, LogBytes.string(p, a, b))
-        }
+        if !handled { r.set(Fields.eventAction, "other") }
+        r.set(Fields.message, LogBytes.string(p, a, b))
     }
 
     static func event(

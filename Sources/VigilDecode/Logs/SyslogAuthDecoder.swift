@@ -166,7 +166,9 @@ public struct SyslogAuthDecoder: LogDecoder {
         } else if i < end {
             return nil
         }
-        if i < end, p[i] == LogBytes.space { i += 1 }
+        // rsyslog's RSYSLOG_SyslogProtocol23Format keeps the leading space of a message received as
+        // RFC 3164 (`- -  Failed password …`): skip every space, not just the separator.
+        while i < end, p[i] == LogBytes.space { i += 1 }
         if LogBytes.matches(p, i, end, "\u{FEFF}") { i += 3 }
         return Header(
             time: time, priority: priority, host: LogBytes.value(p, host.0, host.1),

@@ -32,19 +32,20 @@ public final class InspectStage: Sendable {
     public var snapshot: Counts { counts.withLock { $0 } }
 }
 
-/// A log sink that inspects each event, then writes it.
-public final class InspectingLogSink: LogEventSink {
+/// A log sink that runs the pipeline's per-event steps (Inspect, and in `vigil analyze` the rules),
+/// then writes the event.
+public final class ProcessingLogSink: LogEventSink {
     let writer: EventWriter
-    let stage: InspectStage
+    let process: @Sendable (inout Event) -> Void
 
-    public init(writer: EventWriter, stage: InspectStage) {
+    public init(writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void) {
         self.writer = writer
-        self.stage = stage
+        self.process = process
     }
 
     public func write(_ event: Event) {
         var event = event
-        stage.inspect(&event)
+        process(&event)
         writer.write(event)
     }
 

@@ -225,6 +225,12 @@ struct SyslogAuthDecoderTests {
         #expect(r5424.int(Fields.processPID) == 1234)
         #expect(r5424.ip(Fields.sourceIP) == "2001:db8::1")
         #expect(r5424.string(Fields.eventOutcome) == "success")
+        // rsyslog's RSYSLOG_SyslogProtocol23Format writes two spaces before a relayed RFC 3164 message.
+        let relayed = try one(
+            "<38>1 2026-11-23T17:44:56.960854+00:00 vigil-host sshd 6678 - -  Failed password for vigil-bob from "
+                + "127.0.0.1 port 36064 ssh2")
+        #expect(relayed.string(Fields.eventAction) == "ssh_login")
+        #expect(relayed.string(Fields.eventOutcome) == "failure")
         let sd = try one(#"<86>1 2026-11-23T17:03:01Z h su - ID47 [x@1 k="v\]"][y@2] (to root) alice on pts/0"#)
         #expect(sd.string(Fields.eventAction) == "su")
     }

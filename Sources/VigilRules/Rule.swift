@@ -1,0 +1,57 @@
+import VigilCore
+
+/// A loaded, compiled Sigma detection rule with Vigil's metadata read from its tags.
+public struct CompiledRule: Sendable {
+    public struct Metadata: Sendable, Equatable {
+        /// The rule's UUID, as in Sigma.
+        public var id: String
+        public var title: String
+        public var description: String?
+        public var status: String?
+        public var level: RuleLevel
+        public var tags: [String]
+        /// From `vigil.stage.<stage>`.
+        public var stage: LifecycleStage?
+        /// GB/T 20986-2023 category code, from `gbt20986.<code>`.
+        public var category: String?
+        /// `attack.*` tags.
+        public var attack: [String]
+        public var falsePositives: [String]
+        /// Fields an incident of this rule is grouped by (`vigil: {group_by: [...]}`); default
+        /// `source.ip`, then `user.name`, then the observer.
+        public var groupBy: [FieldID]
+        public var file: String
+        public var line: Int?
+    }
+
+    public var meta: Metadata
+    public var logsource: [String: String]
+    /// Datasets the rule's log source covers (from its mapping).
+    public var datasets: Set<String>
+    public var detection: Detection
+
+    public func matches(_ event: Event) -> Bool {
+        datasets.contains(event.dataset.name) && detection.matches(event)
+    }
+}
+
+/// The compiled rules, indexed by dataset so an event only meets the rules that can match it.
+public struct RuleSet: Sendable {
+    public private(set) var rules: [CompiledRule]
+    private var byDataset: [String: [Int]] = [:]
+
+    public init(rules: [CompiledRule]) {
+        self.rules = rules
+        for (index, rule) in rules.enumerated() {
+            for dataset in rule.datasets { byDataset[dataset, default: []].append(index) }
+        }
+    }
+
+    /// Rules that match `event`, in load order.
+    public func matches(_ event: Event) -> [CompiledRule] {
+        guard let candidates = byDataset[event.dataset.name] else { return [] }
+        var out: [CompiledRule] = []
+        for index in candidates where rules[index].detection.matches(event) { out.append(rules[index]) }
+        return out
+    }
+}
