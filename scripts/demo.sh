@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Vigil's main job on bundled sample data: decode captures and logs the project recorded itself
 # (HTTP, DNS, TLS and SSH on loopback; nginx, sshd/sudo via rsyslog, PostgreSQL statement logs) into
-# ECS events, find citizens' personal data in them (masked in place), show a few, print the summary.
+# ECS events, find citizens' personal data in them (masked in place), run the Sigma rule pack in
+# rules/ and group the hits into incidents, show a few events, print the summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -19,11 +20,12 @@ head -c 32 /dev/urandom >"$dir/dlp.key"
 "$vigil" analyze --pcap Tests/Fixtures/pcap/sample.pcap \
     --log "nginx:$logs/nginx-combined.log" --log "sshd:$logs/auth-rfc3164.log" \
     --log "postgres:$logs/postgres-stderr.log" \
+    --rules rules/ --incidents "$dir/incidents.ndjson" \
     --observer-id demo-node --dlp-key-file "$dir/dlp.key" --output "$out"
 echo
 echo "== a cleartext HTTP API returning citizens' records (Tests/Fixtures/pcap/pii-api.pcap):"
 "$vigil" analyze --pcap Tests/Fixtures/pcap/pii-api.pcap --observer-id demo-node --dlp-key-file "$dir/dlp.key" \
-    --output "$dir/pii.ndjson" 2>&1 | tail -n 1
+    --rules rules/ --output "$dir/pii.ndjson" 2>&1 | sed -n '/sensitive data/,$p'
 python3 - "$dir/pii.ndjson" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
@@ -36,7 +38,7 @@ for line in open(sys.argv[1]):
         break
 PY
 echo
-echo "events written to $out; one of each kind:"
+echo "events written to $out, incidents to $dir/incidents.ndjson; one event of each kind:"
 for dataset in network.flow dns http tls ssh web.access auth db.statement; do
     grep -m1 "\"event.dataset\":\"$dataset\"" "$out" | cut -c1-400
 done
