@@ -193,7 +193,9 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         let counter = InspectStage(inspector: inspector)
         let ruleStage = try loadRules()
+        // With rules: decoded URL forms first (so Inspect masks them too), then Inspect, then rules.
         let process: @Sendable (inout Event) -> Void = { event in
+            if ruleStage != nil { Normalization.enrich(&event) }
             counter.inspect(&event)
             ruleStage?.evaluate(event)
         }

@@ -161,6 +161,7 @@ public struct RulesTestCommand: AsyncParsableCommand {
         let inspector = Inspector(secret: Array("vigil rules test".utf8))
         let hits = Mutex([String: Int]())
         let process: @Sendable (inout Event) -> Void = { event in
+            Normalization.enrich(&event)
             inspector.inspect(&event)
             let matched = rules.matches(event)
             if !matched.isEmpty { hits.withLock { h in for r in matched { h[r.meta.id, default: 0] += 1 } } }

@@ -435,6 +435,14 @@ HTTP = {
     ),
     "url.path": string("Path part of the request target."),
     "url.query": string("Query part of the request target, without the ?."),
+    "url.path_decoded": string(
+        "Vigil: url.path decoded against evasion (repeated percent-decoding, %uXXXX, overlong UTF-8, backslashes, "
+        "path parameters, . segments; .. kept); written when rules run (analyze --rules)."
+    ),
+    "url.query_decoded": string(
+        "Vigil: url.query decoded against evasion (repeated percent-decoding, + as space, overlong UTF-8); written "
+        "when rules run."
+    ),
     "url.domain": string(
         "Host from an absolute-form target, else from the Host header; without port or IPv6 brackets.",
     ),
@@ -569,6 +577,14 @@ WEB_ACCESS = {
     ),
     "url.path": string("Path of an origin-form or absolute-form target, or $uri."),
     "url.query": string("Query of the target, without the ?, or $args."),
+    "url.path_decoded": string(
+        "Vigil: url.path decoded against evasion (repeated percent-decoding, %uXXXX, overlong UTF-8, backslashes, "
+        "path parameters, . segments; .. kept); written when rules run (analyze --rules)."
+    ),
+    "url.query_decoded": string(
+        "Vigil: url.query decoded against evasion (repeated percent-decoding, + as space, overlong UTF-8); written "
+        "when rules run."
+    ),
     "url.scheme": string("Request scheme ($scheme: http, https).", minLength=1),
     "url.domain": string("Host the request was for ($host, $http_host, $server_name).", minLength=1),
     "http.version": string(
