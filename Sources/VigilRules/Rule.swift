@@ -35,23 +35,31 @@ public struct CompiledRule: Sendable {
     }
 }
 
-/// The compiled rules, indexed by dataset so an event only meets the rules that can match it.
+/// The compiled rules, indexed by dataset so an event only meets the rules that can match it, and
+/// within a dataset behind a literal prefilter (`Prefilter`) so it only meets the rules whose
+/// necessary literals occur in it.
 public struct RuleSet: Sendable {
     public private(set) var rules: [CompiledRule]
-    private var byDataset: [String: [Int]] = [:]
+    private var byDataset: [String: Prefilter] = [:]
 
     public init(rules: [CompiledRule]) {
         self.rules = rules
+        var indices: [String: [Int]] = [:]
         for (index, rule) in rules.enumerated() {
-            for dataset in rule.datasets { byDataset[dataset, default: []].append(index) }
+            for dataset in rule.datasets { indices[dataset, default: []].append(index) }
+        }
+        byDataset = indices.mapValues { members in
+            Prefilter(rules: members, detections: members.map { rules[$0].detection })
         }
     }
 
     /// Rules that match `event`, in load order.
     public func matches(_ event: Event) -> [CompiledRule] {
-        guard let candidates = byDataset[event.dataset.name] else { return [] }
+        guard let prefilter = byDataset[event.dataset.name] else { return [] }
         var out: [CompiledRule] = []
-        for index in candidates where rules[index].detection.matches(event) { out.append(rules[index]) }
+        prefilter.forEachCandidate(event) { index in
+            if rules[index].detection.matches(event) { out.append(rules[index]) }
+        }
         return out
     }
 }

@@ -279,3 +279,18 @@ struct DetectionModifierTests {
         #expect(rule.detection?.fields == [FieldID("source.ip"), FieldID("client.ip")])
     }
 }
+
+@Suite("Non-ASCII case folding")
+struct NonASCIIFoldingTests {
+    @Test("a non-ASCII needle matches its other case in an event field, as Sigma's default case-insensitivity says")
+    func folds() {
+        let detection = CompiledDetection(
+            """
+            selection:
+              message|contains: 'éclair'
+            condition: selection
+            """)
+        #expect(detection.matches(["message": .string("UN ÉCLAIR AU CAFÉ")]))
+        #expect(!detection.matches(["message": .string("un eclair")]))
+    }
+}

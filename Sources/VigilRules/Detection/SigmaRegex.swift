@@ -14,6 +14,9 @@ import CPCRE2
 final class SigmaRegex: @unchecked Sendable {
     private let code: OpaquePointer
     private let jit: Bool
+    /// The pattern and flags as written, kept for the rule prefilter's literal extraction.
+    let source: String
+    let flags: Flags
 
     struct CompileError: Error {
         var message: String
@@ -51,6 +54,8 @@ final class SigmaRegex: @unchecked Sendable {
         }
         self.code = code
         self.jit = pcre2_jit_compile_8(code, PCRE2_JIT_COMPLETE) == 0
+        self.source = pattern
+        self.flags = flags
     }
 
     deinit { pcre2_code_free_8(code) }

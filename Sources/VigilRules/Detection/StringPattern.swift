@@ -15,12 +15,13 @@ struct StringPattern: Sendable {
         case oneOf([[UInt8]])
     }
 
-    private let segments: [[Token]]
+    /// Read by the rule prefilter (`Detection+Literals.swift`) for the literals a match needs.
+    let segments: [[Token]]
     private let anchoredStart: Bool
     private let anchoredEnd: Bool
     let caseSensitive: Bool
     /// The needle has non-ASCII text and matching is case-insensitive: lower-case whole haystacks.
-    private let foldsUnicode: Bool
+    let foldsUnicode: Bool
     /// Byte length of the last segment when it is all literal (an `endswith` needle).
     private let lastSegmentLength: Int?
     /// The address when the whole value is one IP address, so `.ip` fields compare without text.
@@ -106,7 +107,8 @@ struct StringPattern: Sendable {
 
     /// Matches raw bytes (rendered numbers); bytes that are not UTF-8 text never fold beyond ASCII.
     func matches(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        if foldsUnicode { return matchesLowered(String(decoding: bytes, as: UTF8.self)) }
+        // Field values reach here as bytes too: lower-case them like `matches(_:)` does.
+        if foldsUnicode { return matchesLowered(String(decoding: bytes, as: UTF8.self).lowercased()) }
         return match(bytes, fold: !caseSensitive)
     }
 
