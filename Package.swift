@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
+        .library(name: "VigilConfig", targets: ["VigilConfig"]),
         .library(name: "VigilDecode", targets: ["VigilDecode"]),
         .library(name: "VigilInspect", targets: ["VigilInspect"]),
         .library(name: "VigilRules", targets: ["VigilRules"]),

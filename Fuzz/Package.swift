@@ -12,9 +12,11 @@ let rootIdentity = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 let decode: Target.Dependency = .product(name: "VigilDecode", package: rootIdentity)
 let core: Target.Dependency = .product(name: "VigilCore", package: rootIdentity)
 let inspect: Target.Dependency = .product(name: "VigilInspect", package: rootIdentity)
+let rules: Target.Dependency = .product(name: "VigilRules", package: rootIdentity)
+let config: Target.Dependency = .product(name: "VigilConfig", package: rootIdentity)
 
 func fuzzTarget(_ name: String) -> Target {
-    .executableTarget(name: name, dependencies: ["FuzzSupport", decode, core, inspect])
+    .executableTarget(name: name, dependencies: ["FuzzSupport", decode, core, inspect, rules, config])
 }
 
 // Each fuzz target is an ordinary executable target: `<Name>.swift` holds the
@@ -38,6 +40,7 @@ let package = Package(
         fuzzTarget("FuzzStreamAnalyzer"),
         fuzzTarget("FuzzLogs"),
         fuzzTarget("FuzzInspect"),
+        fuzzTarget("FuzzRules"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -50,12 +50,21 @@ public enum RuleLoader {
     public static func load(files: [String], mappings: RuleMappings, diagnostics initial: [ConfigDiagnostic] = [])
         -> Result
     {
+        var texts: [(String, String?)] = []
+        for file in files { texts.append((file, try? String(contentsOfFile: file, encoding: .utf8))) }
+        return load(texts: texts, mappings: mappings, diagnostics: initial)
+    }
+
+    /// Loads rules from texts already read (`file` names them in diagnostics); nil text = unreadable.
+    public static func load(
+        texts: [(file: String, text: String?)], mappings: RuleMappings, diagnostics initial: [ConfigDiagnostic] = []
+    ) -> Result {
         var diagnostics = initial
         var rules: [CompiledRule] = []
         var seen: [String: String] = [:]  // id → where it was first defined
         var documents = 0
-        for file in files {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+        for (file, text) in texts {
+            guard let text else {
                 diagnostics.append(ConfigDiagnostic(file: file, line: nil, key: "", problem: "cannot read the file"))
                 continue
             }
@@ -76,7 +85,7 @@ public enum RuleLoader {
             diagnostics += reader.diagnostics
         }
         return Result(
-            rules: RuleSet(rules: rules), mappings: mappings, diagnostics: diagnostics, files: files.count,
+            rules: RuleSet(rules: rules), mappings: mappings, diagnostics: diagnostics, files: texts.count,
             documents: documents)
     }
 

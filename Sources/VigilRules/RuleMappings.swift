@@ -45,6 +45,13 @@ public struct RuleMappings: Sendable {
         return out
     }
 
+    /// A mapping from YAML text (for tests and fuzzing); problems go to `diagnostics`.
+    public static func parse(text: String, file: String, diagnostics: inout [ConfigDiagnostic]) -> Mapping? {
+        let reader = ConfigReader(file: file)
+        defer { diagnostics += reader.diagnostics }
+        return reader.root(text).flatMap(parse)
+    }
+
     static func parse(_ root: ConfigNode) -> Mapping? {
         root.allowOnly(["logsource", "datasets", "keyword_fields", "fields"])
         guard let logsourceNode = root.child("logsource") else {
