@@ -11,7 +11,10 @@ enum ByteClass {
     /// The 256-entry table, allocated once and never freed.
     static let table = Table()
 
-    /// `@unchecked Sendable`: the buffer is filled in `init` and only read afterwards.
+    /// `@unchecked Sendable` (a raw pointer is not Sendable): the only instance is the `static let`
+    /// above, so `init` runs once under the runtime's one-time initialisation, which orders its writes
+    /// before any reader's first access; afterwards the buffer is only read (`base` is an
+    /// `UnsafePointer`, nothing writes through it) and never freed, so concurrent reads cannot race.
     struct Table: @unchecked Sendable {
         let base: UnsafePointer<UInt8>
 

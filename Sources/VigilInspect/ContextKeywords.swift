@@ -41,7 +41,10 @@ enum ContextKeywords {
     /// writes it), grouped by first byte.
     static let compiled = Compiled()
 
-    /// `@unchecked Sendable`: built once in `init`, only read afterwards.
+    /// `@unchecked Sendable` (raw pointers are not Sendable): the only instance is the `static let`
+    /// above, so `init` runs once under the runtime's one-time initialisation, which orders its writes
+    /// before any reader's first access; no code writes through these pointers after `init` and they
+    /// are never freed, so the scanners on every thread only ever read them.
     struct Compiled: @unchecked Sendable {
         /// All keyword bytes, sorted by first byte; `offsets[k]..<offsets[k + 1]` is keyword `k`.
         let words: UnsafeMutablePointer<UInt8>

@@ -32,9 +32,8 @@ struct EchoDecoder: LogDecoder {
     var heldOffset: UInt64? { held?.offset }
 }
 
-/// Collects events; `commit` can be made to fail.
-final class CollectingSink: LogEventSink, @unchecked Sendable {
-    // Written by the tailer's thread, read by the test after that thread is joined (or through the lock).
+/// Collects events from the tailer's thread; the test reads them through the same lock.
+final class CollectingSink: LogEventSink, Sendable {
     private let state = Mutex<[Event]>([])
     func write(_ event: Event) { state.withLock { $0.append(event) } }
     func commit() -> Bool { true }
@@ -78,6 +77,8 @@ func followUntil(
 ) {
     let stop = StopSignal()
     let finished = DispatchSemaphore(value: 0)
+    // The tailer is used only by the thread below until `finished` is signalled; the semaphore orders
+    // its last use before the test reads `tailer.stats`.
     nonisolated(unsafe) let unsafeTailer = tailer
     let thread = Thread {
         unsafeTailer.follow(until: stop)
@@ -249,6 +250,28 @@ struct LogTailerTests {
         let sink = CollectingSink()
         try LogTailer(sources: [echoSource(path)], options: options(), sink: sink, checkpoint: store).readToEnd()
         #expect(sink.messages == ["new first line", "new second"])
+    }
+
+    @Test("after copytruncate the checkpoint follows the new content, not the old file's end")
+    func checkpointAfterCopyTruncate() throws {
+        let dir = ScratchDir()
+        let path = dir.file("app.log")
+        let store = TailCheckpointStore(path: dir.file("checkpoint.json"))
+        let writer = Appender(path)
+        for i in 0..<50 { writer.write("old line \(i)\n") }
+        let sink = CollectingSink()
+        let tailer = try LogTailer(sources: [echoSource(path)], options: options(), sink: sink, checkpoint: store)
+        tailer.poll(adoptRotated: true)
+        try FileManager.default.copyItem(atPath: path, toPath: dir.file("app.log.1"))
+        _ = truncate(path, 0)
+        writer.write("new one\nnew two\n")
+        tailer.poll(adoptRotated: false)
+        tailer.poll(adoptRotated: false)
+        tailer.commit()
+        // "new two" is still held by the echo decoder (it waits for continuation lines).
+        #expect(sink.messages == (0..<50).map { "old line \($0)" } + ["new one"])
+        // The checkpoint stops at the held line's start in the new content, not at the old file's length.
+        #expect(try store.load().map(\.offset) == [8])
     }
 
     @Test("the checkpoint never passes a record a decoder still holds")

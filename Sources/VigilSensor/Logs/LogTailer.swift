@@ -115,14 +115,7 @@ public final class LogTailer {
             if stop.isStopped { break }
             usleep(useconds_t(options.pollInterval * 1_000_000))
         }
-        for key in files.keys.sorted(by: { $0.inode < $1.inode }) {
-            var out: [LogRecord] = []
-            if let file = files[key] {
-                file.decoder.flush(into: &out)
-                emit(out, file: file, key: key)
-                tracker.handedOn(key, upTo: file.splitter.consumed)
-            }
-        }
+        for (key, file) in files { flushDecoder(file, key: key) }
         commit()
     }
 
@@ -159,8 +152,8 @@ public final class LogTailer {
             guard let size = LogFS.stat(fd: file.fd)?.size else { continue }
             // copytruncate followed by fast writes can leave the file larger than before: only the
             // first line tells. Checked when the size moved, so a quiet file costs nothing.
-            if size != file.lastSize, size > 0, let known = file.fingerprint, Fingerprint.read(fd: file.fd) != known,
-                Fingerprint.read(fd: file.fd) != nil
+            if size != file.lastSize, size > 0, let known = file.fingerprint,
+                let current = Fingerprint.read(fd: file.fd), current != known
             {
                 sizes[key] = 0
             } else {
@@ -192,11 +185,8 @@ public final class LogTailer {
             }
         }
         for (key, file) in files where !file.flushedIdle && now - file.lastActivity >= options.idleFlush {
-            var out: [LogRecord] = []
-            file.decoder.flush(into: &out)
-            emit(out, file: file, key: key)
+            flushDecoder(file, key: key)
             file.flushedIdle = true
-            tracker.handedOn(key, upTo: file.splitter.consumed)
         }
     }
 
@@ -215,14 +205,6 @@ public final class LogTailer {
             }
         }
         tracker.forgetUnmatched()
-        for action in actions {
-            if case .open(_, let key, _, _) = action,
-                let size = LogFS.stat(path: tracker.cursor(key)?.path ?? "")?.size,
-                size > (tracker.readOffset(key) ?? 0)
-            {
-                actions.append(.read(key))
-            }
-        }
         return actions
     }
 
@@ -264,25 +246,48 @@ public final class LogTailer {
     /// Reads what is new in a file, up to its current size, and hands complete lines on.
     private func read(_ key: FileKey, now: Double) {
         guard let file = files[key] else { return }
+        let read = feed(file, key: key, from: file.fd)
+        if read > 0 {
+            tracker.didRead(key, count: read)
+            file.lastActivity = now
+            file.flushedIdle = false
+        }
+        handOn(file, key: key)
+    }
+
+    /// Reads `fd` from where `file`'s splitter stands to its end and hands complete lines on;
+    /// returns the bytes read. `fd` is the file's own, or the copy copytruncate left beside it.
+    private func feed(_ file: OpenFile, key: FileKey, from fd: Int32) -> Int {
         let oversizedBefore = file.splitter.oversized
+        var total = 0
         while true {
-            let offset = file.splitter.fed
-            let n = buffer.withUnsafeMutableBytes { LogFS.pread(file.fd, $0, at: offset) }
+            let n = buffer.withUnsafeMutableBytes { LogFS.pread(fd, $0, at: file.splitter.fed) }
             if n < 0 { stats.readErrors += 1 }
             guard n > 0 else { break }
-            tracker.didRead(key, count: n)
-            stats.bytes += UInt64(n)
+            total += n
             buffer.withUnsafeBytes { raw in
                 file.splitter.feed(UnsafeRawBufferPointer(rebasing: raw.prefix(n))) { line, offset in
                     self.handle(line: line, offset: offset, file: file, key: key)
                 }
             }
-            file.lastActivity = now
-            file.flushedIdle = false
             if n < buffer.count { break }
         }
+        stats.bytes += UInt64(total)
         stats.oversized += file.splitter.oversized - oversizedBefore
-        handOn(file, key: key)
+        return total
+    }
+
+    /// Hands out every record the decoder holds, and with `finishLine` an unterminated last line (the
+    /// file ended for good). `advance: false` when the offsets are about to restart at 0 (copytruncate):
+    /// the checkpoint must not jump to the old file's end.
+    private func flushDecoder(_ file: OpenFile, key: FileKey, finishLine: Bool = false, advance: Bool = true) {
+        if finishLine {
+            file.splitter.finish { line, offset in self.handle(line: line, offset: offset, file: file, key: key) }
+        }
+        var out: [LogRecord] = []
+        file.decoder.flush(into: &out)
+        emit(out, file: file, key: key)
+        if advance { tracker.handedOn(key, upTo: file.splitter.consumed) }
     }
 
     private func handOn(_ file: OpenFile, key: FileKey) {
@@ -322,7 +327,8 @@ public final class LogTailer {
             event.set(Fields.eventKind, "event")
             event.set(Fields.logFilePath, file.path)
             event.set(Fields.logOffset, .int(Int64(record.offset)))
-            for field in record.fields { event[field.id] = field.value }
+            // Decoders set each field once, so appending (no search) keeps this loop linear.
+            for field in record.fields { event.set(field.id, field.value) }
             for label in source.labels where event[label.id] == nil { event.set(label.id, label.value) }
             if record.isUnparsed { stats.unparsed += 1 }
             stats.events += 1
@@ -335,43 +341,27 @@ public final class LogTailer {
     /// copy starts with the same first line, so it is found by fingerprint beside the file and read
     /// from where the original was left, with the original's ids (a copy read again is the same events).
     private func drainCopy(of file: OpenFile, key: FileKey) {
-        guard let fingerprint = file.fingerprint else { return }
-        let from = file.splitter.fed
-        for path in LogFS.siblings(of: file.path) {
-            guard let stat = LogFS.stat(path: path), stat.key != key, stat.size >= from else { continue }
-            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { continue }
-            defer { Glibc.close(fd) }
-            guard Fingerprint.read(fd: fd) == fingerprint else { continue }
-            var offset = from
-            while true {
-                let n = buffer.withUnsafeMutableBytes { LogFS.pread(fd, $0, at: offset) }
-                guard n > 0 else { break }
-                offset += UInt64(n)
-                stats.bytes += UInt64(n)
-                buffer.withUnsafeBytes { raw in
-                    file.splitter.feed(UnsafeRawBufferPointer(rebasing: raw.prefix(n))) { line, lineOffset in
-                        self.handle(line: line, offset: lineOffset, file: file, key: key)
-                    }
+        if let fingerprint = file.fingerprint {
+            for path in LogFS.siblings(of: file.path) {
+                guard let stat = LogFS.stat(path: path), stat.key != key, stat.size >= file.splitter.fed else {
+                    continue
                 }
+                let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { continue }
+                defer { Glibc.close(fd) }
+                guard Fingerprint.read(fd: fd) == fingerprint else { continue }
+                _ = feed(file, key: key, from: fd)
+                break
             }
-            break
         }
-        file.splitter.finish { line, offset in self.handle(line: line, offset: offset, file: file, key: key) }
-        var out: [LogRecord] = []
-        file.decoder.flush(into: &out)
-        emit(out, file: file, key: key)
+        flushDecoder(file, key: key, finishLine: true, advance: false)
     }
 
     /// Reads a file to its end, hands out an unterminated last line, flushes its decoder and closes it.
     private func finishFile(_ key: FileKey) {
         guard let file = files[key] else { return }
         read(key, now: clock())
-        file.splitter.finish { line, offset in self.handle(line: line, offset: offset, file: file, key: key) }
-        var out: [LogRecord] = []
-        file.decoder.flush(into: &out)
-        emit(out, file: file, key: key)
-        tracker.handedOn(key, upTo: file.splitter.consumed)
+        flushDecoder(file, key: key, finishLine: true)
         Glibc.close(file.fd)
         files[key] = nil
     }
