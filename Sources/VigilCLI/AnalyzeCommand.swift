@@ -276,12 +276,16 @@ public struct AnalyzeCommand: AsyncParsableCommand {
                 config.timeouts.udp = Int64(udpTimeout)
                 config.timeouts.icmp = Int64(udpTimeout)
             },
-            stop: stop,
-            sink: { config in
-                let sink = BackgroundEventSink(
-                    factory: EventFactory(config: config), writer: writer, inspect: process)
-                return (output: sink.emit, close: sink.close)
-            })
+            stop: stop, sink: Self.sink(writer: writer, process: process))
+    }
+
+    /// Where a capture's outputs go: events built on a writer thread, processed (Inspect, rules), written.
+    static func sink(writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void) -> CaptureRun.SinkFactory
+    {
+        { config in
+            let sink = BackgroundEventSink(factory: EventFactory(config: config), writer: writer, inspect: process)
+            return (output: sink.emit, close: sink.close)
+        }
     }
 
     /// Reads (or follows) the logs on a dedicated thread: every call in the tailer blocks.

@@ -182,12 +182,8 @@ public struct RulesTestCommand: AsyncParsableCommand {
             default:
                 _ = try await CaptureRun.run(
                     input: .file(c.directory + "/" + value), filter: nil, observerID: "rules-test",
-                    configure: { _ in }, stop: StopSignal(),
-                    sink: { config in
-                        let sink = BackgroundEventSink(
-                            factory: EventFactory(config: config), writer: writer, inspect: process)
-                        return (output: sink.emit, close: sink.close)
-                    })
+                    configure: { _ in }, stop: StopSignal(), sink: AnalyzeCommand.sink(writer: writer, process: process)
+                )
             }
         }
         if !sources.isEmpty {

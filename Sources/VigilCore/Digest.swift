@@ -52,6 +52,15 @@ private struct FetchedAlgorithms: @unchecked Sendable {
 public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// The value of one hex digit (either case), or nil.
+    @inline(__always)
+    public static func value(_ b: UInt8) -> UInt8? {
+        if b &- 0x30 < 10 { return b &- 0x30 }
+        let l = b | 0x20
+        if l &- 0x61 < 6 { return l &- 0x61 + 10 }
+        return nil
+    }
+
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
             var i = 0

@@ -102,16 +102,12 @@ public struct IncidentTracker: Sendable {
         return all[min(all.count - 1, all.firstIndex(of: base)! + steps)]
     }
 
+    /// A group-key value as text: Sigma's textual form of scalars, list elements joined by commas.
     static func text(_ value: FieldValue) -> String? {
         switch value {
-        case .string(let s): s
-        case .int(let i): String(i)
-        case .ip(let ip): ip.description
-        case .bool(let b): String(b)
-        case .double(let d): String(d)
-        case .time(let t): t.description
-        case .list(let items): items.compactMap(text).joined(separator: ",")
         case .object: nil
+        case .list(let items): items.compactMap(text).joined(separator: ",")
+        default: ValueTest.text(of: value)
         }
     }
 }

@@ -46,15 +46,6 @@ public enum Normalization {
         return current
     }
 
-    static func hex(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
     static func percentDecoded(_ s: [UInt8], plusIsSpace: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(s.count)
@@ -62,14 +53,15 @@ public enum Normalization {
         while i < s.count {
             let b = s[i]
             if b == UInt8(ascii: "%") {
-                if i + 2 < s.count, let h = hex(s[i + 1]), let l = hex(s[i + 2]) {
+                if i + 2 < s.count, let h = Hex.value(s[i + 1]), let l = Hex.value(s[i + 2]) {
                     out.append(h << 4 | l)
                     i += 3
                     continue
                 }
                 // IIS %uXXXX: only ASCII results matter for evasion.
-                if i + 5 < s.count, s[i + 1] | 0x20 == UInt8(ascii: "u"), let a = hex(s[i + 2]), let b2 = hex(s[i + 3]),
-                    let c = hex(s[i + 4]), let d = hex(s[i + 5]), a == 0, b2 == 0, c < 8
+                if i + 5 < s.count, s[i + 1] | 0x20 == UInt8(ascii: "u"), let a = Hex.value(s[i + 2]),
+                    let b2 = Hex.value(s[i + 3]),
+                    let c = Hex.value(s[i + 4]), let d = Hex.value(s[i + 5]), a == 0, b2 == 0, c < 8
                 {
                     out.append(c << 4 | d)
                     i += 6

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// A parsed JSON value, for the JSON-lines decoder. Objects keep their members in order (duplicate
 /// keys: the first wins on lookup).
 enum JSONValue: Sendable, Equatable {
@@ -250,7 +252,7 @@ struct JSONParser {
         guard i + 4 <= p.count else { return nil }
         var v: UInt32 = 0
         for k in 0..<4 {
-            guard let h = LogBytes.hexValue(p[i + k]) else { return nil }
+            guard let h = Hex.value(p[i + k]) else { return nil }
             v = v << 4 | UInt32(h)
         }
         i += 4

@@ -182,15 +182,6 @@ enum LogBytes {
         return IPAddress(v4: value << 8 | part)
     }
 
-    /// Hex digit value, or nil.
-    @inline(__always)
-    static func hexValue(_ b: UInt8) -> UInt8? {
-        if b &- 0x30 < 10 { return b &- 0x30 }
-        let l = b | 0x20
-        if l &- 0x61 < 6 { return l &- 0x61 + 10 }
-        return nil
-    }
-
     /// Decodes hex text (`2D75`) filling `[from, to)` exactly; nil on odd length or a non-hex byte.
     static func hexDecoded(_ p: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> [UInt8]? {
         guard from < to, (to - from) % 2 == 0 else { return nil }
@@ -198,7 +189,7 @@ enum LogBytes {
         out.reserveCapacity((to - from) / 2)
         var i = from
         while i < to {
-            guard let hi = hexValue(p[i]), let lo = hexValue(p[i + 1]) else { return nil }
+            guard let hi = Hex.value(p[i]), let lo = Hex.value(p[i + 1]) else { return nil }
             out.append(hi << 4 | lo)
             i += 2
         }

@@ -20,8 +20,8 @@ extension WebAccessDecoder {
             var c = p[i]
             if c == LogBytes.backslash, i + 1 < b {
                 let n = p[i + 1]
-                if n == UInt8(ascii: "x"), i + 3 < b, let hi = LogBytes.hexValue(p[i + 2]),
-                    let lo = LogBytes.hexValue(p[i + 3])
+                if n == UInt8(ascii: "x"), i + 3 < b, let hi = Hex.value(p[i + 2]),
+                    let lo = Hex.value(p[i + 3])
                 {
                     c = hi << 4 | lo
                     i += 4

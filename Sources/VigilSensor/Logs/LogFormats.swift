@@ -146,9 +146,7 @@ public enum LogFormats {
                         context: adjusted(context))
                 }
             default:
-                let hint = closest(to: spec.name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
-                throw VigilError(
-                    .badLogFormat, "unknown log format '\(spec.name)'\(hint); known: \(names.joined(separator: ", "))")
+                throw unknownFormat(spec.name)
             }
         } catch let error as LogFormatError {
             throw VigilError(.badLogFormat, error.message)
@@ -173,11 +171,12 @@ public enum LogFormats {
         let name = String(text[..<colon])
         let path = String(text[text.index(after: colon)...])
         guard !path.isEmpty else { throw VigilError(.usage, "--log \(text): the path is missing") }
-        guard names.contains(name) else {
-            let hint = closest(to: name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
-            throw VigilError(
-                .badLogFormat, "unknown log format '\(name)'\(hint); known: \(names.joined(separator: ", "))")
-        }
+        guard names.contains(name) else { throw unknownFormat(name) }
         return (LogFormatSpec(name: name), path)
+    }
+
+    static func unknownFormat(_ name: String) -> VigilError {
+        let hint = closest(to: name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+        return VigilError(.badLogFormat, "unknown log format '\(name)'\(hint); known: \(names.joined(separator: ", "))")
     }
 }
