@@ -176,8 +176,9 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let observer = observerID ?? profileObserverID() ?? Self.hostName()
-        let logSources = try loadLogSources()
+        let sensorProfile = try loadProfile()
+        let observer = observerID ?? sensorProfile?.observerID ?? Self.hostName()
+        let logSources = try loadLogSources(profile: sensorProfile)
         let inspector = try makeInspector()
         let writer: EventWriter
         do {
@@ -339,12 +340,17 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         return RuleStage(rules: result.rules)
     }
 
-    func profileObserverID() -> String? {
+    /// The sensor profile, read and validated once; its problems are one error listing all of them.
+    func loadProfile() throws -> SensorProfile? {
         guard let profile else { return nil }
-        return SensorProfile.load(path: profile).0?.observerID
+        let (loaded, diagnostics) = SensorProfile.load(path: profile)
+        guard let loaded else {
+            throw Self.fail(VigilError(.badProfile, diagnostics.map(\.description).joined(separator: "\n")))
+        }
+        return loaded
     }
 
-    func loadLogSources() throws -> [LogSource] {
+    func loadLogSources(profile: SensorProfile?) throws -> [LogSource] {
         var sources: [LogSource] = []
         do throws(VigilError) {
             for argument in logs {
@@ -367,13 +373,7 @@ public struct AnalyzeCommand: AsyncParsableCommand {
                 }
                 sources.append(source)
             }
-            if let profile {
-                let (loaded, diagnostics) = SensorProfile.load(path: profile)
-                guard let loaded else {
-                    throw VigilError(.badProfile, diagnostics.map(\.description).joined(separator: "\n"))
-                }
-                sources += try loaded.logSources()
-            }
+            if let profile { sources += try profile.logSources() }
         } catch {
             throw Self.fail(error)
         }

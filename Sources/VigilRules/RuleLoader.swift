@@ -120,16 +120,17 @@ public enum RuleLoader {
             level = .medium
         }
         let status = doc.child("status")?.oneOf(statuses)
-        let tags = doc.child("tags")?.sequence().compactMap { $0.string() } ?? []
+        let tagged = (doc.child("tags")?.sequence() ?? []).compactMap { node in node.string().map { (node, $0) } }
+        let tags = tagged.map(\.1)
         var stage: LifecycleStage?
         var category: String?
-        for (index, tag) in tags.enumerated() {
+        for (node, tag) in tagged {
             if tag.hasPrefix("vigil.stage.") {
                 let name = String(tag.dropFirst("vigil.stage.".count))
                 if let s = LifecycleStage(rawValue: name) {
                     stage = s
                 } else {
-                    doc.child("tags")?.sequence()[index].error(
+                    node.error(
                         "unknown lifecycle stage '\(name)'",
                         hint: closest(to: name, in: LifecycleStage.allCases.map(\.rawValue)).map {
                             "did you mean '\($0)'?"
