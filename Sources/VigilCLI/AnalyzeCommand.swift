@@ -124,6 +124,13 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         help: ArgumentHelp("Write the incidents as JSON lines to this file (with --rules).", valueName: "file"))
     var incidents: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Live runs (--interface, --follow): seconds a source's events may arrive late and still be correlated in event-time order (default 300, the TCP flow timeout). Offline inputs are correlated in full event-time order.",
+            valueName: "seconds"))
+    var lateness = 300
+
     @Option(name: [.short, .long], help: ArgumentHelp("Write events here instead of stdout.", valueName: "file"))
     var output: String?
 
@@ -195,10 +202,10 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         let counter = InspectStage(inspector: inspector)
         let ruleStage = try loadRules()
         // With rules: decoded URL forms first (so Inspect masks them too), then Inspect, then rules.
-        let process: @Sendable (inout Event) -> Void = { event in
+        let process: @Sendable (inout Event, String) -> Void = { event, source in
             if ruleStage != nil { Normalization.enrich(&event) }
             counter.inspect(&event)
-            ruleStage?.evaluate(event)
+            ruleStage?.evaluate(event, source: source)
         }
 
         // Packets and logs run side by side, each on its own thread, into one output.
@@ -215,11 +222,12 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         let (following, checkpointPath) = (follow, checkpoint)
         async let logSummary = Self.runLogs(
             logSources, options: logOptions, follow: following, checkpoint: checkpointPath, writer: writer,
-            process: process, stop: stop)
+            process: { process(&$0, "logs") }, stop: stop)
         var captureSummary: CaptureSummary?
         if pcap != nil || interface != nil {
             do {
-                captureSummary = try await runCapture(observer: observer, writer: writer, process: process, stop: stop)
+                captureSummary = try await runCapture(
+                    observer: observer, writer: writer, process: { process(&$0, "capture") }, stop: stop)
             } catch let error as VigilError {
                 stop.stop()
                 _ = try? await logSummary
@@ -233,6 +241,7 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         } catch let error as VigilError {
             throw Self.fail(error)
         }
+        ruleStage?.finish()
         if let failure = writer.failure {
             throw Self.fail(VigilError(.io, "\(output ?? "stdout"): write failed: \(failure)"))
         }
@@ -337,7 +346,10 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         if result.rules.rules.isEmpty {
             throw Self.fail(VigilError(.usage, "\(rules): no usable rule (\(result.errors.count) errors)"))
         }
-        return RuleStage(rules: result.rules)
+        let live = follow || interface != nil
+        return RuleStage(
+            rules: result.rules, correlations: result.correlations,
+            latenessMicros: live ? Int64(lateness) * 1_000_000 : .max)
     }
 
     /// The sensor profile, read and validated once; its problems are one error listing all of them.

@@ -15,6 +15,7 @@ enum IncidentWriter {
         if let stage = i.stage { o["vigil.stage"] = stage.rawValue }
         if let category = i.category { o["gbt20986.category"] = category }
         if i.dlpCount > 0 { o["dlp.count"] = i.dlpCount }
+        if let type = i.correlation { o["rule.correlation"] = type }
         return o
     }
 

@@ -90,13 +90,13 @@ public struct RulesTestCommand: AsyncParsableCommand {
                 outcome.lines += reader.diagnostics.map { "BROKEN \(name): \($0)" }
                 continue
             }
-            let rules =
+            let loaded =
                 c.rules.isEmpty
-                ? all.rules
-                : RuleLoader.load(files: c.rules.map { directory + "/" + $0 }, mappings: mappings).rules
+                ? all
+                : RuleLoader.load(files: c.rules.map { directory + "/" + $0 }, mappings: mappings)
             let hits: [String: Int]
             do {
-                hits = try await evaluate(c, rules: rules)
+                hits = try await evaluate(c, rules: loaded.rules, correlations: loaded.correlations)
             } catch {
                 outcome.broken += 1
                 outcome.lines.append("BROKEN \(name): \(error)")
@@ -109,8 +109,8 @@ public struct RulesTestCommand: AsyncParsableCommand {
             for rule in c.absent where hits[rule, default: 0] > 0 {
                 problems.append("rule \(rule) must not fire, got \(hits[rule]!) hits")
             }
-            for rule in Set(c.expect.map(\.rule) + c.absent) where !rules.rules.contains(where: { $0.meta.id == rule })
-            {
+            let ids = Set(loaded.rules.rules.map(\.meta.id) + loaded.correlations.rules.map(\.meta.id))
+            for rule in Set(c.expect.map(\.rule) + c.absent) where !ids.contains(rule) {
                 problems.append("rule \(rule) is not loaded (unknown id, or it failed to load)")
             }
             if problems.isEmpty {
@@ -157,14 +157,13 @@ public struct RulesTestCommand: AsyncParsableCommand {
 
     /// Hits per rule id over the case's inputs, through the same decode → Inspect → rules path as
     /// `vigil analyze`.
-    static func evaluate(_ c: Case, rules: RuleSet) async throws -> [String: Int] {
+    static func evaluate(_ c: Case, rules: RuleSet, correlations: CorrelationSet) async throws -> [String: Int] {
         let inspector = Inspector(secret: Array("vigil rules test".utf8))
-        let hits = Mutex([String: Int]())
+        let stage = RuleStage(rules: rules, correlations: correlations)
         let process: @Sendable (inout Event) -> Void = { event in
             Normalization.enrich(&event)
             inspector.inspect(&event)
-            let matched = rules.matches(event)
-            if !matched.isEmpty { hits.withLock { h in for r in matched { h[r.meta.id, default: 0] += 1 } } }
+            stage.evaluate(event, source: "case")
         }
         let writer = EventWriter(fd: open("/dev/null", O_WRONLY | O_CLOEXEC), ownsDescriptor: true)
         defer { writer.close() }
@@ -194,6 +193,7 @@ public struct RulesTestCommand: AsyncParsableCommand {
                 checkpoint: nil)
             try tailer.readToEnd()
         }
-        return hits.withLock { $0 }
+        stage.finish()
+        return stage.snapshot.hitsByRule
     }
 }

@@ -59,7 +59,18 @@ enum SummaryFormatter {
     }
 
     static func text(_ r: RuleStage.Snapshot) -> String {
-        var lines = ["  rules          \(r.rules) loaded, \(r.events) events evaluated, \(r.incidents.count) incidents"]
+        var lines = [
+            "  rules          \(r.rules) detection + \(r.correlationRules) correlation rules, \(r.events) events "
+                + "evaluated, \(r.incidents.count) incidents"
+        ]
+        if let c = r.correlation {
+            var line = "  correlation    \(c.released) matches correlated in event time, \(c.hits) hits"
+            if c.late > 0 { line += ", \(c.late) late (matched statelessly only)" }
+            if c.ungrouped > 0 { line += ", \(c.ungrouped) without a group-by field" }
+            if c.overflow > 0 { line += ", \(c.overflow) refused at the state cap" }
+            if c.forced > 0 { line += ", \(c.forced) released early (buffer full)" }
+            lines.append(line)
+        }
         let sorted = r.incidents.sorted { ($0.level, $0.hits) > ($1.level, $1.hits) }
         for i in sorted.prefix(30) {
             let key = i.groupKey.map { "\($0.field)=\($0.value)" }.joined(separator: " ")

@@ -25,6 +25,8 @@ public struct Incident: Sendable, Equatable {
     public var observers: [String]
     /// Sum of `dlp.count` over the hits: how many personal-data values the incident touched.
     public var dlpCount: Int
+    /// The correlation type when the rule is a correlation rule (each hit is one fired correlation).
+    public var correlation: String? = nil
 
     public static func == (a: Incident, b: Incident) -> Bool {
         a.id == b.id && a.hits == b.hits && a.level == b.level && a.lastSeen == b.lastSeen
@@ -56,7 +58,9 @@ public struct IncidentTracker: Sendable {
 
     public init(quietPeriodSeconds: Int64 = 3600) { self.quietPeriodSeconds = quietPeriodSeconds }
 
-    public mutating func hit(_ rule: CompiledRule.Metadata, event: Event) -> Action {
+    /// Records a hit of `rule` on `event`; `samples` are the contributing event ids when the hit is a
+    /// correlation's (default: the event's own id).
+    public mutating func hit(_ rule: CompiledRule.Metadata, event: Event, samples: [String]? = nil) -> Action {
         var key: [(String, String)] = []
         for field in rule.groupBy {
             if let value = event[field], let text = Self.text(value), !text.isEmpty { key.append((field.name, text)) }
@@ -77,7 +81,10 @@ public struct IncidentTracker: Sendable {
             incident.hits += 1
             incident.firstSeen = min(incident.firstSeen, event.timestamp)
             incident.lastSeen = max(incident.lastSeen, event.timestamp)
-            if incident.sampleEventIDs.count < Self.maxSamples { incident.sampleEventIDs.append(event.id) }
+            for id in samples ?? [event.id]
+            where incident.sampleEventIDs.count < Self.maxSamples && !incident.sampleEventIDs.contains(id) {
+                incident.sampleEventIDs.append(id)
+            }
             if let o = event.observerID, !incident.observers.contains(o) { incident.observers.append(o) }
             incident.dlpCount += dlp
             let before = incident.level
@@ -89,8 +96,9 @@ public struct IncidentTracker: Sendable {
         let incident = Incident(
             id: String(id), ruleID: rule.id, title: rule.title, tags: rule.tags, stage: rule.stage,
             category: rule.category, level: rule.level, ruleLevel: rule.level, groupKey: key, hits: 1,
-            firstSeen: event.timestamp, lastSeen: event.timestamp, sampleEventIDs: [event.id],
-            observers: event.observerID.map { [$0] } ?? [], dlpCount: dlp)
+            firstSeen: event.timestamp, lastSeen: event.timestamp,
+            sampleEventIDs: Array((samples ?? [event.id]).prefix(Self.maxSamples)),
+            observers: event.observerID.map { [$0] } ?? [], dlpCount: dlp, correlation: rule.correlation)
         active[slot] = incidents.count
         incidents.append(incident)
         return .opened(incident)

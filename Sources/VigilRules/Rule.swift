@@ -22,6 +22,10 @@ public struct CompiledRule: Sendable {
         public var groupBy: [FieldID]
         public var file: String
         public var line: Int?
+        /// Sigma's optional `name`, by which correlation rules may refer to the rule.
+        public var name: String? = nil
+        /// For a correlation rule, its type (`event_count`, …); nil for a detection rule.
+        public var correlation: String? = nil
     }
 
     public var meta: Metadata
@@ -29,6 +33,8 @@ public struct CompiledRule: Sendable {
     /// Datasets the rule's log source covers (from its mapping).
     public var datasets: Set<String>
     public var detection: Detection
+    /// The field mapping of the rule's log source (correlation rules read group-by fields through it).
+    public var resolver: FieldResolver = FieldResolver()
 
     public func matches(_ event: Event) -> Bool {
         datasets.contains(event.dataset.name) && detection.matches(event)

@@ -9,6 +9,8 @@ import VigilCore
 public enum RuleLoader {
     public struct Result: Sendable {
         public var rules: RuleSet
+        /// The correlation rules, with the routing from the rules they reference.
+        public var correlations: CorrelationSet
         public var mappings: RuleMappings
         public var diagnostics: [ConfigDiagnostic]
         public var errors: [ConfigDiagnostic] { diagnostics.filter { !$0.isWarning } }
@@ -19,20 +21,25 @@ public enum RuleLoader {
 
     /// Folders of a rule directory that hold other data than rules.
     static let dataFolders: Set<String> = ["mappings", "response", "playbooks", "tests"]
+    /// Files at the top of a rule directory that configure the pack instead of being rules.
+    static let dataFiles: Set<String> = ["overrides.yaml", "overrides.yml", "calendar.yaml", "calendar.yml"]
     static let levels = RuleLevel.allCases.map(\.rawValue)
     static let statuses = ["stable", "test", "experimental", "deprecated", "unsupported"]
     static let topKeys = [
         "title", "id", "name", "related", "taxonomy", "status", "description", "license", "references", "author",
         "date", "modified", "tags", "logsource", "detection", "fields", "falsepositives", "level", "scope", "vigil",
+        "correlation", "generate",
     ]
 
     /// Loads every `*.yml`/`*.yaml` under `directory` (recursively, outside the data folders), with
-    /// the mappings from `directory/mappings` unless `mappingsDirectory` says otherwise.
+    /// the mappings from `directory/mappings` unless `mappingsDirectory` says otherwise, and the
+    /// deployment's `directory/overrides.yaml` when present.
     public static func load(directory: String, mappingsDirectory: String? = nil) -> Result {
         var diagnostics: [ConfigDiagnostic] = []
         let mappings = RuleMappings.load(
             directory: mappingsDirectory ?? directory + "/mappings", diagnostics: &diagnostics)
-        return load(files: ruleFiles(in: directory), mappings: mappings, diagnostics: diagnostics)
+        let overrides = RuleOverrides.load(directory: directory, diagnostics: &diagnostics)
+        return load(files: ruleFiles(in: directory), mappings: mappings, overrides: overrides, diagnostics: diagnostics)
     }
 
     /// Rule files under `directory`, sorted, skipping the data folders.
@@ -41,69 +48,85 @@ public enum RuleLoader {
         var out: [String] = []
         while let relative = walker.nextObject() as? String {
             let first = relative.split(separator: "/").first.map(String.init) ?? ""
-            if dataFolders.contains(first) { continue }
+            if dataFolders.contains(first) || dataFiles.contains(relative) { continue }
             if relative.hasSuffix(".yml") || relative.hasSuffix(".yaml") { out.append(directory + "/" + relative) }
         }
         return out.sorted()
     }
 
-    public static func load(files: [String], mappings: RuleMappings, diagnostics initial: [ConfigDiagnostic] = [])
-        -> Result
-    {
+    public static func load(
+        files: [String], mappings: RuleMappings, overrides: RuleOverrides = RuleOverrides(),
+        diagnostics initial: [ConfigDiagnostic] = []
+    ) -> Result {
         var texts: [(String, String?)] = []
         for file in files { texts.append((file, try? String(contentsOfFile: file, encoding: .utf8))) }
-        return load(texts: texts, mappings: mappings, diagnostics: initial)
+        return load(texts: texts, mappings: mappings, overrides: overrides, diagnostics: initial)
     }
 
     /// Loads rules from texts already read (`file` names them in diagnostics); nil text = unreadable.
     public static func load(
-        texts: [(file: String, text: String?)], mappings: RuleMappings, diagnostics initial: [ConfigDiagnostic] = []
+        texts: [(file: String, text: String?)], mappings: RuleMappings, overrides: RuleOverrides = RuleOverrides(),
+        diagnostics initial: [ConfigDiagnostic] = []
     ) -> Result {
         var diagnostics = initial
         var rules: [CompiledRule] = []
+        var pending: [PendingCorrelation] = []
         var seen: [String: String] = [:]  // id → where it was first defined
         var documents = 0
+        var readers: [ConfigReader] = []
         for (file, text) in texts {
             guard let text else {
                 diagnostics.append(ConfigDiagnostic(file: file, line: nil, key: "", problem: "cannot read the file"))
                 continue
             }
             let reader = ConfigReader(file: file)
+            readers.append(reader)
             for document in reader.documents(text) ?? [] {
                 documents += 1
                 reader.subject = nil
                 let before = reader.errors.count
-                guard let rule = collect(document, mappings: mappings) else { continue }
-                if let first = seen[rule.meta.id] {
+                guard let item = collect(document, mappings: mappings, overrides: overrides) else { continue }
+                let id = item.id
+                if let first = seen[id] {
                     document.child("id")?.error("duplicate rule id, first defined in \(first)")
                     continue
                 }
                 guard reader.errors.count == before else { continue }
-                seen[rule.meta.id] = "\(file):\(rule.meta.line ?? 0)"
-                rules.append(rule)
+                seen[id] = "\(file):\(document.line ?? 0)"
+                switch item {
+                case .detection(let rule): if overrides.isEnabled(id) { rules.append(rule) }
+                case .correlation(let correlation): if overrides.isEnabled(id) { pending.append(correlation) }
+                }
             }
-            diagnostics += reader.diagnostics
         }
+        let correlations = resolve(pending, rules: rules, mappings: mappings)
+        for reader in readers { diagnostics += reader.diagnostics }
+        diagnostics += overrides.unused(known: Set(seen.keys))
         return Result(
-            rules: RuleSet(rules: rules), mappings: mappings, diagnostics: diagnostics, files: texts.count,
-            documents: documents)
+            rules: RuleSet(rules: rules), correlations: correlations, mappings: mappings, diagnostics: diagnostics,
+            files: texts.count, documents: documents)
     }
 
-    /// Reads one rule document's metadata and compiles its detection.
-    static func collect(_ doc: ConfigNode, mappings: RuleMappings) -> CompiledRule? {
+    enum Collected {
+        case detection(CompiledRule)
+        case correlation(PendingCorrelation)
+        var id: String {
+            switch self {
+            case .detection(let r): r.meta.id
+            case .correlation(let c): c.meta.id
+            }
+        }
+    }
+
+    /// Reads one rule document's metadata and compiles its detection, or reads its correlation.
+    static func collect(_ doc: ConfigNode, mappings: RuleMappings, overrides: RuleOverrides) -> Collected? {
         guard doc.isMapping else {
-            doc.error("a rule is a mapping with title, id, logsource and detection")
+            doc.error("a rule is a mapping with title, id, logsource and detection (or correlation)")
             return nil
         }
         let id = doc.child("id")?.string() ?? ""
         let title = doc.child("title")?.string() ?? ""
         doc.reader.subject = "rule \(id.isEmpty ? "(no id)" : id) \"\(title)\""
-        if doc.child("correlation") != nil {
-            doc.error(
-                "correlation rules are not supported yet; this rule is skipped",
-                hint: "event_count/value_count/temporal arrive with the correlation engine")
-            return nil
-        }
         doc.allowOnly(topKeys)
         if title.isEmpty { doc.error("missing key 'title'") }
         if id.isEmpty {
@@ -112,12 +135,13 @@ public enum RuleLoader {
         } else if UUID(uuidString: id) == nil {
             doc.child("id")?.error("'\(id)' is not a UUID", hint: "Sigma rule ids are UUIDs")
         }
-        let level: RuleLevel
-        if let levelNode = doc.child("level") {
+        let isCorrelation = doc.child("correlation") != nil
+        let override = overrides.entries[id.lowercased()]
+        var level: RuleLevel?
+        if let levelNode = override?.child("level") ?? doc.child("level") {
             level = levelNode.oneOf(levels).flatMap(RuleLevel.init(rawValue:)) ?? .medium
-        } else {
+        } else if !isCorrelation {
             doc.warning("no level; medium is assumed")
-            level = .medium
         }
         let status = doc.child("status")?.oneOf(statuses)
         let tagged = (doc.child("tags")?.sequence() ?? []).compactMap { node in node.string().map { (node, $0) } }
@@ -141,6 +165,23 @@ public enum RuleLoader {
                 category = String(tag.dropFirst("gbt20986.".count))
             }
         }
+        let name = doc.child("name")?.string()
+        let meta = CompiledRule.Metadata(
+            id: id.lowercased(), title: title, description: doc.child("description")?.string(), status: status,
+            level: level ?? .medium, tags: tags, stage: stage, category: category,
+            attack: tags.filter { $0.hasPrefix("attack.") },
+            falsePositives: doc.child("falsepositives")?.sequence().compactMap { $0.string() } ?? [],
+            groupBy: [Fields.sourceIP], file: doc.reader.file, line: doc.line, name: name)
+        if let node = doc.child("correlation") {
+            for key in ["logsource", "detection"] where doc.child(key) != nil {
+                doc.child(key)?.error("a correlation rule has no \(key); it refers to other rules in correlation.rules")
+            }
+            return collectCorrelation(node, document: doc, meta: meta, levelGiven: level != nil, override: override)
+                .map(Collected.correlation)
+        }
+        if doc.child("generate") != nil {
+            doc.child("generate")?.error("'generate' belongs to correlation rules")
+        }
         var logsource: [String: String] = [:]
         if let node = doc.child("logsource") {
             for (key, value, _) in node.stringMap() where RuleMappings.logsourceKeys.contains(key) {
@@ -162,19 +203,17 @@ public enum RuleLoader {
             return nil
         }
         guard let detection = Detection.compile(detectionNode, fields: mapping.resolver) else { return nil }
-        var groupBy: [FieldID] = [Fields.sourceIP]
+        var ruleMeta = meta
         if let vigil = doc.child("vigil") {
             vigil.allowOnly(["group_by"])
             if let fields = vigil.child("group_by")?.sequence().compactMap({ $0.string() }), !fields.isEmpty {
-                groupBy = fields.map(FieldID.init)
+                ruleMeta.groupBy = fields.map(FieldID.init)
             }
         }
-        let meta = CompiledRule.Metadata(
-            id: id.lowercased(), title: title, description: doc.child("description")?.string(), status: status,
-            level: level, tags: tags, stage: stage, category: category,
-            attack: tags.filter { $0.hasPrefix("attack.") },
-            falsePositives: doc.child("falsepositives")?.sequence().compactMap { $0.string() } ?? [],
-            groupBy: groupBy, file: doc.reader.file, line: doc.line)
-        return CompiledRule(meta: meta, logsource: logsource, datasets: mapping.datasets, detection: detection)
+        override?.allowOnly(RuleOverrides.detectionKeys)
+        return .detection(
+            CompiledRule(
+                meta: ruleMeta, logsource: logsource, datasets: mapping.datasets, detection: detection,
+                resolver: mapping.resolver))
     }
 }

@@ -1,0 +1,465 @@
+import Foundation
+import VigilCore
+
+/// A correlation rule that fired: which rule, for which group, when, on which events.
+public struct CorrelationHit: Sendable {
+    public var rule: CorrelationRule.Metadata
+    public var type: CorrelationType
+    /// An event standing for the hit: the correlation's time, the group-by fields (and new_terms'
+    /// term fields) with their values, `rule.id`, and the observer of the last contributing event.
+    /// Correlations that refer to this one read it; incidents are raised from it.
+    public var event: Event
+    /// Ids of contributing events (the first of the window and the one that completed it).
+    public var eventIDs: [String]
+    /// What the condition counted: events, distinct values or matched rules (1 for new_terms).
+    public var count: Int
+}
+
+extension CorrelationRule {
+    public typealias Metadata = CompiledRule.Metadata
+}
+
+/// Runs correlation rules on rule matches, in event time (DESIGN §5).
+///
+/// Matches are buffered and released in event-time order once every source's **watermark** has
+/// passed them: a source's watermark is the latest event time it reported minus the allowed
+/// lateness, and the slowest open source bounds the release. A match older than what was already
+/// released is **late**: the caller has matched it statelessly (its detection incidents stand),
+/// it is counted here and not correlated. So a replayed capture and a live stream give the same
+/// hits. Event time is `event.end` when present (flows are emitted when they end), else the
+/// event's timestamp.
+///
+/// State is bounded: a group's entries expire with its window, groups per rule and values per group
+/// are capped (overflow is counted), and the buffer of unreleased matches is capped (the oldest are
+/// then released early, counted). `snapshot()` / `restore(_:)` carry the state across restarts;
+/// matches newer than the snapshot's `watermark` must be submitted again (the correlator replays
+/// the events it stored after it).
+public struct CorrelationEngine: Sendable {
+    public struct Options: Sendable {
+        /// How long after a source reported time T a match older than T is still accepted in order.
+        /// Default 5 minutes: a TCP flow is emitted when it times out, up to 5 minutes after it ended.
+        public var latenessMicros: Int64 = 300 * 1_000_000
+        public var maxPending = 1_000_000
+        public var maxGroupsPerRule = 250_000
+        public var maxValuesPerGroup = 100_000
+        public init() {}
+    }
+
+    public struct Stats: Sendable, Codable, Equatable {
+        /// Matches fed to correlation rules in order.
+        public var released = 0
+        /// Matches that arrived after the watermark had passed them (matched statelessly only).
+        public var late = 0
+        /// Matches released before their sources' watermark because the buffer was full.
+        public var forced = 0
+        /// Matches dropped because a group-by field was missing from the event.
+        public var ungrouped = 0
+        /// New groups or values refused because a state cap was reached.
+        public var overflow = 0
+        public var hits = 0
+    }
+
+    public let set: CorrelationSet
+    public var options: Options
+    public private(set) var stats = Stats()
+    /// Every match at or before this event time (µs) has been released to the rules.
+    public private(set) var watermark: Int64 = .min
+
+    private var groups: [[String: GroupState]]
+    /// new_terms: the event time each rule first saw an event (its learning period starts there).
+    private var firstSeen: [Int64?]
+    private var lastSweep: [Int64]
+    /// Source → latest event time it reported; `.min` for a source expected but not yet heard from.
+    private var sources: [String: Int64] = [:]
+    private var pending = PendingHeap<(rule: String, event: Event)>()
+    private var sequence: UInt64 = 0
+    /// Consumers ordered so that a rule listed twice in one temporal_ordered correlation advances it
+    /// one step per event (later positions first).
+    private let routes: [String: [(rule: Int, input: Int)]]
+
+    public init(set: CorrelationSet, options: Options = Options()) {
+        self.set = set
+        self.options = options
+        groups = Array(repeating: [:], count: set.rules.count)
+        firstSeen = Array(repeating: nil, count: set.rules.count)
+        lastSweep = Array(repeating: .min, count: set.rules.count)
+        routes = set.consumers.mapValues { list in
+            list.sorted { $0.rule != $1.rule ? $0.rule < $1.rule : $0.input > $1.input }
+        }
+    }
+
+    /// Number of groups currently held, over all rules.
+    public var groupCount: Int { groups.reduce(0) { $0 + $1.count } }
+    public var pendingCount: Int { pending.count }
+
+    /// Declares a source before it reports: the release waits for it (e.g. an input file not yet read).
+    public mutating func expect(source: String) {
+        if sources[source] == nil { sources[source] = .min }
+    }
+
+    /// A source that will report nothing more (its file ended); it stops holding the release back.
+    public mutating func finish(source: String) -> [CorrelationHit] {
+        sources[source] = nil
+        return release(upTo: releasePoint())
+    }
+
+    /// Releases and correlates everything pending, then closes every window (end of input).
+    public mutating func flush() -> [CorrelationHit] {
+        var out = release(upTo: .max)
+        for rule in set.rules.indices {
+            for hit in sweep(rule, now: .max, force: true) { emit(hit, into: &out) }
+        }
+        return out
+    }
+
+    /// The event time correlation orders by.
+    public static func time(of event: Event) -> Int64 {
+        if case .time(let end)? = event[Fields.eventEnd] { return end.microseconds }
+        return event.timestamp.microseconds
+    }
+
+    /// Feeds one event from `source` with the ids of the detection rules it matched; returns the
+    /// correlation hits this released. Call it for every event, matched or not: every event
+    /// advances its source's watermark.
+    public mutating func process(_ event: Event, matched: [String], source: String) -> [CorrelationHit] {
+        let t = Self.time(of: event)
+        let known = sources[source] ?? .min
+        if t > known { sources[source] = t }
+        for rule in matched where routes[rule] != nil {
+            if t < watermark {
+                stats.late += 1
+                continue
+            }
+            sequence &+= 1
+            pending.push(t, sequence, (rule, event))
+        }
+        var out: [CorrelationHit] = []
+        while pending.count > options.maxPending, let key = pending.minKey {
+            stats.forced += 1
+            out += release(upTo: key, limit: 1)
+        }
+        if t > known || !out.isEmpty { out += release(upTo: releasePoint()) }
+        return out
+    }
+
+    private func releasePoint() -> Int64 {
+        var point = Int64.max
+        for (_, latest) in sources {
+            let (bound, overflow) = latest.subtractingReportingOverflow(options.latenessMicros)
+            point = min(point, overflow ? .min : bound)
+        }
+        return sources.isEmpty ? watermark : point
+    }
+
+    private mutating func release(upTo point: Int64, limit: Int = .max) -> [CorrelationHit] {
+        var out: [CorrelationHit] = []
+        var released = 0
+        while released < limit, let key = pending.minKey, key <= point, let (t, item) = pending.pop() {
+            released += 1
+            stats.released += 1
+            watermark = max(watermark, t)
+            dispatch(rule: item.rule, event: item.event, ids: nil, t: t, into: &out)
+        }
+        if limit == .max && point > watermark { watermark = point }
+        for rule in set.rules.indices {
+            for hit in sweep(rule, now: watermark, force: false) { emit(hit, into: &out) }
+        }
+        return out
+    }
+
+    /// `ids`: the contributing events when `event` stands for a lower correlation's hit.
+    private mutating func dispatch(
+        rule id: String, event: Event, ids: [String]?, t: Int64, into out: inout [CorrelationHit]
+    ) {
+        guard let targets = routes[id] else { return }
+        for (rule, input) in targets {
+            if let hit = correlate(rule, input: input, event: event, ids: ids ?? [event.id], t: t) {
+                emit(hit, into: &out)
+            }
+        }
+    }
+
+    /// Reports a hit and feeds it to the correlations that refer to its rule (chaining).
+    private mutating func emit(_ hit: CorrelationHit, into out: inout [CorrelationHit]) {
+        stats.hits += 1
+        out.append(hit)
+        dispatch(rule: hit.rule.id, event: hit.event, ids: hit.eventIDs, t: hit.event.timestamp.microseconds, into: &out)
+    }
+
+    /// The text of the first present field of each alternative list, or nil when one is missing.
+    private static func texts(_ fields: [[FieldID]], in event: Event) -> [String]? {
+        var out: [String] = []
+        out.reserveCapacity(fields.count)
+        for alternatives in fields {
+            guard let value = alternatives.lazy.compactMap({ event.ruleValue($0) }).first,
+                let text = IncidentTracker.text(value), !text.isEmpty
+            else { return nil }
+            out.append(text)
+        }
+        return out
+    }
+
+    private mutating func correlate(_ r: Int, input: Int, event: Event, ids: [String], t: Int64) -> CorrelationHit? {
+        let rule = set.rules[r]
+        let projection = rule.projections[input]
+        guard let keyValues = Self.texts(projection.group, in: event) else {
+            stats.ungrouped += 1
+            return nil
+        }
+        let key = keyValues.joined(separator: "\u{1f}")
+        if groups[r][key] == nil {
+            guard groups[r].count < options.maxGroupsPerRule else {
+                stats.overflow += 1
+                return nil
+            }
+            var fresh = GroupState()
+            if rule.type == .temporal || rule.type == .temporalOrdered {
+                fresh.marks = Array(repeating: nil, count: rule.inputs.count + 1)
+            }
+            groups[r][key] = fresh
+        }
+        let span = rule.timespanMicros
+        var fired: (count: Int, samples: [String])?
+        var terms: [String] = []
+        let overflowBefore = stats.overflow
+        let maxValues = options.maxValuesPerGroup
+        var overflowed = false
+        withGroup(r, key) { g in
+            g.lastUpdate = max(g.lastUpdate, t)
+            g.observer = event.observerID ?? g.observer
+            switch rule.type {
+            case .eventCount:
+                while let first = g.queue.first, first.t < t - span { g.queue.popFirst() }
+                guard g.queue.count < maxValues else {
+                    overflowed = true
+                    return
+                }
+                g.queue.append(Stamp(t: t, v: 0))
+                for id in ids { g.sample(id) }
+                if rule.condition.isMonotone && rule.condition.matches(g.queue.count) {
+                    fired = (g.queue.count, g.samples)
+                    g.reset()
+                }
+            case .valueCount:
+                let values = Self.valueTexts(rule.projections[input].values.first ?? [], in: event)
+                guard !values.isEmpty else { return }
+                for text in values {
+                    let h = fingerprint(text)
+                    if g.values[h] == nil && g.values.count >= maxValues {
+                        overflowed = true
+                        continue
+                    }
+                    g.values[h] = t
+                    g.queue.append(Stamp(t: t, v: h))
+                }
+                while let first = g.queue.first, first.t < t - span {
+                    g.queue.popFirst()
+                    if g.values[first.v] == first.t { g.values[first.v] = nil }
+                }
+                for id in ids { g.sample(id) }
+                if rule.condition.isMonotone && rule.condition.matches(g.values.count) {
+                    fired = (g.values.count, g.samples)
+                    g.reset()
+                } else if g.queue.count > 2 * g.values.count + 64 {
+                    g.queue.removeAll()
+                    for (h, seen) in g.values.sorted(by: { $0.value < $1.value }) { g.queue.append(Stamp(t: seen, v: h)) }
+                }
+            case .temporal:
+                g.marks[input] = t
+                var count = 0
+                for i in 0..<rule.inputs.count {
+                    if let m = g.marks[i], m >= t - span { count += 1 } else { g.marks[i] = nil }
+                }
+                for id in ids { g.sample(id) }
+                if rule.condition.matches(count) {
+                    fired = (count, g.samples)
+                    g.reset()
+                }
+            case .temporalOrdered:
+                // marks[k]: the latest start time of a chain that matched inputs 0..<k in order.
+                for k in 1...rule.inputs.count {
+                    if let m = g.marks[k], m < t - span { g.marks[k] = nil }
+                }
+                if input == 0 {
+                    g.marks[1] = t
+                } else if let start = g.marks[input] {
+                    g.marks[input + 1] = max(g.marks[input + 1] ?? start, start)
+                } else {
+                    return
+                }
+                for id in ids { g.sample(id) }
+                if g.marks[rule.inputs.count] != nil {
+                    fired = (rule.inputs.count, g.samples)
+                    g.reset()
+                }
+            case .newTerms:
+                guard let parts = Self.texts(rule.projections[input].values, in: event) else { return }
+                let h = fingerprint(parts.joined(separator: "\u{1f}"))
+                let seen = g.values[h]
+                if seen == nil && g.values.count >= maxValues {
+                    overflowed = true
+                    return
+                }
+                g.values[h] = max(seen ?? t, t)
+                if let seen, t - seen <= span { return }
+                terms = parts
+                fired = (1, ids)
+            }
+        }
+        if overflowed && stats.overflow == overflowBefore { stats.overflow += 1 }
+        if rule.type == .newTerms {
+            let first = firstSeen[r] ?? t
+            firstSeen[r] = first
+            if t < first &+ rule.learningMicros { return nil }
+        }
+        guard let fired else { return nil }
+        // The first events of the window and the one that completed it.
+        var samples = Array(fired.samples.prefix(IncidentTracker.maxSamples - 1))
+        if let last = ids.last, !samples.contains(last) { samples.append(last) }
+        return hit(
+            r, keyValues: keyValues, terms: terms, t: t, observer: event.observerID, ids: samples, count: fired.count)
+    }
+
+    /// Every value of a counted field: each element of a list, or the single value.
+    private static func valueTexts(_ alternatives: [FieldID], in event: Event) -> [String] {
+        guard let value = alternatives.lazy.compactMap({ event.ruleValue($0) }).first else { return [] }
+        if case .list(let items) = value { return items.compactMap(IncidentTracker.text).filter { !$0.isEmpty } }
+        return IncidentTracker.text(value).map { $0.isEmpty ? [] : [$0] } ?? []
+    }
+
+    private mutating func withGroup(_ r: Int, _ key: String, _ body: (inout GroupState) -> Void) {
+        body(&groups[r][key, default: GroupState()])
+    }
+
+    private func hit(
+        _ r: Int, keyValues: [String], terms: [String], t: Int64, observer: String?, ids: [String], count: Int
+    ) -> CorrelationHit {
+        let rule = set.rules[r]
+        let fields = rule.projections.first?.group.map { $0.first ?? FieldID("") } ?? []
+        let termFields = rule.projections.first?.values.map { $0.first ?? FieldID("") } ?? []
+        var identity = rule.meta.id + "\u{0}" + String(t)
+        for v in keyValues + terms { identity += "\u{0}" + v }
+        var event = Event(
+            timestamp: Timestamp(microseconds: t), id: "corr:" + Digest.sha256.hex(identity).prefix(32),
+            dataset: Dataset("correlation"), observerID: observer)
+        for (field, value) in zip(fields, keyValues) where !field.name.isEmpty { event.set(field, .string(value)) }
+        for (field, value) in zip(termFields, terms) where !field.name.isEmpty { event.set(field, .string(value)) }
+        event.set(FieldID("rule.id"), .string(rule.meta.id))
+        event.set(FieldID("vigil.correlation.count"), .int(Int64(count)))
+        var meta = rule.meta
+        if rule.type == .newTerms { meta.groupBy = fields + termFields }
+        return CorrelationHit(rule: meta, type: rule.type, event: event, eventIDs: ids, count: count)
+    }
+
+    /// Closes windows of rules with upper-bounded conditions and drops expired groups, at most a few
+    /// times per window (never on every event); `force` closes everything (end of input).
+    private mutating func sweep(_ r: Int, now: Int64, force: Bool) -> [CorrelationHit] {
+        let rule = set.rules[r]
+        let span = rule.timespanMicros
+        let interval = max(1_000_000, min(60_000_000, span / 4))
+        guard force || (now != .min && saturating(now, minus: lastSweep[r]) >= interval) else { return [] }
+        lastSweep[r] = now
+        var out: [CorrelationHit] = []
+        let closing = !rule.condition.isMonotone && (rule.type == .eventCount || rule.type == .valueCount)
+        for key in Array(groups[r].keys) {
+            guard var g = groups[r][key] else { continue }
+            if closing {
+                while let first = g.queue.first, force || saturating(now, minus: first.t) > span {
+                    let end = first.t + span
+                    let window = g.queue.live.prefix { $0.t <= end }
+                    let count = rule.type == .eventCount ? window.count : Set(window.map(\.v)).count
+                    if rule.condition.matches(count) {
+                        let last = window.last?.t ?? first.t
+                        out.append(
+                            hit(
+                                r, keyValues: key.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init),
+                                terms: [], t: last, observer: g.observer, ids: g.samples, count: count))
+                        for _ in 0..<window.count { g.queue.popFirst() }
+                        g.samples.removeAll()
+                        if rule.type == .valueCount { g.values.removeAll() }
+                    } else {
+                        g.queue.popFirst()
+                    }
+                }
+                if g.queue.isEmpty {
+                    groups[r][key] = nil
+                } else {
+                    groups[r][key] = g
+                }
+                continue
+            }
+            if rule.type == .newTerms {
+                // Learnt terms outlive the end of input (a snapshot keeps them); they expire with the window.
+                guard now != .max else { continue }
+                g.values = g.values.filter { saturating(now, minus: $0.value) <= span }
+                groups[r][key] = g.values.isEmpty ? nil : g
+                continue
+            }
+            if force || saturating(now, minus: g.lastUpdate) > span { groups[r][key] = nil }
+        }
+        return out
+    }
+}
+
+/// `a - b`, clamped to the Int64 range (times may be the `.min`/`.max` sentinels).
+func saturating(_ a: Int64, minus b: Int64) -> Int64 {
+    let (d, overflow) = a.subtractingReportingOverflow(b)
+    return overflow ? (a > b ? .max : .min) : d
+}
+
+// MARK: - Snapshots
+
+extension CorrelationEngine {
+    struct Snapshot: Codable {
+        struct RuleState: Codable {
+            var id: String
+            var shape: String
+            var groups: [String: GroupState]
+            var firstSeen: Int64?
+        }
+        var version = 1
+        var watermark: Int64
+        var sources: [String: Int64]
+        var rules: [RuleState]
+        var stats: Stats
+    }
+
+    /// What a rule's state depends on: state kept for a rule whose definition changed is dropped.
+    private static func shape(_ rule: CorrelationRule) -> String {
+        "\(rule.type.rawValue)|\(rule.timespanMicros)|\(rule.condition.description)|\(rule.inputs)|\(rule.groupBy)|\(rule.valueFields)"
+    }
+
+    /// The engine's state as JSON: group windows, learnt terms, watermarks and counters. Matches
+    /// still pending (newer than `watermark`) are not included: resubmit them after `restore`.
+    public func snapshot() throws -> Data {
+        let rules = set.rules.indices.map { r in
+            Snapshot.RuleState(
+                id: set.rules[r].meta.id, shape: Self.shape(set.rules[r]), groups: groups[r], firstSeen: firstSeen[r])
+        }
+        let snapshot = Snapshot(watermark: watermark, sources: sources, rules: rules, stats: stats)
+        return try JSONEncoder().encode(snapshot)
+    }
+
+    /// Loads a snapshot taken by `snapshot()`, possibly from a different rule set: the state of
+    /// rules that still exist unchanged is kept, the rest dropped. Returns how many rules kept state.
+    @discardableResult
+    public mutating func restore(_ data: Data) throws -> Int {
+        let snapshot = try JSONDecoder().decode(Snapshot.self, from: data)
+        guard snapshot.version == 1 else {
+            throw VigilError(.badCheckpoint, "correlation snapshot version \(snapshot.version) is not supported")
+        }
+        var byID: [String: Snapshot.RuleState] = [:]
+        for rule in snapshot.rules { byID[rule.id] = rule }
+        var kept = 0
+        for r in set.rules.indices {
+            guard let saved = byID[set.rules[r].meta.id], saved.shape == Self.shape(set.rules[r]) else { continue }
+            groups[r] = saved.groups
+            firstSeen[r] = saved.firstSeen
+            kept += 1
+        }
+        watermark = snapshot.watermark
+        sources = snapshot.sources
+        stats = snapshot.stats
+        return kept
+    }
+}

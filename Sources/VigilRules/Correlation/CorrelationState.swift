@@ -1,0 +1,117 @@
+/// A time-stamped entry of a correlation window: when, which value (a 64-bit fingerprint; 0 for
+/// event_count) and which event.
+struct Stamp: Codable, Sendable, Equatable {
+    var t: Int64
+    var v: UInt64
+}
+
+/// A FIFO of stamps in event-time order: an array with a moving head, compacted when half dead.
+struct StampQueue: Codable, Sendable {
+    private(set) var items: [Stamp] = []
+    private var head = 0
+
+    var count: Int { items.count - head }
+    var isEmpty: Bool { head == items.count }
+    var first: Stamp? { head < items.count ? items[head] : nil }
+    var live: ArraySlice<Stamp> { items[head...] }
+
+    mutating func append(_ stamp: Stamp) { items.append(stamp) }
+
+    @discardableResult
+    mutating func popFirst() -> Stamp? {
+        guard head < items.count else { return nil }
+        let stamp = items[head]
+        head += 1
+        if head > 64 && head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return stamp
+    }
+
+    mutating func removeAll() {
+        items.removeAll(keepingCapacity: false)
+        head = 0
+    }
+}
+
+/// One group's state for one correlation rule. Which parts are used depends on the rule's type:
+/// `queue` (event_count; value_count's value arrivals), `values` (value_count: value → last seen;
+/// new_terms: term → last seen), `marks` (temporal: last time per input; temporal_ordered: the
+/// latest start of a chain that matched the first k inputs in order).
+struct GroupState: Codable, Sendable {
+    var queue = StampQueue()
+    var values: [UInt64: Int64] = [:]
+    var marks: [Int64?] = []
+    /// Ids of the first events of the current window (incident samples).
+    var samples: [String] = []
+    var observer: String?
+    var lastUpdate: Int64 = .min
+
+    mutating func reset() {
+        queue.removeAll()
+        values.removeAll()
+        for i in marks.indices { marks[i] = nil }
+        samples.removeAll()
+    }
+
+    mutating func sample(_ id: String) {
+        if samples.count < IncidentTracker.maxSamples && !samples.contains(id) { samples.append(id) }
+    }
+}
+
+/// 64-bit FNV-1a of a value's text: a stable fingerprint (the same across restarts, unlike
+/// `Hasher`), so snapshots stay valid; collisions among the values of one group are negligible.
+func fingerprint(_ text: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        h ^= UInt64(byte)
+        h = h &* 0x0000_0100_0000_01b3
+    }
+    return h == 0 ? 1 : h
+}
+
+/// A binary min-heap of pending inputs ordered by (event time, arrival), so equal times keep
+/// their arrival order.
+struct PendingHeap<Element> {
+    private(set) var items: [(key: Int64, seq: UInt64, element: Element)] = []
+
+    var count: Int { items.count }
+    var isEmpty: Bool { items.isEmpty }
+    var minKey: Int64? { items.first?.key }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        items[a].key != items[b].key ? items[a].key < items[b].key : items[a].seq < items[b].seq
+    }
+
+    mutating func push(_ key: Int64, _ seq: UInt64, _ element: Element) {
+        items.append((key, seq, element))
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(child, parent) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (key: Int64, element: Element)? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < items.count && less(left, smallest) { smallest = left }
+            if right < items.count && less(right, smallest) { smallest = right }
+            guard smallest != parent else { break }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return (top.key, top.element)
+    }
+}
+
+extension PendingHeap: Sendable where Element: Sendable {}
