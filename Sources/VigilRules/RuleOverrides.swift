@@ -19,6 +19,8 @@ public struct RuleOverrides {
 
     /// Rule id (lower case) → its override node.
     var entries: [String: ConfigNode] = [:]
+    /// Rule id → the line of its key in the overrides file.
+    private var lines: [String: Int] = [:]
     private var disabled: Set<String> = []
 
     public init() {}
@@ -60,6 +62,7 @@ public struct RuleOverrides {
                     continue
                 }
                 out.entries[id.lowercased()] = node
+                out.lines[id.lowercased()] = key.mark?.line
                 if node.child("enabled")?.bool() == false { out.disabled.insert(id.lowercased()) }
             }
         } else if case .scalar = root.node {
@@ -84,7 +87,7 @@ public struct RuleOverrides {
         for (id, node) in entries.sorted(by: { $0.key < $1.key }) where !known.contains(id) {
             out.append(
                 ConfigDiagnostic(
-                    file: file ?? "overrides.yaml", line: node.line, key: id,
+                    file: file ?? "overrides.yaml", line: lines[id] ?? node.line, key: id,
                     problem: "no loaded rule has this id; the override does nothing", isWarning: true))
         }
         return out

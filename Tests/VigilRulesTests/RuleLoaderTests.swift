@@ -107,24 +107,27 @@ struct RuleLoaderTests {
         #expect(result.errors.first?.problem.contains("no field mapping covers this log source") == true)
     }
 
-    @Test("correlation rules are reported as not supported yet and skipped")
-    func correlationSkipped() throws {
+    @Test("a correlation rule referring to a rule that does not exist names the file, line and reference")
+    func correlationUnknownReference() throws {
         let dir = try RuleDir([
             "mappings/web.yaml": webMapping,
+            "web/sqli.yml": rule(extra: "name: sqli"),
             "c.yml": """
-            title: Many failures
+            title: Many injections
             id: 0b0c5b8e-8a4c-4b8e-9a51-0d6c3f1e2a11
             correlation:
               type: event_count
-              rules: [x]
+              rules: [sqlj]
               group-by: [source.ip]
               timespan: 5m
               condition: {gte: 10}
             """,
         ])
         let result = RuleLoader.load(directory: dir.path)
-        #expect(result.errors.count == 1)
-        #expect(result.errors.first?.problem.contains("correlation rules are not supported yet") == true)
+        #expect(result.correlations.rules.isEmpty)
+        let text = result.errors.map(\.description).joined(separator: "\n")
+        #expect(text.contains("c.yml:5"), "\(text)")
+        #expect(text.contains("no loaded rule has the id or name 'sqlj'") && text.contains("did you mean 'sqli'"))
     }
 
     @Test("a file that is not YAML is reported with its line")

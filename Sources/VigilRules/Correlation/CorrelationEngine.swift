@@ -73,6 +73,8 @@ public struct CorrelationEngine: Sendable {
     private var sources: [String: Int64] = [:]
     private var pending = PendingHeap<(rule: String, event: Event)>()
     private var sequence: UInt64 = 0
+    /// Hits of windows closed while making room for a new group, reported with the next release.
+    private var deferred: [CorrelationHit] = []
     /// Consumers ordered so that a rule listed twice in one temporal_ordered correlation advances it
     /// one step per event (later positions first).
     private let routes: [String: [(rule: Int, input: Int)]]
@@ -161,6 +163,9 @@ public struct CorrelationEngine: Sendable {
             dispatch(rule: item.rule, event: item.event, ids: nil, t: t, into: &out)
         }
         if limit == .max && point > watermark { watermark = point }
+        let closed = deferred
+        deferred = []
+        for hit in closed { emit(hit, into: &out) }
         for rule in set.rules.indices {
             for hit in sweep(rule, now: watermark, force: false) { emit(hit, into: &out) }
         }
@@ -183,7 +188,8 @@ public struct CorrelationEngine: Sendable {
     private mutating func emit(_ hit: CorrelationHit, into out: inout [CorrelationHit]) {
         stats.hits += 1
         out.append(hit)
-        dispatch(rule: hit.rule.id, event: hit.event, ids: hit.eventIDs, t: hit.event.timestamp.microseconds, into: &out)
+        dispatch(
+            rule: hit.rule.id, event: hit.event, ids: hit.eventIDs, t: hit.event.timestamp.microseconds, into: &out)
     }
 
     /// The text of the first present field of each alternative list, or nil when one is missing.
@@ -208,6 +214,10 @@ public struct CorrelationEngine: Sendable {
         }
         let key = keyValues.joined(separator: "\u{1f}")
         if groups[r][key] == nil {
+            // A full table is swept for expired groups at most once a second of event time.
+            if groups[r].count >= options.maxGroupsPerRule && saturating(t, minus: lastSweep[r]) >= 1_000_000 {
+                deferred += sweep(r, now: t, force: false, due: true)
+            }
             guard groups[r].count < options.maxGroupsPerRule else {
                 stats.overflow += 1
                 return nil
@@ -262,7 +272,9 @@ public struct CorrelationEngine: Sendable {
                     g.reset()
                 } else if g.queue.count > 2 * g.values.count + 64 {
                     g.queue.removeAll()
-                    for (h, seen) in g.values.sorted(by: { $0.value < $1.value }) { g.queue.append(Stamp(t: seen, v: h)) }
+                    for (h, seen) in g.values.sorted(by: { $0.value < $1.value }) {
+                        g.queue.append(Stamp(t: seen, v: h))
+                    }
                 }
             case .temporal:
                 g.marks[input] = t
@@ -353,11 +365,11 @@ public struct CorrelationEngine: Sendable {
 
     /// Closes windows of rules with upper-bounded conditions and drops expired groups, at most a few
     /// times per window (never on every event); `force` closes everything (end of input).
-    private mutating func sweep(_ r: Int, now: Int64, force: Bool) -> [CorrelationHit] {
+    private mutating func sweep(_ r: Int, now: Int64, force: Bool, due: Bool = false) -> [CorrelationHit] {
         let rule = set.rules[r]
         let span = rule.timespanMicros
         let interval = max(1_000_000, min(60_000_000, span / 4))
-        guard force || (now != .min && saturating(now, minus: lastSweep[r]) >= interval) else { return [] }
+        guard force || due || (now != .min && saturating(now, minus: lastSweep[r]) >= interval) else { return [] }
         lastSweep[r] = now
         var out: [CorrelationHit] = []
         let closing = !rule.condition.isMonotone && (rule.type == .eventCount || rule.type == .valueCount)
@@ -372,14 +384,16 @@ public struct CorrelationEngine: Sendable {
                         let last = window.last?.t ?? first.t
                         out.append(
                             hit(
-                                r, keyValues: key.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init),
+                                r,
+                                keyValues: key.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(
+                                    String.init),
                                 terms: [], t: last, observer: g.observer, ids: g.samples, count: count))
-                        for _ in 0..<window.count { g.queue.popFirst() }
-                        g.samples.removeAll()
-                        if rule.type == .valueCount { g.values.removeAll() }
-                    } else {
-                        g.queue.popFirst()
                     }
+                    // Windows follow each other (tumbling from the first event of each): the
+                    // events of a judged window do not count again in the next.
+                    for _ in 0..<window.count { g.queue.popFirst() }
+                    g.samples.removeAll()
+                    if rule.type == .valueCount { g.values.removeAll() }
                 }
                 if g.queue.isEmpty {
                     groups[r][key] = nil

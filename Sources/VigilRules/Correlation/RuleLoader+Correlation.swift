@@ -135,7 +135,8 @@ extension RuleLoader {
             }
             if type == .valueCount && valueFields.count != 1 {
                 (conditionNode ?? node).error(
-                    "value_count needs the field whose distinct values it counts", hint: "condition: {field: user.name, gte: 10}")
+                    "value_count needs the field whose distinct values it counts",
+                    hint: "condition: {field: user.name, gte: 10}")
             }
             if type == .eventCount && !valueFields.isEmpty {
                 conditionNode?.child("field")?.error("event_count counts events; 'field' belongs to value_count")
@@ -151,7 +152,8 @@ extension RuleLoader {
         case .newTerms:
             if !(1...3).contains(valueFields.count) {
                 (conditionNode ?? node).error(
-                    "new_terms needs 1 to 3 fields whose combination must be new", hint: "condition: {field: destination.ip}")
+                    "new_terms needs 1 to 3 fields whose combination must be new",
+                    hint: "condition: {field: destination.ip}")
             }
             if hasBounds { conditionNode?.error("new_terms takes only 'field' in its condition") }
         }
@@ -216,7 +218,8 @@ extension RuleLoader {
             case .failed: return nil
             case .visiting:
                 pending[index].node.reader.subject = subject(pending[index].meta)
-                pending[index].node.child("rules")?.error("the correlation refers to itself through its rules (a cycle)")
+                pending[index].node.child("rules")?.error(
+                    "the correlation refers to itself through its rules (a cycle)")
                 state[index] = .failed
                 return nil
             case nil: break

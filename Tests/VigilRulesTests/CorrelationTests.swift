@@ -1,0 +1,415 @@
+import Foundation
+import Testing
+import VigilConfig
+import VigilCore
+
+@testable import VigilRules
+
+/// Auth events and the detection rules correlation tests refer to.
+enum Corr {
+    static let mapping = """
+        logsource:
+          product: vigil
+          category: auth
+        datasets: [auth]
+        fields:
+          src: source.ip
+        """
+
+    static func detection(_ name: String, _ id: String, action: String, outcome: String) -> String {
+        """
+        title: \(name)
+        id: \(id)
+        name: \(name)
+        level: low
+        logsource: {product: vigil, category: auth}
+        detection:
+          selection:
+            event.action: \(action)
+            event.outcome: \(outcome)
+          condition: selection
+        """
+    }
+
+    static let failure = detection(
+        "fail", "11111111-1111-4111-8111-111111111111", action: "ssh_login", outcome: "failure")
+    static let success = detection(
+        "ok", "22222222-2222-4222-8222-222222222222", action: "ssh_login", outcome: "success")
+    static let sudoFail = detection(
+        "sudofail", "33333333-3333-4333-8333-333333333333", action: "sudo_command", outcome: "failure")
+
+    static func correlation(_ body: String, extra: String = "") -> String {
+        correlation("cccccccc-cccc-4ccc-8ccc-cccccccccccc", body, extra: extra)
+    }
+
+    static func correlation(_ id: String, _ body: String, extra: String = "") -> String {
+        "title: Correlation \(id.prefix(4))\nid: \(id)\nlevel: high\n\(extra)\ncorrelation:\n"
+            + body.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    static func load(_ texts: [String], overrides: String? = nil) -> RuleLoader.Result {
+        var diagnostics: [ConfigDiagnostic] = []
+        let m = RuleMappings.parse(text: mapping, file: "auth.yaml", diagnostics: &diagnostics)!
+        let o = overrides.map { RuleOverrides.parse($0, file: "overrides.yaml", diagnostics: &diagnostics) }
+        return RuleLoader.load(
+            texts: texts.enumerated().map { ("r\($0.offset).yml", $0.element) }, mappings: RuleMappings(mappings: [m]),
+            overrides: o ?? RuleOverrides(), diagnostics: diagnostics)
+    }
+
+    static func event(
+        _ second: Int64, action: String = "ssh_login", outcome: String = "failure", ip: String? = "10.0.0.1",
+        user: String? = nil, extra: [(String, FieldValue)] = []
+    ) -> Event {
+        var e = Event(
+            timestamp: Timestamp(microseconds: 1_764_000_000_000_000 + second * 1_000_000),
+            id: "e\(second)-\(action)-\(outcome)-\(ip ?? "-")-\(user ?? "-")", dataset: .auth, observerID: "node-1")
+        e.set(Fields.eventAction, action)
+        e.set(Fields.eventOutcome, outcome)
+        if let ip { e.set(Fields.sourceIP, ip) }
+        if let user { e.set(Fields.userName, user) }
+        for (f, v) in extra { e.set(FieldID(f), v) }
+        return e
+    }
+
+    /// Runs events (source "s" unless given) through the rules and the engine; returns the
+    /// correlation hits' rule ids and group values, in order.
+    static func run(
+        _ result: RuleLoader.Result, _ events: [(Event, String)], options: CorrelationEngine.Options = .init(),
+        engine: inout CorrelationEngine, flush: Bool = true
+    ) -> [CorrelationHit] {
+        var hits: [CorrelationHit] = []
+        for (event, source) in events {
+            let matched = result.rules.matches(event).map(\.meta.id)
+            hits += engine.process(event, matched: matched, source: source)
+        }
+        if flush { hits += engine.flush() }
+        return hits
+    }
+
+    static func run(_ result: RuleLoader.Result, _ events: [Event], options: CorrelationEngine.Options = .init())
+        -> [CorrelationHit]
+    {
+        var engine = CorrelationEngine(set: result.correlations, options: options)
+        return run(result, events.map { ($0, "s") }, engine: &engine)
+    }
+}
+
+@Suite("Correlation rules")
+struct CorrelationTests {
+    let guessing = Corr.correlation(
+        """
+        type: event_count
+        rules: [fail]
+        group-by: [src]
+        timespan: 5m
+        condition: {gte: 5}
+        """)
+
+    @Test("event_count fires when the fifth failure from one source falls within 5 minutes, then starts over")
+    func eventCount() throws {
+        let r = Corr.load([Corr.failure, guessing])
+        #expect(r.errors.isEmpty, "\(r.diagnostics)")
+        #expect(r.correlations.rules.count == 1)
+        // 12 failures 10 s apart from one source: hits at the 5th and the 10th.
+        let events = (0..<12).map { Corr.event(Int64($0) * 10) }
+        let hits = Corr.run(r, events)
+        #expect(hits.count == 2)
+        #expect(hits.first?.count == 5)
+        #expect(hits.first?.event[Fields.sourceIP] == .string("10.0.0.1"), "group-by resolves the mapping's 'src'")
+        #expect(hits.first?.event.timestamp == events[4].timestamp)
+        #expect(hits.first?.eventIDs.first == events[0].id && hits.first?.eventIDs.last == events[4].id)
+    }
+
+    @Test("failures spread wider than the timespan, or split between sources, do not fire")
+    func eventCountWindowAndGroups() {
+        let r = Corr.load([Corr.failure, guessing])
+        let spread = (0..<10).map { Corr.event(Int64($0) * 100) }  // 5 in any 5 minutes? 100 s apart: 4 per 300 s
+        #expect(Corr.run(r, spread).isEmpty)
+        let split = (0..<8).map { Corr.event(Int64($0), ip: $0 % 2 == 0 ? "10.0.0.1" : "10.0.0.2") }
+        #expect(Corr.run(r, split).isEmpty)
+        let noSource = (0..<8).map { Corr.event(Int64($0), ip: nil) }
+        var engine = CorrelationEngine(set: r.correlations)
+        #expect(Corr.run(r, noSource.map { ($0, "s") }, engine: &engine).isEmpty)
+        #expect(engine.stats.ungrouped == 8, "events without the group-by field are counted, not grouped together")
+    }
+
+    @Test("value_count counts distinct values, each element of a list field on its own")
+    func valueCount() {
+        let rule = Corr.correlation(
+            """
+            type: value_count
+            rules: [fail]
+            group-by: [src]
+            timespan: 1h
+            condition: {field: user.name, gte: 3}
+            """)
+        let r = Corr.load([Corr.failure, rule])
+        #expect(r.errors.isEmpty, "\(r.diagnostics)")
+        let same = (0..<6).map { Corr.event(Int64($0), user: "root") }
+        #expect(Corr.run(r, same).isEmpty, "one user tried six times is not spraying")
+        let spray = ["root", "admin", "root", "oracle"].enumerated().map {
+            Corr.event(Int64($0.offset), user: $0.element)
+        }
+        let hits = Corr.run(r, spray)
+        #expect(hits.map(\.count) == [3])
+        let listRule = Corr.correlation(
+            """
+            type: value_count
+            rules: [fail]
+            group-by: [src]
+            timespan: 1h
+            condition: {field: dlp.hashes, gte: 4}
+            """)
+        let lists = Corr.load([Corr.failure, listRule])
+        let events = [
+            Corr.event(1, extra: [("dlp.hashes", .list([.string("a"), .string("b")]))]),
+            Corr.event(2, extra: [("dlp.hashes", .list([.string("b"), .string("c")]))]),
+            Corr.event(3, extra: [("dlp.hashes", .list([.string("d")]))]),
+        ]
+        #expect(Corr.run(lists, events).map(\.count) == [4])
+    }
+
+    @Test("temporal needs every rule in the window in any order; temporal_ordered needs the order")
+    func temporal() {
+        let anyOrder = Corr.correlation(
+            """
+            type: temporal
+            rules: [fail, ok]
+            group-by: [src]
+            timespan: 10m
+            """)
+        let ordered = Corr.correlation(
+            "dddddddd-dddd-4ddd-8ddd-dddddddddddd",
+            """
+            type: temporal_ordered
+            rules: [fail, ok]
+            group-by: [src]
+            timespan: 10m
+            """)
+        let r = Corr.load([Corr.failure, Corr.success, anyOrder, ordered])
+        #expect(r.errors.isEmpty, "\(r.diagnostics)")
+        let successFirst = [Corr.event(0, outcome: "success"), Corr.event(60)]
+        let hits = Corr.run(r, successFirst)
+        #expect(hits.map(\.rule.id) == ["cccccccc-cccc-4ccc-8ccc-cccccccccccc"], "only the unordered rule fires")
+        let failureFirst = [Corr.event(0), Corr.event(60, outcome: "success")]
+        #expect(Set(Corr.run(r, failureFirst).map(\.rule.id)).count == 2)
+        let tooLate = [Corr.event(0), Corr.event(601, outcome: "success")]
+        #expect(Corr.run(r, tooLate).isEmpty, "the success came after the 10-minute window")
+    }
+
+    @Test("chained correlations: a burst of failures then a success, as in the Sigma specification's example")
+    func chained() {
+        let burst = """
+            title: Burst
+            id: eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee
+            name: burst
+            correlation:
+              type: event_count
+              rules: [fail]
+              group-by: [src]
+              timespan: 5m
+              condition: {gte: 3}
+            """
+        let after = Corr.correlation(
+            """
+            type: temporal_ordered
+            rules: [burst, ok]
+            group-by: [source.ip]
+            timespan: 30m
+            """)
+        let r = Corr.load([after, Corr.failure, Corr.success, burst])
+        #expect(r.errors.isEmpty, "\(r.diagnostics)")
+        #expect(r.correlations.rules.map(\.meta.name) == ["burst", nil], "dependencies come first")
+        #expect(
+            r.correlations.silent == [
+                "eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee", "22222222-2222-4222-8222-222222222222",
+                "11111111-1111-4111-8111-111111111111",
+            ], "referenced rules raise no incident of their own unless a correlation generates them")
+        let events = [Corr.event(0), Corr.event(10), Corr.event(20), Corr.event(300, outcome: "success")]
+        let hits = Corr.run(r, events)
+        #expect(hits.map(\.rule.name) == ["burst", nil])
+        #expect(hits.last?.eventIDs.contains(events[0].id) == true, "samples reach down to the real events")
+        #expect(hits.last?.eventIDs.last == events[3].id)
+    }
+
+    @Test("new_terms reports a value first seen after the learning period, and again after the history window")
+    func newTerms() {
+        let rule = Corr.correlation(
+            """
+            type: new_terms
+            rules: [ok]
+            group-by: [user.name]
+            timespan: 1d
+            condition: {field: src}
+            """, extra: "vigil: {learning: 1h}")
+        let r = Corr.load([Corr.success, rule])
+        #expect(r.errors.isEmpty, "\(r.diagnostics)")
+        let events = [
+            Corr.event(0, outcome: "success", ip: "10.0.0.1", user: "alice"),  // learnt
+            Corr.event(4000, outcome: "success", ip: "10.0.0.1", user: "alice"),  // known
+            Corr.event(5000, outcome: "success", ip: "10.9.9.9", user: "alice"),  // new → hit
+            Corr.event(5100, outcome: "success", ip: "10.9.9.9", user: "alice"),  // known now
+            Corr.event(5200, outcome: "success", ip: "10.9.9.9", user: "bob"),  // new for bob → hit
+            Corr.event(5100 + 86_400 + 1, outcome: "success", ip: "10.9.9.9", user: "alice"),  // forgotten → hit
+        ]
+        let hits = Corr.run(r, events)
+        #expect(hits.count == 3)
+        #expect(hits.first?.event[Fields.sourceIP] == .string("10.9.9.9"))
+        #expect(
+            hits.first?.rule.groupBy.map(\.name) == ["user.name", "source.ip"], "each new term is its own incident")
+    }
+
+    @Test("an upper-bounded condition is judged when the window closes")
+    func upperBound() {
+        let rule = Corr.correlation(
+            """
+            type: event_count
+            rules: [fail]
+            group-by: [src]
+            timespan: 1m
+            condition: {gte: 2, lte: 3}
+            """)
+        let r = Corr.load([Corr.failure, rule])
+        #expect(Corr.run(r, [Corr.event(0), Corr.event(10)]).map(\.count) == [2])
+        #expect(Corr.run(r, (0..<5).map { Corr.event(Int64($0)) }).isEmpty, "5 in a minute is more than 3")
+        let twoWindows = [0, 10, 20, 30, 100, 110].map { Corr.event(Int64($0)) }
+        #expect(Corr.run(r, twoWindows).map(\.count) == [2], "windows follow each other: 4 in the first, 2 in the next")
+    }
+
+    @Test("two sources read out of order give the same hits as one stream in order")
+    func watermarks() {
+        let r = Corr.load([Corr.failure, Corr.success, guessing])
+        let events = (0..<20).map { Corr.event(Int64($0) * 20, ip: $0 % 3 == 0 ? "10.0.0.7" : "10.0.0.1") }
+        let inOrder = Corr.run(r, events).map { "\($0.event.timestamp) \($0.event[Fields.sourceIP]!)" }
+        // Source a has the even events, b the odd ones; a is read to its end before b starts.
+        var options = CorrelationEngine.Options()
+        options.latenessMicros = 3_600_000_000
+        var engine = CorrelationEngine(set: r.correlations, options: options)
+        engine.expect(source: "a")
+        engine.expect(source: "b")
+        let evens = events.enumerated().filter { $0.offset % 2 == 0 }.map { ($0.element, "a") }
+        let odds = events.enumerated().filter { $0.offset % 2 == 1 }.map { ($0.element, "b") }
+        var hits = Corr.run(r, evens, engine: &engine, flush: false)
+        #expect(hits.isEmpty, "source b has not reported: nothing is released")
+        hits += engine.finish(source: "a")
+        hits += Corr.run(r, odds, engine: &engine)
+        #expect(hits.map { "\($0.event.timestamp) \($0.event[Fields.sourceIP]!)" } == inOrder)
+        #expect(engine.stats.late == 0)
+    }
+
+    @Test("a match older than the released watermark is late: counted, not correlated")
+    func late() {
+        let r = Corr.load([Corr.failure, guessing])
+        var options = CorrelationEngine.Options()
+        options.latenessMicros = 60_000_000
+        var engine = CorrelationEngine(set: r.correlations, options: options)
+        let events = [Corr.event(0), Corr.event(1000), Corr.event(10)]
+        _ = Corr.run(r, events.map { ($0, "s") }, engine: &engine, flush: false)
+        #expect(engine.stats.late == 1)
+        #expect(engine.stats.released == 1)
+    }
+
+    @Test("state restored from a snapshot continues as if the run had not stopped")
+    func snapshotRestore() throws {
+        let r = Corr.load([Corr.failure, guessing])
+        let events = (0..<9).map { Corr.event(Int64($0) * 10) }
+        var options = CorrelationEngine.Options()
+        options.latenessMicros = 0
+        var whole = CorrelationEngine(set: r.correlations, options: options)
+        let expected = Corr.run(r, events.map { ($0, "s") }, engine: &whole, flush: false).count
+        #expect(expected == 1)
+        var first = CorrelationEngine(set: r.correlations, options: options)
+        _ = Corr.run(r, events.prefix(3).map { ($0, "s") }, engine: &first, flush: false)
+        let data = try first.snapshot()
+        var second = CorrelationEngine(set: r.correlations, options: options)
+        #expect(try second.restore(data) == 1)
+        let hits = Corr.run(r, events.dropFirst(3).map { ($0, "s") }, engine: &second, flush: false)
+        #expect(hits.count == expected, "three failures before the restart and two after make five")
+        // A changed rule does not inherit state kept for its old definition.
+        let changed = Corr.load([Corr.failure, guessing.replacingOccurrences(of: "gte: 5", with: "gte: 4")])
+        var third = CorrelationEngine(set: changed.correlations, options: options)
+        #expect(try third.restore(data) == 0)
+    }
+
+    @Test("state is bounded: groups beyond the cap are refused and counted; expired groups are dropped")
+    func bounded() {
+        let r = Corr.load([Corr.failure, guessing])
+        var options = CorrelationEngine.Options()
+        options.maxGroupsPerRule = 10
+        options.latenessMicros = 0
+        var engine = CorrelationEngine(set: r.correlations, options: options)
+        let many = (0..<50).map { Corr.event(Int64($0), ip: "10.1.0.\($0)") }
+        _ = Corr.run(r, many.map { ($0, "s") }, engine: &engine, flush: false)
+        #expect(engine.groupCount == 10)
+        #expect(engine.stats.overflow == 40)
+        _ = Corr.run(r, [(Corr.event(10_000, ip: "10.2.0.1"), "s")], engine: &engine, flush: false)
+        #expect(engine.groupCount == 1, "groups idle for longer than the timespan expire")
+    }
+}
+
+@Suite("Correlation rule loading")
+struct CorrelationLoadingTests {
+    @Test("a reference cycle is an error naming the rule")
+    func cycle() {
+        let a = """
+            title: A
+            id: aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa
+            name: a
+            correlation: {type: event_count, rules: [b], group-by: [src], timespan: 5m, condition: {gte: 2}}
+            """
+        let b = """
+            title: B
+            id: bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb
+            name: b
+            correlation: {type: event_count, rules: [a], group-by: [src], timespan: 5m, condition: {gte: 2}}
+            """
+        let r = Corr.load([a, b])
+        #expect(r.correlations.rules.isEmpty)
+        #expect(r.errors.contains { $0.problem.contains("cycle") })
+    }
+
+    @Test("missing pieces are reported with a hint: value_count without field, bad timespan, unknown type")
+    func badCorrelations() {
+        let noField = Corr.correlation(
+            "type: value_count\nrules: [fail]\ngroup-by: [src]\ntimespan: 5m\ncondition: {gte: 2}")
+        let badSpan = Corr.correlation(
+            "dddddddd-dddd-4ddd-8ddd-dddddddddddd",
+            "type: event_count\nrules: [fail]\ngroup-by: [src]\ntimespan: 5 minutes\ncondition: {gte: 2}")
+        let badType = Corr.correlation(
+            "eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee", "type: event_cnt\nrules: [fail]\ntimespan: 5m")
+        let r = Corr.load([Corr.failure, noField, badSpan, badType])
+        #expect(r.correlations.rules.isEmpty)
+        let text = r.errors.map(\.description).joined(separator: "\n")
+        #expect(text.contains("value_count needs the field"))
+        #expect(text.contains("r2.yml:9") && text.contains("'5 minutes' is not a timespan"), "\(text)")
+        #expect(text.contains("did you mean 'event_count'"))
+    }
+
+    @Test("overrides change a threshold, a window and a level by rule id, disable rules, and warn about unknown ids")
+    func overrides() throws {
+        let rule = Corr.correlation(
+            "type: event_count\nrules: [fail]\ngroup-by: [src]\ntimespan: 5m\ncondition: {gte: 50}")
+        let overrides = """
+            cccccccc-cccc-4ccc-8ccc-cccccccccccc:
+              condition: {gte: 3}
+              timespan: 10m
+              level: critical
+            33333333-3333-4333-8333-333333333333:
+              enabled: false
+            44444444-4444-4444-8444-444444444444:
+              level: low
+            """
+        let r = Corr.load([Corr.failure, Corr.sudoFail, rule], overrides: overrides)
+        #expect(r.errors.isEmpty, "\(r.errors)")
+        let c = try #require(r.correlations.rules.first)
+        #expect(c.condition.gte == 3 && c.timespanMicros == 600_000_000 && c.meta.level == .critical)
+        #expect(!r.rules.rules.contains { $0.meta.id == "33333333-3333-4333-8333-333333333333" })
+        #expect(
+            r.diagnostics.contains {
+                $0.isWarning && $0.file == "overrides.yaml" && $0.line == 7 && $0.problem.contains("no loaded rule")
+            })
+        #expect(Corr.run(r, (0..<3).map { Corr.event(Int64($0) * 200) }).count == 1)
+        let bad = Corr.load([Corr.failure, rule], overrides: "cccccccc-cccc-4ccc-8ccc-cccccccccccc: {timespan: soon}")
+        #expect(bad.errors.contains { $0.file == "overrides.yaml" && $0.problem.contains("'soon' is not a timespan") })
+    }
+}
