@@ -16,7 +16,7 @@ let package = Package(
         bench("DecodeBenchmarks", ["VigilDecode", "VigilCore"]),
         bench("LogBenchmarks", ["VigilDecode", "VigilCore"]),
         bench("InspectBenchmarks", ["VigilInspect", "VigilCore"]),
-        bench("RuleBenchmarks", ["VigilRules", "VigilCore"]),
+        bench("RuleBenchmarks", ["VigilRules", "VigilCore", "VigilConfig"]),
     ]
 )
 

@@ -131,6 +131,13 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             valueName: "seconds"))
     var lateness = 300
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The Public Suffix List (with --rules): DNS names get dns.question.registered_domain, so names under gov.cn or com.cn count per department or company.",
+            valueName: "file"))
+    var publicSuffixList = PublicSuffixList.systemPath
+
     @Option(name: [.short, .long], help: ArgumentHelp("Write events here instead of stdout.", valueName: "file"))
     var output: String?
 
@@ -203,7 +210,7 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         let ruleStage = try loadRules()
         // With rules: decoded URL forms first (so Inspect masks them too), then Inspect, then rules.
         let process: @Sendable (inout Event, String) -> Void = { event, source in
-            if ruleStage != nil { Normalization.enrich(&event) }
+            ruleStage?.enrich(&event)
             counter.inspect(&event)
             ruleStage?.evaluate(event, source: source)
         }
@@ -347,8 +354,10 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             throw Self.fail(VigilError(.usage, "\(rules): no usable rule (\(result.errors.count) errors)"))
         }
         let live = follow || interface != nil
+        let enrichment = Enrichment(
+            publicSuffixes: RuleStage.publicSuffixes(path: publicSuffixList), calendar: result.calendar)
         return RuleStage(
-            rules: result.rules, correlations: result.correlations,
+            rules: result.rules, correlations: result.correlations, enrichment: enrichment,
             latenessMicros: live ? Int64(lateness) * 1_000_000 : .max)
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import VigilCore
 import VigilRules
@@ -26,12 +27,17 @@ final class RuleStage: Sendable {
 
     let rules: RuleSet
     let silent: Set<String>
+    let enrichment: Enrichment
     private let state: Mutex<State>
 
     /// `latenessMicros`: how long a live source may lag; offline runs pass `.max` (every match is
     /// held until `finish()` and correlated in event-time order, whatever order the inputs are read in).
-    init(rules: RuleSet, correlations: CorrelationSet = CorrelationSet(), latenessMicros: Int64 = .max) {
+    init(
+        rules: RuleSet, correlations: CorrelationSet = CorrelationSet(), enrichment: Enrichment = Enrichment(),
+        latenessMicros: Int64 = .max
+    ) {
         self.rules = rules
+        self.enrichment = enrichment
         silent = correlations.silent
         var s = State()
         if !correlations.isEmpty {
@@ -40,6 +46,24 @@ final class RuleStage: Sendable {
             s.engine = CorrelationEngine(set: correlations, options: options)
         }
         state = Mutex(s)
+    }
+
+    /// Adds what the rules test besides the decoded fields (before Inspect, so decoded URL forms are
+    /// masked too).
+    func enrich(_ event: inout Event) { enrichment.apply(&event) }
+
+    /// Loads the Public Suffix List for registered domains of DNS names; a missing list is a
+    /// warning (the rules counting names per registered domain then never fire), not a failure.
+    static func publicSuffixes(path: String) -> PublicSuffixList? {
+        do {
+            return try PublicSuffixList.load(path: path)
+        } catch {
+            FileHandle.standardError.write(
+                Data(
+                    ("vigil: warning: \(error.message); DNS events get no dns.question.registered_domain "
+                        + "(apt-get install publicsuffix)\n").utf8))
+            return nil
+        }
     }
 
     /// `source` names the input the event came from (its watermark is kept separately).

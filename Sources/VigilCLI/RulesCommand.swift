@@ -46,11 +46,14 @@ public struct RulesCommand: AsyncParsableCommand {
             let result = RuleLoader.load(directory: directory)
             for d in result.diagnostics { FileHandle.standardError.write(Data("\(d)\n".utf8)) }
             if !quiet {
-                let byStage = Dictionary(grouping: result.rules.rules) { $0.meta.stage?.rawValue ?? "other" }
+                let metas = result.rules.rules.map(\.meta) + result.correlations.rules.map(\.meta)
+                let byStage = Dictionary(grouping: metas) { $0.stage?.rawValue ?? "other" }
                     .map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", ")
+                let calendar = result.calendar.map { _ in "calendar.yaml read; " } ?? ""
                 print(
-                    "\(directory): \(result.rules.rules.count) rules loaded from \(result.files) files "
-                        + "(\(byStage)); \(result.mappings.mappings.count) field mappings; "
+                    "\(directory): \(result.rules.rules.count) detection and \(result.correlations.rules.count) "
+                        + "correlation rules loaded from \(result.files) files (\(byStage)); "
+                        + "\(result.mappings.mappings.count) field mappings; \(calendar)"
                         + "\(result.errors.count) errors, \(result.diagnostics.count - result.errors.count) warnings")
             }
             if !result.errors.isEmpty { throw ExitCode(2) }

@@ -79,6 +79,9 @@ public struct RulesTestCommand: AsyncParsableCommand {
         var mappingDiagnostics: [ConfigDiagnostic] = []
         let mappings = RuleMappings.load(directory: directory + "/mappings", diagnostics: &mappingDiagnostics)
         let all = RuleLoader.load(files: RuleLoader.ruleFiles(in: directory), mappings: mappings)
+        let enrichment = Enrichment(
+            publicSuffixes: RuleStage.publicSuffixes(path: PublicSuffixList.systemPath),
+            calendar: RuleLoader.loadCalendar(directory: directory, diagnostics: &mappingDiagnostics))
         for name in names {
             let caseDir = testsDir + "/" + name
             let reader = ConfigReader(file: caseDir + "/case.yaml")
@@ -96,7 +99,8 @@ public struct RulesTestCommand: AsyncParsableCommand {
                 : RuleLoader.load(files: c.rules.map { directory + "/" + $0 }, mappings: mappings)
             let hits: [String: Int]
             do {
-                hits = try await evaluate(c, rules: loaded.rules, correlations: loaded.correlations)
+                hits = try await evaluate(
+                    c, rules: loaded.rules, correlations: loaded.correlations, enrichment: enrichment)
             } catch {
                 outcome.broken += 1
                 outcome.lines.append("BROKEN \(name): \(error)")
@@ -157,11 +161,13 @@ public struct RulesTestCommand: AsyncParsableCommand {
 
     /// Hits per rule id over the case's inputs, through the same decode → Inspect → rules path as
     /// `vigil analyze`.
-    static func evaluate(_ c: Case, rules: RuleSet, correlations: CorrelationSet) async throws -> [String: Int] {
+    static func evaluate(_ c: Case, rules: RuleSet, correlations: CorrelationSet, enrichment: Enrichment)
+        async throws -> [String: Int]
+    {
         let inspector = Inspector(secret: Array("vigil rules test".utf8))
-        let stage = RuleStage(rules: rules, correlations: correlations)
+        let stage = RuleStage(rules: rules, correlations: correlations, enrichment: enrichment)
         let process: @Sendable (inout Event) -> Void = { event in
-            Normalization.enrich(&event)
+            stage.enrich(&event)
             inspector.inspect(&event)
             stage.evaluate(event, source: "case")
         }

@@ -11,6 +11,8 @@ public enum RuleLoader {
         public var rules: RuleSet
         /// The correlation rules, with the routing from the rules they reference.
         public var correlations: CorrelationSet
+        /// The deployment calendar (`calendar.yaml` in the rule directory), when there is one.
+        public var calendar: DeploymentCalendar? = nil
         public var mappings: RuleMappings
         public var diagnostics: [ConfigDiagnostic]
         public var errors: [ConfigDiagnostic] { diagnostics.filter { !$0.isWarning } }
@@ -39,7 +41,25 @@ public enum RuleLoader {
         let mappings = RuleMappings.load(
             directory: mappingsDirectory ?? directory + "/mappings", diagnostics: &diagnostics)
         let overrides = RuleOverrides.load(directory: directory, diagnostics: &diagnostics)
-        return load(files: ruleFiles(in: directory), mappings: mappings, overrides: overrides, diagnostics: diagnostics)
+        let calendar = loadCalendar(directory: directory, diagnostics: &diagnostics)
+        var result = load(
+            files: ruleFiles(in: directory), mappings: mappings, overrides: overrides, diagnostics: diagnostics)
+        result.calendar = calendar
+        return result
+    }
+
+    /// The deployment calendar in `directory/calendar.yaml`, if there is one.
+    public static func loadCalendar(directory: String, diagnostics: inout [ConfigDiagnostic]) -> DeploymentCalendar? {
+        for name in ["calendar.yaml", "calendar.yml"] {
+            let path = directory + "/" + name
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                diagnostics.append(ConfigDiagnostic(file: path, line: nil, key: "", problem: "cannot read the file"))
+                return nil
+            }
+            return DeploymentCalendar.parse(text, file: path, diagnostics: &diagnostics)
+        }
+        return nil
     }
 
     /// Rule files under `directory`, sorted, skipping the data folders.

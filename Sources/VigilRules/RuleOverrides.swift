@@ -46,7 +46,8 @@ public struct RuleOverrides {
         var out = RuleOverrides()
         out.file = file
         out.reader = reader
-        guard let root = reader.root(text) else {
+        // A file of comments only (the shipped one) overrides nothing.
+        guard let root = reader.documents(text)?.first else {
             diagnostics += reader.diagnostics
             return out
         }

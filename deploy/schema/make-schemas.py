@@ -179,6 +179,23 @@ COMMON_ANY = {
         "important (重要数据) or general (一般数据).",
         enum=["core", "important", "general"],
     ),
+    "vigil.time.business_hours": boolean(
+        "Vigil: true when the event's time falls in the deployment calendar's business hours (rules/calendar.yaml: "
+        "inside the hours of a working day that is not a public holiday, or of a make-up working day); written "
+        "when rules run."
+    ),
+    "vigil.time.change_window": boolean(
+        "Vigil: true when the event's time falls in a change window of the deployment calendar; written when rules "
+        "run."
+    ),
+    "vigil.time.local": string(
+        "Vigil: the event's time in the calendar's time zone, RFC 3339 with its offset (2026-12-04T09:15:00+08:00); "
+        "written when rules run."
+    ),
+    "vigil.time.weekday": string(
+        "Vigil: the local weekday of the event's time; written when rules run.",
+        enum=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    ),
 }
 COMMON = {**COMMON_CORE, **COMMON_ANY}
 # Free-form sensor-profile labels, `labels.<name>`.
@@ -348,6 +365,18 @@ DNS = {
         enum=["query", "answer"],
     ),
     "dns.question.name": string("Name in the first question, without the trailing dot."),
+    "dns.question.registered_domain": string(
+        "The registered domain of the name by the Public Suffix List (ICANN and private sections): the public "
+        "suffix and one label (beijing.gov.cn, example.com.cn); absent when the name is itself a public suffix; "
+        "written when rules run."
+    ),
+    "dns.question.subdomain": string(
+        "The part of the name left of the registered domain, without the trailing dot (www); absent when empty; "
+        "written when rules run."
+    ),
+    "dns.question.top_level_domain": string(
+        "The public suffix of the name (gov.cn, com.cn, github.io); written when rules run."
+    ),
     "dns.question.type": string(
         "Record type asked for, as a mnemonic (A, AAAA, MX, ...) or TYPEn.",
         pattern="^[A-Z0-9]+$",

@@ -33,9 +33,11 @@ private let events: [Event] = {
     return [a, b]
 }()
 
-/// Input: the text of a rule file (any bytes). The loader must never crash: it reports problems
+/// Input: the text of a rule file (any bytes; `---` separates several rules, so fuzzed correlation
+/// rules can refer to fuzzed detection rules). The loader must never crash: it reports problems
 /// as diagnostics, and whatever loads must match without crashing, the prefilter agreeing with the
-/// rules' own detections.
+/// rules' own detections; loaded correlation rules run on the matches, in and out of time order,
+/// and survive a snapshot and restore.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
@@ -46,5 +48,22 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let direct = Set(result.rules.rules.filter { $0.matches(event) }.map(\.meta.id))
         precondition(viaIndex == direct, "the prefilter and the rules disagree")
     }
+    guard !result.correlations.isEmpty else { return 0 }
+    var options = CorrelationEngine.Options()
+    options.latenessMicros = 1_000_000
+    options.maxGroupsPerRule = 4
+    var engine = CorrelationEngine(set: result.correlations, options: options)
+    // The two events, at times that go forwards, back (late) and far ahead (windows expire).
+    for (step, offset) in [0, 1, 400, 2, 10_000_000, 10_000_001].enumerated() {
+        var event = events[step % events.count]
+        event.timestamp = fuzzTime(offset)
+        event.id = "e\(step)"
+        consume(engine.process(event, matched: result.rules.matches(event).map(\.meta.id), source: "s").count)
+    }
+    if let snapshot = try? engine.snapshot() {
+        var restored = CorrelationEngine(set: result.correlations, options: options)
+        precondition((try? restored.restore(snapshot)) == result.correlations.rules.count, "snapshot does not restore")
+    }
+    consume(engine.flush().count)
     return 0
 }

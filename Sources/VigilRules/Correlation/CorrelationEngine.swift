@@ -65,13 +65,14 @@ public struct CorrelationEngine: Sendable {
     /// Every match at or before this event time (µs) has been released to the rules.
     public private(set) var watermark: Int64 = .min
 
-    private var groups: [[String: GroupState]]
+    /// Per rule: group key fingerprint → state.
+    private var groups: [[UInt64: GroupState]]
     /// new_terms: the event time each rule first saw an event (its learning period starts there).
     private var firstSeen: [Int64?]
     private var lastSweep: [Int64]
     /// Source → latest event time it reported; `.min` for a source expected but not yet heard from.
     private var sources: [String: Int64] = [:]
-    private var pending = PendingHeap<(rule: String, event: Event)>()
+    private var pending = PendingHeap<Projected>()
     private var sequence: UInt64 = 0
     /// Hits of windows closed while making room for a new group, reported with the next release.
     private var deferred: [CorrelationHit] = []
@@ -127,13 +128,18 @@ public struct CorrelationEngine: Sendable {
         let t = Self.time(of: event)
         let known = sources[source] ?? .min
         if t > known { sources[source] = t }
-        for rule in matched where routes[rule] != nil {
+        for rule in matched {
+            guard let targets = routes[rule] else { continue }
             if t < watermark {
                 stats.late += 1
                 continue
             }
-            sequence &+= 1
-            pending.push(t, sequence, (rule, event))
+            // Only what the correlations read is kept while the match waits for the watermark.
+            for (r, input) in targets {
+                guard let item = project(r, input: input, event: event, ids: [event.id]) else { continue }
+                sequence &+= 1
+                pending.push(t, sequence, item)
+            }
         }
         var out: [CorrelationHit] = []
         while pending.count > options.maxPending, let key = pending.minKey {
@@ -160,7 +166,7 @@ public struct CorrelationEngine: Sendable {
             released += 1
             stats.released += 1
             watermark = max(watermark, t)
-            dispatch(rule: item.rule, event: item.event, ids: nil, t: t, into: &out)
+            if let hit = correlate(item, t: t) { emit(hit, into: &out) }
         }
         if limit == .max && point > watermark { watermark = point }
         let closed = deferred
@@ -172,24 +178,17 @@ public struct CorrelationEngine: Sendable {
         return out
     }
 
-    /// `ids`: the contributing events when `event` stands for a lower correlation's hit.
-    private mutating func dispatch(
-        rule id: String, event: Event, ids: [String]?, t: Int64, into out: inout [CorrelationHit]
-    ) {
-        guard let targets = routes[id] else { return }
-        for (rule, input) in targets {
-            if let hit = correlate(rule, input: input, event: event, ids: ids ?? [event.id], t: t) {
-                emit(hit, into: &out)
-            }
-        }
-    }
-
-    /// Reports a hit and feeds it to the correlations that refer to its rule (chaining).
+    /// Reports a hit and feeds it at once to the correlations that refer to its rule (chaining).
     private mutating func emit(_ hit: CorrelationHit, into out: inout [CorrelationHit]) {
         stats.hits += 1
         out.append(hit)
-        dispatch(
-            rule: hit.rule.id, event: hit.event, ids: hit.eventIDs, t: hit.event.timestamp.microseconds, into: &out)
+        guard let targets = routes[hit.rule.id] else { return }
+        for (r, input) in targets {
+            guard let item = project(r, input: input, event: hit.event, ids: hit.eventIDs),
+                let next = correlate(item, t: hit.event.timestamp.microseconds)
+            else { continue }
+            emit(next, into: &out)
+        }
     }
 
     /// The text of the first present field of each alternative list, or nil when one is missing.
@@ -205,15 +204,35 @@ public struct CorrelationEngine: Sendable {
         return out
     }
 
-    private mutating func correlate(_ r: Int, input: Int, event: Event, ids: [String], t: Int64) -> CorrelationHit? {
+    /// What input `input` of rule `r` reads from `event`: its group and the values it counts or
+    /// remembers; nil (counted) when a group-by field is missing, or when there is no value to count.
+    private mutating func project(_ r: Int, input: Int, event: Event, ids: [String]) -> Projected? {
         let rule = set.rules[r]
         let projection = rule.projections[input]
         guard let keyValues = Self.texts(projection.group, in: event) else {
             stats.ungrouped += 1
             return nil
         }
-        let key = keyValues.joined(separator: "\u{1f}")
-        if groups[r][key] == nil {
+        var item = Projected(
+            rule: r, input: input, key: fingerprint(keyValues), keyValues: keyValues, values: [], terms: [],
+            ids: ids, observer: event.observerID)
+        switch rule.type {
+        case .valueCount:
+            item.values = Self.valueTexts(projection.values.first ?? [], in: event).map { fingerprint($0) }
+            if item.values.isEmpty { return nil }
+        case .newTerms:
+            guard let parts = Self.texts(projection.values, in: event) else { return nil }
+            item.terms = parts
+            item.values = [fingerprint(parts)]
+        default: break
+        }
+        return item
+    }
+
+    private mutating func correlate(_ item: Projected, t: Int64) -> CorrelationHit? {
+        let r = item.rule
+        let rule = set.rules[r]
+        if groups[r][item.key] == nil {
             // A full table is swept for expired groups at most once a second of event time.
             if groups[r].count >= options.maxGroupsPerRule && saturating(t, minus: lastSweep[r]) >= 1_000_000 {
                 deferred += sweep(r, now: t, force: false, due: true)
@@ -223,20 +242,21 @@ public struct CorrelationEngine: Sendable {
                 return nil
             }
             var fresh = GroupState()
+            fresh.keyValues = item.keyValues
             if rule.type == .temporal || rule.type == .temporalOrdered {
                 fresh.marks = Array(repeating: nil, count: rule.inputs.count + 1)
             }
-            groups[r][key] = fresh
+            groups[r][item.key] = fresh
         }
         let span = rule.timespanMicros
+        let input = item.input
+        let ids = item.ids
         var fired: (count: Int, samples: [String])?
-        var terms: [String] = []
-        let overflowBefore = stats.overflow
         let maxValues = options.maxValuesPerGroup
         var overflowed = false
-        withGroup(r, key) { g in
+        withGroup(r, item.key) { g in
             g.lastUpdate = max(g.lastUpdate, t)
-            g.observer = event.observerID ?? g.observer
+            g.observer = item.observer ?? g.observer
             switch rule.type {
             case .eventCount:
                 while let first = g.queue.first, first.t < t - span { g.queue.popFirst() }
@@ -251,10 +271,7 @@ public struct CorrelationEngine: Sendable {
                     g.reset()
                 }
             case .valueCount:
-                let values = Self.valueTexts(rule.projections[input].values.first ?? [], in: event)
-                guard !values.isEmpty else { return }
-                for text in values {
-                    let h = fingerprint(text)
+                for h in item.values {
                     if g.values[h] == nil && g.values.count >= maxValues {
                         overflowed = true
                         continue
@@ -305,8 +322,7 @@ public struct CorrelationEngine: Sendable {
                     g.reset()
                 }
             case .newTerms:
-                guard let parts = Self.texts(rule.projections[input].values, in: event) else { return }
-                let h = fingerprint(parts.joined(separator: "\u{1f}"))
+                let h = item.values[0]
                 let seen = g.values[h]
                 if seen == nil && g.values.count >= maxValues {
                     overflowed = true
@@ -314,11 +330,10 @@ public struct CorrelationEngine: Sendable {
                 }
                 g.values[h] = max(seen ?? t, t)
                 if let seen, t - seen <= span { return }
-                terms = parts
                 fired = (1, ids)
             }
         }
-        if overflowed && stats.overflow == overflowBefore { stats.overflow += 1 }
+        if overflowed { stats.overflow += 1 }
         if rule.type == .newTerms {
             let first = firstSeen[r] ?? t
             firstSeen[r] = first
@@ -329,7 +344,8 @@ public struct CorrelationEngine: Sendable {
         var samples = Array(fired.samples.prefix(IncidentTracker.maxSamples - 1))
         if let last = ids.last, !samples.contains(last) { samples.append(last) }
         return hit(
-            r, keyValues: keyValues, terms: terms, t: t, observer: event.observerID, ids: samples, count: fired.count)
+            r, keyValues: item.keyValues, terms: item.terms, t: t, observer: item.observer, ids: samples,
+            count: fired.count)
     }
 
     /// Every value of a counted field: each element of a list, or the single value.
@@ -339,7 +355,7 @@ public struct CorrelationEngine: Sendable {
         return IncidentTracker.text(value).map { $0.isEmpty ? [] : [$0] } ?? []
     }
 
-    private mutating func withGroup(_ r: Int, _ key: String, _ body: (inout GroupState) -> Void) {
+    private mutating func withGroup(_ r: Int, _ key: UInt64, _ body: (inout GroupState) -> Void) {
         body(&groups[r][key, default: GroupState()])
     }
 
@@ -384,10 +400,8 @@ public struct CorrelationEngine: Sendable {
                         let last = window.last?.t ?? first.t
                         out.append(
                             hit(
-                                r,
-                                keyValues: key.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(
-                                    String.init),
-                                terms: [], t: last, observer: g.observer, ids: g.samples, count: count))
+                                r, keyValues: g.keyValues, terms: [], t: last, observer: g.observer, ids: g.samples,
+                                count: count))
                     }
                     // Windows follow each other (tumbling from the first event of each): the
                     // events of a judged window do not count again in the next.
@@ -428,10 +442,10 @@ extension CorrelationEngine {
         struct RuleState: Codable {
             var id: String
             var shape: String
-            var groups: [String: GroupState]
+            var groups: [UInt64: GroupState]
             var firstSeen: Int64?
         }
-        var version = 1
+        var version = 2
         var watermark: Int64
         var sources: [String: Int64]
         var rules: [RuleState]
@@ -459,7 +473,7 @@ extension CorrelationEngine {
     @discardableResult
     public mutating func restore(_ data: Data) throws -> Int {
         let snapshot = try JSONDecoder().decode(Snapshot.self, from: data)
-        guard snapshot.version == 1 else {
+        guard snapshot.version == 2 else {
             throw VigilError(.badCheckpoint, "correlation snapshot version \(snapshot.version) is not supported")
         }
         var byID: [String: Snapshot.RuleState] = [:]

@@ -40,6 +40,8 @@ struct StampQueue: Codable, Sendable {
 /// new_terms: term → last seen), `marks` (temporal: last time per input; temporal_ordered: the
 /// latest start of a chain that matched the first k inputs in order).
 struct GroupState: Codable, Sendable {
+    /// The group-by values, for the hits' events.
+    var keyValues: [String] = []
     var queue = StampQueue()
     var values: [UInt64: Int64] = [:]
     var marks: [Int64?] = []
@@ -58,6 +60,37 @@ struct GroupState: Codable, Sendable {
     mutating func sample(_ id: String) {
         if samples.count < IncidentTracker.maxSamples && !samples.contains(id) { samples.append(id) }
     }
+}
+
+/// A match as one input of one correlation rule reads it, taken when the match arrives: only this
+/// waits for the watermark, not the whole event.
+struct Projected: Sendable {
+    var rule: Int
+    var input: Int
+    /// Fingerprint of the group-by values.
+    var key: UInt64
+    var keyValues: [String]
+    /// value_count: each value's fingerprint; new_terms: the term combination's.
+    var values: [UInt64]
+    /// new_terms: the term values.
+    var terms: [String]
+    /// Contributing event ids (one, or a lower correlation's samples).
+    var ids: [String]
+    var observer: String?
+}
+
+/// Fingerprint of several texts as one (separated, so ["ab", "c"] and ["a", "bc"] differ).
+func fingerprint(_ parts: [String]) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for part in parts {
+        for byte in part.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01b3
+        }
+        h ^= 0x1f
+        h = h &* 0x0000_0100_0000_01b3
+    }
+    return h == 0 ? 1 : h
 }
 
 /// 64-bit FNV-1a of a value's text: a stable fingerprint (the same across restarts, unlike
