@@ -65,6 +65,36 @@ public struct CorrelationEngine: Sendable {
     /// Every match at or before this event time (µs) has been released to the rules.
     public private(set) var watermark: Int64 = .min
 
+    /// What the hot path reads of each rule, shared rather than copied per event.
+    private final class Plan: Sendable {
+        let type: CorrelationType
+        let timespanMicros: Int64
+        let condition: CorrelationCondition
+        let inputCount: Int
+        let learningMicros: Int64
+        let projections: [CorrelationRule.Projection]
+        /// Per input: the text slots (see `slotFields`) of the group-by fields and of the value fields.
+        let groupSlots: [[Int]]
+        let valueSlots: [[Int]]
+
+        init(_ rule: CorrelationRule, slot: (([FieldID]) -> Int)) {
+            (type, timespanMicros, condition) = (rule.type, rule.timespanMicros, rule.condition)
+            (inputCount, learningMicros, projections) = (rule.inputs.count, rule.learningMicros, rule.projections)
+            groupSlots = rule.projections.map { $0.group.map(slot) }
+            valueSlots = rule.projections.map { $0.values.map(slot) }
+        }
+    }
+
+    /// Every distinct field (with its alternatives) the rules read; an event's text of each is
+    /// computed once however many rules read it.
+    private let slotFields: [[FieldID]]
+    private enum Text {
+        case unknown, missing
+        case text(String)
+    }
+    private var texts: [Text]
+
+    private let plans: [Plan]
     /// Per rule: group key fingerprint → state.
     private var groups: [[UInt64: GroupState]]
     /// new_terms: the event time each rule first saw an event (its learning period starts there).
@@ -82,6 +112,16 @@ public struct CorrelationEngine: Sendable {
 
     public init(set: CorrelationSet, options: Options = Options()) {
         self.set = set
+        var slots: [[FieldID]] = []
+        plans = set.rules.map { rule in
+            Plan(rule) { fields in
+                if let index = slots.firstIndex(of: fields) { return index }
+                slots.append(fields)
+                return slots.count - 1
+            }
+        }
+        slotFields = slots
+        texts = Array(repeating: .unknown, count: slots.count)
         self.options = options
         groups = Array(repeating: [:], count: set.rules.count)
         firstSeen = Array(repeating: nil, count: set.rules.count)
@@ -128,15 +168,20 @@ public struct CorrelationEngine: Sendable {
         let t = Self.time(of: event)
         let known = sources[source] ?? .min
         if t > known { sources[source] = t }
+        var ids: [String]?
         for rule in matched {
             guard let targets = routes[rule] else { continue }
             if t < watermark {
                 stats.late += 1
                 continue
             }
+            if ids == nil {
+                ids = [event.id]
+                for i in texts.indices { texts[i] = .unknown }
+            }
             // Only what the correlations read is kept while the match waits for the watermark.
             for (r, input) in targets {
-                guard let item = project(r, input: input, event: event, ids: [event.id]) else { continue }
+                guard let item = project(r, input: input, event: event, ids: ids!) else { continue }
                 sequence &+= 1
                 pending.push(t, sequence, item)
             }
@@ -184,6 +229,8 @@ public struct CorrelationEngine: Sendable {
         out.append(hit)
         guard let targets = routes[hit.rule.id] else { return }
         for (r, input) in targets {
+            // Reset for each target: a chained hit in between may have filled the memo.
+            for i in texts.indices { texts[i] = .unknown }
             guard let item = project(r, input: input, event: hit.event, ids: hit.eventIDs),
                 let next = correlate(item, t: hit.event.timestamp.microseconds)
             else { continue }
@@ -191,25 +238,32 @@ public struct CorrelationEngine: Sendable {
         }
     }
 
-    /// The text of the first present field of each alternative list, or nil when one is missing.
-    private static func texts(_ fields: [[FieldID]], in event: Event) -> [String]? {
+    /// The event's text of each slot, or nil when one is missing (memoised per event in `texts`).
+    private mutating func texts(_ slots: [Int], in event: Event) -> [String]? {
         var out: [String] = []
-        out.reserveCapacity(fields.count)
-        for alternatives in fields {
-            guard let value = alternatives.lazy.compactMap({ event.ruleValue($0) }).first,
-                let text = IncidentTracker.text(value), !text.isEmpty
-            else { return nil }
-            out.append(text)
+        out.reserveCapacity(slots.count)
+        for slot in slots {
+            switch texts[slot] {
+            case .text(let text): out.append(text)
+            case .missing: return nil
+            case .unknown:
+                guard let value = slotFields[slot].lazy.compactMap({ event.ruleValue($0) }).first,
+                    let text = IncidentTracker.text(value), !text.isEmpty
+                else {
+                    texts[slot] = .missing
+                    return nil
+                }
+                texts[slot] = .text(text)
+                out.append(text)
+            }
         }
         return out
     }
 
-    /// What input `input` of rule `r` reads from `event`: its group and the values it counts or
-    /// remembers; nil (counted) when a group-by field is missing, or when there is no value to count.
     private mutating func project(_ r: Int, input: Int, event: Event, ids: [String]) -> Projected? {
-        let rule = set.rules[r]
+        let rule = plans[r]
         let projection = rule.projections[input]
-        guard let keyValues = Self.texts(projection.group, in: event) else {
+        guard let keyValues = texts(rule.groupSlots[input], in: event) else {
             stats.ungrouped += 1
             return nil
         }
@@ -221,7 +275,7 @@ public struct CorrelationEngine: Sendable {
             item.values = Self.valueTexts(projection.values.first ?? [], in: event).map { fingerprint($0) }
             if item.values.isEmpty { return nil }
         case .newTerms:
-            guard let parts = Self.texts(projection.values, in: event) else { return nil }
+            guard let parts = texts(rule.valueSlots[input], in: event) else { return nil }
             item.terms = parts
             item.values = [fingerprint(parts)]
         default: break
@@ -231,7 +285,7 @@ public struct CorrelationEngine: Sendable {
 
     private mutating func correlate(_ item: Projected, t: Int64) -> CorrelationHit? {
         let r = item.rule
-        let rule = set.rules[r]
+        let rule = plans[r]
         if groups[r][item.key] == nil {
             // A full table is swept for expired groups at most once a second of event time.
             if groups[r].count >= options.maxGroupsPerRule && saturating(t, minus: lastSweep[r]) >= 1_000_000 {
@@ -244,7 +298,7 @@ public struct CorrelationEngine: Sendable {
             var fresh = GroupState()
             fresh.keyValues = item.keyValues
             if rule.type == .temporal || rule.type == .temporalOrdered {
-                fresh.marks = Array(repeating: nil, count: rule.inputs.count + 1)
+                fresh.marks = Array(repeating: nil, count: rule.inputCount + 1)
             }
             groups[r][item.key] = fresh
         }
@@ -296,7 +350,7 @@ public struct CorrelationEngine: Sendable {
             case .temporal:
                 g.marks[input] = t
                 var count = 0
-                for i in 0..<rule.inputs.count {
+                for i in 0..<rule.inputCount {
                     if let m = g.marks[i], m >= t - span { count += 1 } else { g.marks[i] = nil }
                 }
                 for id in ids { g.sample(id) }
@@ -306,7 +360,7 @@ public struct CorrelationEngine: Sendable {
                 }
             case .temporalOrdered:
                 // marks[k]: the latest start time of a chain that matched inputs 0..<k in order.
-                for k in 1...rule.inputs.count {
+                for k in 1...rule.inputCount {
                     if let m = g.marks[k], m < t - span { g.marks[k] = nil }
                 }
                 if input == 0 {
@@ -317,8 +371,8 @@ public struct CorrelationEngine: Sendable {
                     return
                 }
                 for id in ids { g.sample(id) }
-                if g.marks[rule.inputs.count] != nil {
-                    fired = (rule.inputs.count, g.samples)
+                if g.marks[rule.inputCount] != nil {
+                    fired = (rule.inputCount, g.samples)
                     g.reset()
                 }
             case .newTerms:
@@ -382,13 +436,23 @@ public struct CorrelationEngine: Sendable {
     /// Closes windows of rules with upper-bounded conditions and drops expired groups, at most a few
     /// times per window (never on every event); `force` closes everything (end of input).
     private mutating func sweep(_ r: Int, now: Int64, force: Bool, due: Bool = false) -> [CorrelationHit] {
-        let rule = set.rules[r]
+        let rule = plans[r]
         let span = rule.timespanMicros
         let interval = max(1_000_000, min(60_000_000, span / 4))
         guard force || due || (now != .min && saturating(now, minus: lastSweep[r]) >= interval) else { return [] }
         lastSweep[r] = now
         var out: [CorrelationHit] = []
         let closing = !rule.condition.isMonotone && (rule.type == .eventCount || rule.type == .valueCount)
+        if !closing && rule.type != .newTerms {
+            // Groups whose last event is older than the window can no longer fire.
+            if force {
+                groups[r].removeAll()
+            } else {
+                let expired = groups[r].compactMap { saturating(now, minus: $0.value.lastUpdate) > span ? $0.key : nil }
+                for key in expired { groups[r][key] = nil }
+            }
+            return out
+        }
         for key in Array(groups[r].keys) {
             guard var g = groups[r][key] else { continue }
             if closing {
@@ -421,9 +485,7 @@ public struct CorrelationEngine: Sendable {
                 guard now != .max else { continue }
                 g.values = g.values.filter { saturating(now, minus: $0.value) <= span }
                 groups[r][key] = g.values.isEmpty ? nil : g
-                continue
             }
-            if force || saturating(now, minus: g.lastUpdate) > span { groups[r][key] = nil }
         }
         return out
     }

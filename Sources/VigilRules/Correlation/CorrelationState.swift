@@ -105,45 +105,69 @@ func fingerprint(_ text: String) -> UInt64 {
 }
 
 /// A binary min-heap of pending inputs ordered by (event time, arrival), so equal times keep
-/// their arrival order.
+/// their arrival order. The heap moves only small plain entries; the elements stay in slots (a
+/// free list reuses them), so sifting never copies or retains an element.
 struct PendingHeap<Element> {
-    private(set) var items: [(key: Int64, seq: UInt64, element: Element)] = []
+    private struct Entry {
+        var key: Int64
+        var seq: UInt64
+        var slot: Int
+    }
 
-    var count: Int { items.count }
-    var isEmpty: Bool { items.isEmpty }
-    var minKey: Int64? { items.first?.key }
+    private var heap: [Entry] = []
+    private var slots: [Element?] = []
+    private var free: [Int] = []
+
+    var count: Int { heap.count }
+    var isEmpty: Bool { heap.isEmpty }
+    var minKey: Int64? { heap.first?.key }
 
     private func less(_ a: Int, _ b: Int) -> Bool {
-        items[a].key != items[b].key ? items[a].key < items[b].key : items[a].seq < items[b].seq
+        heap[a].key != heap[b].key ? heap[a].key < heap[b].key : heap[a].seq < heap[b].seq
     }
 
     mutating func push(_ key: Int64, _ seq: UInt64, _ element: Element) {
-        items.append((key, seq, element))
-        var child = items.count - 1
+        let slot: Int
+        if let reused = free.popLast() {
+            slot = reused
+            slots[slot] = element
+        } else {
+            slot = slots.count
+            slots.append(element)
+        }
+        heap.append(Entry(key: key, seq: seq, slot: slot))
+        var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
             guard less(child, parent) else { break }
-            items.swapAt(child, parent)
+            heap.swapAt(child, parent)
             child = parent
         }
     }
 
     mutating func pop() -> (key: Int64, element: Element)? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
         var parent = 0
         while true {
             let left = 2 * parent + 1
             let right = left + 1
             var smallest = parent
-            if left < items.count && less(left, smallest) { smallest = left }
-            if right < items.count && less(right, smallest) { smallest = right }
+            if left < heap.count && less(left, smallest) { smallest = left }
+            if right < heap.count && less(right, smallest) { smallest = right }
             guard smallest != parent else { break }
-            items.swapAt(parent, smallest)
+            heap.swapAt(parent, smallest)
             parent = smallest
         }
-        return (top.key, top.element)
+        let element = slots[top.slot].take()!
+        if heap.isEmpty {
+            slots.removeAll(keepingCapacity: true)
+            free.removeAll(keepingCapacity: true)
+        } else {
+            free.append(top.slot)
+        }
+        return (top.key, element)
     }
 }
 
