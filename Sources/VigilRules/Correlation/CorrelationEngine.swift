@@ -76,12 +76,15 @@ public struct CorrelationEngine: Sendable {
         /// Per input: the text slots (see `slotFields`) of the group-by fields and of the value fields.
         let groupSlots: [[Int]]
         let valueSlots: [[Int]]
+        /// Per input: the index of its group-by slot list among every rule's (a memo key).
+        let groupSpec: [Int]
 
-        init(_ rule: CorrelationRule, slot: (([FieldID]) -> Int)) {
+        init(_ rule: CorrelationRule, slot: (([FieldID]) -> Int), spec: (([Int]) -> Int)) {
             (type, timespanMicros, condition) = (rule.type, rule.timespanMicros, rule.condition)
             (inputCount, learningMicros, projections) = (rule.inputs.count, rule.learningMicros, rule.projections)
             groupSlots = rule.projections.map { $0.group.map(slot) }
             valueSlots = rule.projections.map { $0.values.map(slot) }
+            groupSpec = groupSlots.map(spec)
         }
     }
 
@@ -93,6 +96,12 @@ public struct CorrelationEngine: Sendable {
         case text(String)
     }
     private var texts: [Text]
+    private enum Key {
+        case unknown, missing
+        case key([String], UInt64)
+    }
+    /// Per group-by slot list: the event's group values and their fingerprint, once per event.
+    private var keys: [Key]
 
     private let plans: [Plan]
     /// Per rule: group key fingerprint → state.
@@ -113,15 +122,24 @@ public struct CorrelationEngine: Sendable {
     public init(set: CorrelationSet, options: Options = Options()) {
         self.set = set
         var slots: [[FieldID]] = []
+        var specs: [[Int]] = []
         plans = set.rules.map { rule in
-            Plan(rule) { fields in
-                if let index = slots.firstIndex(of: fields) { return index }
-                slots.append(fields)
-                return slots.count - 1
-            }
+            Plan(
+                rule,
+                slot: { fields in
+                    if let index = slots.firstIndex(of: fields) { return index }
+                    slots.append(fields)
+                    return slots.count - 1
+                },
+                spec: { list in
+                    if let index = specs.firstIndex(of: list) { return index }
+                    specs.append(list)
+                    return specs.count - 1
+                })
         }
         slotFields = slots
         texts = Array(repeating: .unknown, count: slots.count)
+        keys = Array(repeating: .unknown, count: specs.count)
         self.options = options
         groups = Array(repeating: [:], count: set.rules.count)
         firstSeen = Array(repeating: nil, count: set.rules.count)
@@ -177,7 +195,7 @@ public struct CorrelationEngine: Sendable {
             }
             if ids == nil {
                 ids = [event.id]
-                for i in texts.indices { texts[i] = .unknown }
+                forgetEvent()
             }
             // Only what the correlations read is kept while the match waits for the watermark.
             for (r, input) in targets {
@@ -230,11 +248,34 @@ public struct CorrelationEngine: Sendable {
         guard let targets = routes[hit.rule.id] else { return }
         for (r, input) in targets {
             // Reset for each target: a chained hit in between may have filled the memo.
-            for i in texts.indices { texts[i] = .unknown }
+            forgetEvent()
             guard let item = project(r, input: input, event: hit.event, ids: hit.eventIDs),
                 let next = correlate(item, t: hit.event.timestamp.microseconds)
             else { continue }
             emit(next, into: &out)
+        }
+    }
+
+    /// Clears the per-event memo (a new event is being projected).
+    private mutating func forgetEvent() {
+        for i in texts.indices { texts[i] = .unknown }
+        for i in keys.indices { keys[i] = .unknown }
+    }
+
+    /// The event's group values for one input, and their fingerprint (memoised per event).
+    private mutating func groupKey(_ rule: Plan, input: Int, in event: Event) -> ([String], UInt64)? {
+        let spec = rule.groupSpec[input]
+        switch keys[spec] {
+        case .key(let values, let key): return (values, key)
+        case .missing: return nil
+        case .unknown:
+            guard let values = texts(rule.groupSlots[input], in: event) else {
+                keys[spec] = .missing
+                return nil
+            }
+            let key = fingerprint(values)
+            keys[spec] = .key(values, key)
+            return (values, key)
         }
     }
 
@@ -263,12 +304,12 @@ public struct CorrelationEngine: Sendable {
     private mutating func project(_ r: Int, input: Int, event: Event, ids: [String]) -> Projected? {
         let rule = plans[r]
         let projection = rule.projections[input]
-        guard let keyValues = texts(rule.groupSlots[input], in: event) else {
+        guard let (keyValues, key) = groupKey(rule, input: input, in: event) else {
             stats.ungrouped += 1
             return nil
         }
         var item = Projected(
-            rule: r, input: input, key: fingerprint(keyValues), keyValues: keyValues, values: [], terms: [],
+            rule: r, input: input, key: key, keyValues: keyValues, values: [], terms: [],
             ids: ids, observer: event.observerID)
         switch rule.type {
         case .valueCount:
@@ -286,7 +327,7 @@ public struct CorrelationEngine: Sendable {
     private mutating func correlate(_ item: Projected, t: Int64) -> CorrelationHit? {
         let r = item.rule
         let rule = plans[r]
-        if groups[r][item.key] == nil {
+        if groups[r].index(forKey: item.key) == nil {
             // A full table is swept for expired groups at most once a second of event time.
             if groups[r].count >= options.maxGroupsPerRule && saturating(t, minus: lastSweep[r]) >= 1_000_000 {
                 deferred += sweep(r, now: t, force: false, due: true)
