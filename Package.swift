@@ -8,16 +8,25 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
+        .executable(name: "vigil-correlator", targets: ["vigil-correlator"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
         .library(name: "VigilConfig", targets: ["VigilConfig"]),
         .library(name: "VigilDecode", targets: ["VigilDecode"]),
         .library(name: "VigilInspect", targets: ["VigilInspect"]),
         .library(name: "VigilRules", targets: ["VigilRules"]),
         .library(name: "VigilSensor", targets: ["VigilSensor"]),
+        .library(name: "VigilStore", targets: ["VigilStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The event store (DESIGN §3): GRDB over the system SQLite (libsqlite3-dev), WAL.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The correlator's ingest and query API (DESIGN §3): Hummingbird 2 over swift-nio-ssl (mutual TLS).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
@@ -36,6 +45,22 @@ let package = Package(
             dependencies: ["VigilCore", "VigilConfig", "VigilDecode", "VigilInspect", "CPcap"],
             swiftSettings: strict),
         .target(
+            name: "VigilStore",
+            dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "VigilServer",
+            dependencies: [
+                "VigilCore", "VigilConfig", "VigilDecode", "VigilInspect", "VigilRules", "VigilStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "VigilCLI",
             dependencies: [
                 "VigilCore", "VigilDecode", "VigilSensor", "VigilRules",
@@ -44,11 +69,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"], swiftSettings: strict),
+        .executableTarget(name: "vigil-correlator", dependencies: ["VigilServer"], swiftSettings: strict),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode"], swiftSettings: strict),
         .testTarget(name: "VigilInspectTests", dependencies: ["VigilInspect"], swiftSettings: strict),
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules"], swiftSettings: strict),
         .testTarget(name: "VigilSensorTests", dependencies: ["VigilSensor"], swiftSettings: strict),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore"], swiftSettings: strict),
+        .testTarget(
+            name: "VigilServerTests",
+            dependencies: ["VigilServer", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "VigilCLITests",
             dependencies: ["VigilCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],

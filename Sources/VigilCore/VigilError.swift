@@ -11,6 +11,8 @@ public struct VigilError: Error, Sendable, CustomStringConvertible, Equatable {
             case badCheckpoint = "bad_checkpoint"
             case badProfile = "bad_profile"
             case badLogFormat = "bad_log_format"
+            case config = "config"
+            case store = "store"
         }
 
         private let base: Base
@@ -24,6 +26,10 @@ public struct VigilError: Error, Sendable, CustomStringConvertible, Equatable {
         public static let badCheckpoint = Code(base: .badCheckpoint)
         public static let badProfile = Code(base: .badProfile)
         public static let badLogFormat = Code(base: .badLogFormat)
+        /// A service's configuration (file, keys, TLS material).
+        public static let config = Code(base: .config)
+        /// The event store could not read or commit.
+        public static let store = Code(base: .store)
     }
 
     public let code: Code

@@ -1,0 +1,94 @@
+import Foundation
+import VigilConfig
+import VigilCore
+
+/// `/etc/vigil/correlator.yaml`: where the correlator listens, its TLS material, the store, the
+/// rules and the ingest limits (deploy/schema/ingest.md). Every problem is reported with file,
+/// line and key (`vigil-correlator --check-config`).
+public struct CorrelatorConfig: Sendable, Equatable {
+    public struct Limits: Sendable, Equatable {
+        public var bodyBytes = 8 << 20
+        public var decompressedBytes = 64 << 20
+        public var lineBytes = 1 << 20
+        public var lines = 50_000
+        public init() {}
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8443
+    public var certificate = "/etc/vigil/pki/correlator.crt"
+    public var key = "/etc/vigil/pki/correlator.key"
+    public var clientCA = "/etc/vigil/pki/ca.crt"
+    public var denyList: String?
+    public var store = "/var/lib/vigil/vigil.db"
+    public var rules: String?
+    public var latenessSeconds = 300
+    public var limits = Limits()
+
+    public init() {}
+
+    static let keys = ["listen", "tls", "store", "rules", "lateness", "limits"]
+
+    /// Parses the config text; nil (with diagnostics) when it has errors.
+    public static func parse(_ text: String, file: String, diagnostics: inout [ConfigDiagnostic]) -> CorrelatorConfig? {
+        let reader = ConfigReader(file: file)
+        defer { diagnostics += reader.diagnostics }
+        guard let root = reader.root(text) else { return nil }
+        root.allowOnly(keys)
+        var c = CorrelatorConfig()
+        if let listen = root.child("listen"), let text = listen.string() {
+            if let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                (1...65535).contains(port), colon != text.startIndex
+            {
+                c.host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                c.port = port
+            } else {
+                listen.error("'\(text)' is not host:port", hint: "e.g. listen: 0.0.0.0:8443")
+            }
+        }
+        if let tls = root.child("tls") {
+            tls.allowOnly(["certificate", "key", "client_ca", "deny_list"])
+            c.certificate = tls.child("certificate")?.string() ?? c.certificate
+            c.key = tls.child("key")?.string() ?? c.key
+            c.clientCA = tls.child("client_ca")?.string() ?? c.clientCA
+            c.denyList = tls.child("deny_list")?.string()
+        }
+        c.store = root.child("store")?.string() ?? c.store
+        c.rules = root.child("rules")?.string()
+        c.latenessSeconds = root.child("lateness")?.int(in: 0...86_400) ?? c.latenessSeconds
+        if let limits = root.child("limits") {
+            limits.allowOnly(["body_bytes", "decompressed_bytes", "line_bytes", "lines"])
+            c.limits.bodyBytes = limits.child("body_bytes")?.int(in: 1024...(1 << 30)) ?? c.limits.bodyBytes
+            c.limits.decompressedBytes =
+                limits.child("decompressed_bytes")?.int(in: 1024...(4 << 30)) ?? c.limits.decompressedBytes
+            c.limits.lineBytes = limits.child("line_bytes")?.int(in: 256...(16 << 20)) ?? c.limits.lineBytes
+            c.limits.lines = limits.child("lines")?.int(in: 1...1_000_000) ?? c.limits.lines
+        }
+        return reader.errors.isEmpty ? c : nil
+    }
+
+    /// Problems with the files the config names (missing, unreadable), as diagnostics on `file`.
+    public func checkFiles(file: String) -> [ConfigDiagnostic] {
+        var out: [ConfigDiagnostic] = []
+        let fm = FileManager.default
+        for (key, path) in [("tls.certificate", certificate), ("tls.key", key), ("tls.client_ca", clientCA)]
+            + (denyList.map { [("tls.deny_list", $0)] } ?? [])
+        where !fm.isReadableFile(atPath: path) {
+            out.append(
+                ConfigDiagnostic(
+                    file: file, line: nil, key: key, problem: "\(path): cannot read the file",
+                    hint: "deploy/pki/make-pki.sh makes the CA and certificates"))
+        }
+        if let rules, !fm.fileExists(atPath: rules) {
+            out.append(
+                ConfigDiagnostic(file: file, line: nil, key: "rules", problem: "\(rules): no such rule directory"))
+        }
+        let storeDir = (store as NSString).deletingLastPathComponent
+        if !fm.isWritableFile(atPath: storeDir.isEmpty ? "." : storeDir) {
+            out.append(
+                ConfigDiagnostic(
+                    file: file, line: nil, key: "store", problem: "\(storeDir): the store's folder is not writable"))
+        }
+        return out
+    }
+}

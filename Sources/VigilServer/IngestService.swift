@@ -1,0 +1,177 @@
+import Dispatch
+import Foundation
+import VigilCore
+import VigilRules
+import VigilStore
+
+/// Runs blocking work (SQLite commits with fsync) on one dedicated thread, never on the Swift
+/// concurrency pool (DESIGN §1): the callers await, the pool stays free for connections.
+final class BlockingLane: Sendable {
+    private let queue: DispatchQueue
+
+    init(label: String) { queue = DispatchQueue(label: label, qos: .userInitiated) }
+
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}
+
+/// The correlator's ingest (deploy/schema/ingest.md): a batch is parsed, matched against the rules,
+/// committed durably with its rule hits, and only then answered; new events then feed the
+/// correlation rules (per-sensor watermarks) and the incidents, which are stored too.
+/// An actor: batches are applied one at a time, in arrival order, so incidents see one stream.
+public actor IngestService {
+    public struct Counters: Sendable, Equatable {
+        public var batches = 0
+        public var accepted = 0
+        public var duplicates = 0
+        public var rejected = 0
+        public var refusedBatches = 0
+        public var incidentsOpened = 0
+    }
+
+    let store: any EventStore
+    let lane = BlockingLane(label: "vigil-store")
+    let limits: CorrelatorConfig.Limits
+    let rules: RuleSet
+    let enrichment: Enrichment
+    var engine: CorrelationEngine?
+    var tracker = IncidentTracker()
+    let silent: Set<String>
+    public private(set) var counters = Counters()
+
+    public init(
+        store: any EventStore, limits: CorrelatorConfig.Limits, rules: RuleSet = RuleSet(rules: []),
+        correlations: CorrelationSet = CorrelationSet(), enrichment: Enrichment = Enrichment(),
+        latenessMicros: Int64 = 300_000_000
+    ) {
+        self.store = store
+        self.limits = limits
+        self.rules = rules
+        self.enrichment = enrichment
+        silent = correlations.silent
+        if !correlations.isEmpty {
+            var options = CorrelationEngine.Options()
+            options.latenessMicros = latenessMicros
+            engine = CorrelationEngine(set: correlations, options: options)
+        }
+    }
+
+    public func ingest(_ batch: IngestBatch) async -> Reply {
+        counters.batches += 1
+        let batchID = batch.batchID ?? UUID().uuidString.lowercased()
+        let parsed: IngestParser.Parsed
+        switch IngestParser.parse(batch, limits: limits) {
+        case .success(let p): parsed = p
+        case .failure(.badBody(let message)):
+            counters.refusedBatches += 1
+            return .error(.badRequest, "bad_body", message)
+        case .failure(.tooLarge(let message)):
+            counters.refusedBatches += 1
+            return .error(.contentTooLarge, "too_large", message)
+        }
+        // Stateless matching first, so each event is stored with the rules it matched.
+        var matched: [[CompiledRule]] = []
+        matched.reserveCapacity(parsed.events.count)
+        var stored: [StoredEvent] = []
+        stored.reserveCapacity(parsed.events.count)
+        for (_, event) in parsed.events {
+            var enriched = event
+            enrichment.apply(&enriched)
+            let hits = rules.matches(enriched)
+            matched.append(hits)
+            stored.append(StoredEvent(event: event, json: event.jsonLine, ruleHits: hits.map(\.meta.id)))
+        }
+        let result: AppendResult
+        do {
+            let store = self.store
+            let rows = stored
+            result = try await lane.run { try store.append(rows) }
+        } catch {
+            counters.refusedBatches += 1
+            return .error(.internalServerError, "store_failed", "the store could not commit the batch: \(error)")
+        }
+        // Only events new to the store raise incidents: a retried batch changes nothing.
+        var changed: [String: Incident] = [:]
+        for (index, (_, event)) in parsed.events.enumerated() where result.outcomes[index] == .inserted {
+            var enriched = event
+            enrichment.apply(&enriched)
+            for rule in matched[index] where !silent.contains(rule.meta.id) {
+                record(tracker.hit(rule.meta, event: enriched), into: &changed)
+            }
+            if engine != nil {
+                let hits = engine!.process(enriched, matched: matched[index].map(\.meta.id), source: batch.sensor)
+                for hit in hits where !silent.contains(hit.rule.id) {
+                    record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
+                }
+            }
+        }
+        if !changed.isEmpty {
+            let store = self.store
+            let incidents = changed.values.map(Self.record)
+            _ = try? await lane.run { for incident in incidents { try store.upsertIncident(incident) } }
+        }
+        let accepted = result.outcomes.filter { $0 == .inserted }.count
+        let duplicates = result.outcomes.count - accepted
+        counters.accepted += accepted
+        counters.duplicates += duplicates
+        counters.rejected += parsed.errors.count
+        var errors: [[String: any Sendable]] = []
+        for e in parsed.errors.prefix(100) {
+            errors.append(["line": e.line, "reason": e.reason, "message": e.message])
+        }
+        var json: [String: any Sendable] = [
+            "batch": batchID, "accepted": accepted, "duplicates": duplicates, "rejected": parsed.errors.count,
+            "errors": errors,
+        ]
+        if parsed.errors.count > 100 { json["truncated"] = true }
+        return Reply(status: .ok, json: json)
+    }
+
+    /// The stored form of an incident.
+    static func record(_ i: Incident) -> IncidentRecord {
+        IncidentRecord(
+            id: i.id, ruleID: i.ruleID, title: i.title, level: i.level.rawValue, ruleLevel: i.ruleLevel.rawValue,
+            stage: i.stage?.rawValue, category: i.category, correlation: i.correlation,
+            group: Dictionary(i.groupKey.map { ($0.field, $0.value) }, uniquingKeysWith: { a, _ in a }), hits: i.hits,
+            firstSeen: i.firstSeen.microseconds, lastSeen: i.lastSeen.microseconds, samples: i.sampleEventIDs,
+            observers: i.observers, dlpCount: i.dlpCount)
+    }
+
+    private func record(_ action: IncidentTracker.Action, into changed: inout [String: Incident]) {
+        switch action {
+        case .opened(let i):
+            counters.incidentsOpened += 1
+            changed[i.id] = i
+        case .updated(let i), .escalated(let i, _):
+            changed[i.id] = i
+        }
+    }
+
+    public func heartbeat(sensor: String, body: [UInt8]) async -> Reply {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            return .error(.badRequest, "bad_body", "a heartbeat is a JSON object with version and counters")
+        }
+        let version = object["version"] as? String ?? "unknown"
+        var counters: [String: Int64] = [:]
+        for (key, value) in object["counters"] as? [String: Any] ?? [:] {
+            if let n = value as? NSNumber { counters[key] = n.int64Value }
+        }
+        let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        do {
+            let store = self.store
+            let values = counters
+            try await lane.run {
+                try store.recordHeartbeat(sensorID: sensor, version: version, counters: values, at: now.microseconds)
+            }
+        } catch {
+            return .error(.internalServerError, "store_failed", "the heartbeat could not be stored: \(error)")
+        }
+        return Reply(status: .ok, json: ["server_time": now.description])
+    }
+
+    /// Incidents as the tracker holds them (tests, and the query API).
+    public var incidents: [Incident] { tracker.incidents }
+}

@@ -1,0 +1,3 @@
+import VigilServer
+
+await CorrelatorCommand.main()

@@ -1,0 +1,291 @@
+import Foundation
+import Logging
+import Testing
+import VigilCore
+import VigilRules
+import VigilStore
+
+@testable import VigilServer
+
+/// The repository root, from this file.
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// Runs a command; returns its exit status and standard output.
+@discardableResult
+func sh(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, out: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// `sh` on a thread of its own: waiting for curl must not hold one of the few threads of the
+/// concurrency pool, which the server under test needs to answer (2 cores: 2 threads).
+func shOffPool(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, out: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try sh(executable, arguments) }) }.start()
+    }
+}
+
+/// A real correlator on 127.0.0.1 (a free port) with a throwaway PKI, store and the rule pack; talked
+/// to with curl, a real TLS client.
+final class Harness: @unchecked Sendable {
+    // @unchecked: every property is set in init and only read afterwards, except `task` (set once
+    // in start(), read in stop(), both from the test's own task).
+    let dir: URL
+    let pki: URL
+    var port = 0
+    var task: Task<Void, any Error>?
+    let config: CorrelatorConfig
+    let service: IngestService
+
+    init(denyListed: [String] = []) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-corr-\(UUID().uuidString)")
+        pki = dir.appendingPathComponent("pki")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try sh(
+            "/bin/bash",
+            [
+                repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, pki.path, "--sensor", "golden",
+                "--sensor", "node-2",
+            ])
+        // A second CA whose certificates the correlator must refuse.
+        try sh(
+            "/bin/bash",
+            [
+                repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path,
+                dir.appendingPathComponent("rogue").path,
+                "--sensor", "golden",
+            ])
+        var c = CorrelatorConfig()
+        c.port = 0
+        c.certificate = pki.appendingPathComponent("correlator.crt").path
+        c.key = pki.appendingPathComponent("correlator.key").path
+        c.clientCA = pki.appendingPathComponent("ca.crt").path
+        c.store = dir.appendingPathComponent("vigil.db").path
+        c.rules = repoRoot.appendingPathComponent("rules").path
+        c.limits.bodyBytes = 256 << 10
+        if !denyListed.isEmpty {
+            var lines: [String] = []
+            for id in denyListed {
+                let (_, out) = try sh(
+                    "/usr/bin/openssl",
+                    [
+                        "x509", "-noout", "-fingerprint", "-sha256", "-in",
+                        pki.appendingPathComponent("sensors/\(id).crt").path,
+                    ])
+                lines.append(out)
+            }
+            let path = dir.appendingPathComponent("deny.txt")
+            try lines.joined().write(to: path, atomically: true, encoding: .utf8)
+            c.denyList = path.path
+        }
+        config = c
+        service = try CorrelatorCommand.service(c)
+    }
+
+    func start() async throws {
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let app = try CorrelatorServer.application(
+            config: config, service: service, logger: Logger(label: "test")
+        ) { port in continuation.yield(port) }
+        task = Task { try await app.run() }
+        for await p in stream {
+            port = p
+            break
+        }
+    }
+
+    func stop() async {
+        task?.cancel()
+        _ = try? await task?.value
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    struct Answer {
+        var status: Int
+        var json: [String: Any]
+        var curlExit: Int32
+    }
+
+    /// POSTs `body` with curl as `sensor` (nil: no client certificate; "rogue": a certificate from another CA).
+    func post(
+        _ path: String = "/v1/events", body: Data, sensor: String? = "golden", gzip: Bool = false,
+        contentType: String = "application/x-ndjson"
+    ) async throws -> Answer {
+        let file = dir.appendingPathComponent("body-\(UUID().uuidString)")
+        try body.write(to: file)
+        var args = [
+            "-sS", "--max-time", "20", "--cacert", pki.appendingPathComponent("ca.crt").path, "-H",
+            "Content-Type: \(contentType)", "--data-binary", "@" + file.path, "-w", "\n%{http_code}",
+        ]
+        if gzip { args += ["-H", "Content-Encoding: gzip"] }
+        switch sensor {
+        case nil: break
+        case "rogue":
+            let rogue = dir.appendingPathComponent("rogue/sensors")
+            args += [
+                "--cert", rogue.appendingPathComponent("golden.crt").path, "--key",
+                rogue.appendingPathComponent("golden.key").path,
+            ]
+        case let id?:
+            let sensors = pki.appendingPathComponent("sensors")
+            args += [
+                "--cert", sensors.appendingPathComponent("\(id).crt").path, "--key",
+                sensors.appendingPathComponent("\(id).key").path,
+            ]
+        }
+        args.append("https://127.0.0.1:\(port)\(path)")
+        let (status, out) = try await shOffPool("/usr/bin/curl", args)
+        let parts = out.split(separator: "\n", omittingEmptySubsequences: false)
+        let code = Int(parts.last ?? "") ?? 0
+        let text = parts.dropLast().joined(separator: "\n")
+        let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+        return Answer(status: code, json: json, curlExit: status)
+    }
+
+    var store: SQLiteStore { get throws { try SQLiteStore(path: config.store) } }
+}
+
+/// Event lines a sensor named "golden" wrote (the analyze goldens).
+func goldenLines(_ name: String, count: Int) throws -> [String] {
+    let text = try String(
+        contentsOf: repoRoot.appendingPathComponent("Tests/Fixtures/expected/\(name).ndjson"), encoding: .utf8)
+    return Array(text.split(separator: "\n").prefix(count).map(String.init))
+}
+
+func gzipped(_ data: Data) throws -> Data {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-gz-\(UUID().uuidString)")
+    try data.write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let (_, out) = try sh("/bin/sh", ["-c", "gzip -c '\(file.path)' | base64 -w0"])
+    return Data(base64Encoded: out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? Data()
+}
+
+@Suite("Correlator ingest over mutual TLS", .serialized)
+struct IngestServerTests {
+    @Test("a batch is stored once and answered with per-line results; a retry reports duplicates")
+    func ingestAndRetry() async throws {
+        let h = try Harness()
+        try await h.start()
+        let lines = try goldenLines("logs-nginx-combined", count: 5)
+        let body = Data(
+            (lines + ["{\"@timestamp\": \"not a time\", \"event.id\": \"x\", \"event.dataset\": \"auth\"}", "garbage"])
+                .joined(separator: "\n").utf8)
+        let first = try await h.post(body: body)
+        #expect(first.status == 200, "curl exit \(first.curlExit) \(first)")
+        #expect(first.json["accepted"] as? Int == 5)
+        #expect(first.json["rejected"] as? Int == 2)
+        let errors = first.json["errors"] as? [[String: Any]] ?? []
+        #expect(errors.map { $0["line"] as? Int } == [6, 7])
+        #expect(errors.first?["reason"] as? String == "bad_timestamp", "\(errors)")
+        let again = try await h.post(body: body)
+        #expect(again.json["accepted"] as? Int == 0)
+        #expect(again.json["duplicates"] as? Int == 5, "a retried batch is not stored twice")
+        await h.stop()
+    }
+}
+
+@Suite("Correlator refusals and incidents", .serialized)
+struct IngestRefusalTests {
+    @Test("no client certificate, or one from another CA, fails in the TLS handshake; a revoked one gets 403")
+    func authentication() async throws {
+        let h = try Harness(denyListed: ["node-2"])
+        try await h.start()
+        let body = Data(try goldenLines("logs-nginx-combined", count: 1).joined(separator: "\n").utf8)
+        let anonymous = try await h.post(body: body, sensor: nil)
+        #expect(anonymous.status == 0 && anonymous.curlExit != 0, "\(anonymous)")
+        let rogue = try await h.post(body: body, sensor: "rogue")
+        #expect(rogue.status == 0 && rogue.curlExit != 0, "\(rogue)")
+        let revoked = try await h.post(body: body, sensor: "node-2")
+        #expect(revoked.status == 403)
+        #expect(revoked.json["error"] as? String == "revoked")
+        #expect(try h.store.eventCount() == 0, "nothing from a refused client is stored")
+        await h.stop()
+    }
+
+    @Test("a sensor cannot store events in another sensor's name")
+    func observerMismatch() async throws {
+        let h = try Harness()
+        try await h.start()
+        var own = Event(timestamp: Timestamp(microseconds: 1_764_000_000_000_000), id: "own-1", dataset: .auth)
+        own.set(Fields.eventAction, "other")
+        let lines = try goldenLines("logs-nginx-combined", count: 2) + [own.jsonLine]
+        let answer = try await h.post(body: Data(lines.joined(separator: "\n").utf8), sensor: "node-2")
+        #expect(answer.status == 200)
+        #expect(answer.json["accepted"] as? Int == 1, "the line without observer.id is taken as node-2's")
+        let reasons = (answer.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        #expect(reasons == ["observer_mismatch", "observer_mismatch"])
+        var query = EventQuery()
+        query.observer = "node-2"
+        #expect(try h.store.events(query).events.count == 1)
+        await h.stop()
+    }
+
+    @Test("gzip bodies are accepted; corrupt gzip is 400, an oversized body 413, a wrong type 415")
+    func bodies() async throws {
+        let h = try Harness()
+        try await h.start()
+        let plain = Data(try goldenLines("logs-auth-iso", count: 20).joined(separator: "\n").utf8)
+        let zipped = try await h.post(body: try gzipped(plain), gzip: true)
+        #expect(zipped.status == 200 && zipped.json["accepted"] as? Int == 20, "\(zipped)")
+        let corrupt = try await h.post(body: Data("this is not gzip".utf8), gzip: true)
+        #expect(corrupt.status == 400 && corrupt.json["error"] as? String == "bad_body")
+        let big = try await h.post(body: Data(repeating: 0x41, count: 300 << 10))
+        #expect(big.status == 413)
+        let wrongType = try await h.post(body: plain, contentType: "text/plain")
+        #expect(wrongType.status == 415)
+        #expect(try h.store.eventCount() == 20)
+        await h.stop()
+    }
+
+    @Test("password guessing sent by a sensor becomes a stored incident once the sensor's watermark passes it")
+    func incidents() async throws {
+        let h = try Harness()
+        try await h.start()
+        let start: Int64 = 1_764_000_000_000_000
+        func auth(_ second: Int64, _ outcome: String) -> String {
+            var e = Event(
+                timestamp: Timestamp(microseconds: start + second * 1_000_000), id: "ssh-\(second)", dataset: .auth,
+                observerID: "golden")
+            e.set(Fields.eventAction, "ssh_login")
+            e.set(Fields.eventOutcome, outcome)
+            e.set(Fields.sourceIP, .ip(IPAddress("203.0.113.7")!))
+            e.set(Fields.userName, "admin")
+            return e.jsonLine
+        }
+        let burst = (0..<12).map { auth(Int64($0) * 3, "failure") }
+        _ = try await h.post(body: Data(burst.joined(separator: "\n").utf8))
+        var stored = try h.store.incidents(limit: 10)
+        #expect(!stored.contains { $0.correlation != nil }, "within the 5-minute lateness nothing is correlated yet")
+        // Ten minutes later the same sensor reports again: its watermark passes the burst.
+        _ = try await h.post(body: Data(auth(600, "success").utf8))
+        stored = try h.store.incidents(limit: 10)
+        let guessing = stored.first { $0.ruleID == "3e0e8a39-ce81-4aad-9535-98bd2b2e0809" }
+        #expect(guessing?.group == ["source.ip": "203.0.113.7"], "\(stored)")
+        #expect(guessing?.observers == ["golden"])
+        #expect(guessing?.status == "open")
+        await h.stop()
+    }
+
+    @Test("a heartbeat registers the sensor with its version and counters")
+    func heartbeat() async throws {
+        let h = try Harness()
+        try await h.start()
+        let body = Data(#"{"version":"0.3.0","counters":{"captured":1200,"dropped":3}}"#.utf8)
+        let answer = try await h.post("/v1/heartbeat", body: body, contentType: "application/json")
+        #expect(answer.status == 200 && answer.json["server_time"] != nil)
+        let sensors = try h.store.sensors()
+        #expect(sensors.map(\.id) == ["golden"])
+        #expect(sensors.first?.counters == ["captured": 1200, "dropped": 3])
+        #expect(sensors.first?.version == "0.3.0")
+        await h.stop()
+    }
+}
