@@ -41,6 +41,7 @@ let package = Package(
         fuzzTarget("FuzzLogs"),
         fuzzTarget("FuzzInspect"),
         fuzzTarget("FuzzRules"),
+        fuzzTarget("FuzzEventJSON"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -47,7 +47,8 @@ public struct DenyList: Sendable {
     public init(text: String = "") {
         for line in text.split(whereSeparator: \.isNewline) {
             var entry = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            if let eq = entry.firstIndex(of: "=") { entry = entry[entry.index(after: eq)...] }  // "SHA256 Fingerprint=AB:CD…"
+            // openssl prints "sha256 Fingerprint=AB:CD:…"
+            if let eq = entry.firstIndex(of: "=") { entry = entry[entry.index(after: eq)...] }
             let hex = entry.filter { $0 != ":" && !$0.isWhitespace }.lowercased()
             if hex.count == 64, hex.allSatisfy(\.isHexDigit) { fingerprints.insert(hex) }
         }
