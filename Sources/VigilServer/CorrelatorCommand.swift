@@ -42,11 +42,20 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         var logger = Logger(label: "vigil-correlator")
         logger.logLevel = .info
         let service = try Self.service(settings)
+        let (restored, replayed) = await service.restoreCorrelation()
+        if restored > 0 || replayed > 0 {
+            FileHandle.standardError.write(
+                Data(
+                    "vigil-correlator: correlation state of \(restored) rules restored, \(replayed) events replayed\n"
+                        .utf8))
+        }
         let app = try CorrelatorServer.application(config: settings, service: service, logger: logger) { port in
             FileHandle.standardError.write(
                 Data("vigil-correlator: listening on \(settings.host):\(port) (mutual TLS)\n".utf8))
         }
         try await app.runService()
+        // Graceful stop (SIGTERM/SIGINT): the correlation state goes to the store for the next start.
+        await service.saveCorrelation()
     }
 
     /// The config and every problem with it or with the files it names.

@@ -127,6 +127,7 @@ public actor IngestService {
             "errors": errors,
         ]
         if parsed.errors.count > 100 { json["truncated"] = true }
+        if Date().timeIntervalSince(lastSnapshot) >= snapshotInterval { await saveCorrelation() }
         return Reply(status: .ok, json: json)
     }
 
@@ -170,6 +171,53 @@ public actor IngestService {
             return .error(.internalServerError, "store_failed", "the heartbeat could not be stored: \(error)")
         }
         return Reply(status: .ok, json: ["server_time": now.description])
+    }
+
+    private var lastSnapshot = Date()
+    /// Correlation state is saved at most this often while batches arrive, and at shutdown.
+    public var snapshotInterval: TimeInterval = 60
+
+    /// Saves the correlation state to the store (periodically, and at shutdown).
+    public func saveCorrelation() async {
+        guard let engine, let data = try? engine.snapshot() else { return }
+        let store = self.store
+        let watermark = engine.watermark
+        _ = try? await lane.run { try store.saveSnapshot(data, watermark: watermark) }
+        lastSnapshot = Date()
+    }
+
+    /// At start: loads the last correlation snapshot and replays the stored events it had not yet
+    /// correlated (later than its watermark), so a burst that straddles a restart, even kill -9, is
+    /// still caught. Detection incidents of replayed events were raised before; only correlation
+    /// hits are new. Returns (rules whose state was restored, events replayed).
+    public func restoreCorrelation() async -> (rules: Int, replayed: Int) {
+        guard engine != nil else { return (0, 0) }
+        let store = self.store
+        // No snapshot yet (first start, or killed before the first one): every stored event is
+        // replayed, since none was correlated for sure.
+        let saved = (try? await lane.run({ try store.latestSnapshot() })) ?? nil
+        let restored = saved.flatMap { try? engine!.restore($0.data) } ?? 0
+        let after = saved?.watermark ?? .min
+        var changed: [String: Incident] = [:]
+        // Page by page (bounded memory), on the actor: the engine is its state.
+        let count =
+            (try? store.replay(after: after, pageSize: 1000) { page in
+                for line in page {
+                    guard let event = try? Event(jsonLine: Array(line.utf8)) else { continue }
+                    var enriched = event
+                    enrichment.apply(&enriched)
+                    let matched = rules.matches(enriched).map(\.meta.id)
+                    let hits = engine!.process(enriched, matched: matched, source: event.observerID ?? "unknown")
+                    for hit in hits where !silent.contains(hit.rule.id) {
+                        record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
+                    }
+                }
+            }) ?? 0
+        if !changed.isEmpty {
+            let incidents = changed.values.map(Self.record)
+            _ = try? await lane.run { for incident in incidents { try store.upsertIncident(incident) } }
+        }
+        return (restored, count)
     }
 
     /// Incidents as the tracker holds them (tests, and the query API).

@@ -100,6 +100,9 @@ public protocol EventStore: Sendable {
     func sensors() throws(VigilError) -> [SensorRecord]
     func saveSnapshot(_ data: Data, watermark: Int64) throws(VigilError)
     func latestSnapshot() throws(VigilError) -> (data: Data, watermark: Int64)?
+    /// Calls `body` with the JSON of every event later than `micros`, oldest first, a page at a
+    /// time (bounded memory): the correlator replays them after restoring a snapshot.
+    func replay(after micros: Int64, pageSize: Int, _ body: ([String]) throws -> Void) throws(VigilError) -> Int
     /// Deletes events older than `micros` in transactions of at most `batchSize` rows; returns how many.
     func deleteEvents(olderThan micros: Int64, batchSize: Int) throws(VigilError) -> Int
 }

@@ -350,6 +350,35 @@ public final class SQLiteStore: EventStore {
         }
     }
 
+    public func replay(after micros: Int64, pageSize: Int, _ body: ([String]) throws -> Void) throws(VigilError)
+        -> Int
+    {
+        var total = 0
+        var last: (time: Int64, rowid: Int64) = (micros, Int64.max)
+        let size = max(1, pageSize)
+        do {
+            while true {
+                let rows = try pool.read { db in
+                    try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT rowid, time, json FROM events WHERE time > ? OR (time = ? AND rowid > ?)
+                            ORDER BY time, rowid LIMIT ?
+                            """,
+                        arguments: [last.time, last.time, last.rowid == .max ? Int64.max : last.rowid, size])
+                }
+                guard let tail = rows.last else { break }
+                last = (tail["time"], tail["rowid"])
+                try body(rows.map { $0["json"] })
+                total += rows.count
+                if rows.count < size { break }
+            }
+        } catch {
+            throw VigilError(.store, "\(path): replay failed: \(Self.describe(error))")
+        }
+        return total
+    }
+
     public func deleteEvents(olderThan micros: Int64, batchSize: Int) throws(VigilError) -> Int {
         var total = 0
         let size = max(1, batchSize)

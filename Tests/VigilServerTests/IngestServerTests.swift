@@ -46,24 +46,13 @@ final class Harness: @unchecked Sendable {
     let config: CorrelatorConfig
     let service: IngestService
 
-    init(denyListed: [String] = []) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-corr-\(UUID().uuidString)")
+    /// `reusing`: the folder of a stopped harness (its PKI and store): a restart.
+    init(denyListed: [String] = [], reusing: URL? = nil) throws {
+        dir =
+            reusing ?? FileManager.default.temporaryDirectory.appendingPathComponent("vigil-corr-\(UUID().uuidString)")
         pki = dir.appendingPathComponent("pki")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try sh(
-            "/bin/bash",
-            [
-                repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, pki.path, "--sensor", "golden",
-                "--sensor", "node-2",
-            ])
-        // A second CA whose certificates the correlator must refuse.
-        try sh(
-            "/bin/bash",
-            [
-                repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path,
-                dir.appendingPathComponent("rogue").path,
-                "--sensor", "golden",
-            ])
+        if reusing == nil { try Self.makePKI(dir: dir, pki: pki) }
         var c = CorrelatorConfig()
         c.port = 0
         c.certificate = pki.appendingPathComponent("correlator.crt").path
@@ -91,7 +80,15 @@ final class Harness: @unchecked Sendable {
         service = try CorrelatorCommand.service(c)
     }
 
+    static func makePKI(dir: URL, pki: URL) throws {
+        let script = repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path
+        try sh("/bin/bash", [script, pki.path, "--sensor", "golden", "--sensor", "node-2"])
+        // A second CA whose certificates the correlator must refuse.
+        try sh("/bin/bash", [script, dir.appendingPathComponent("rogue").path, "--sensor", "golden"])
+    }
+
     func start() async throws {
+        _ = await service.restoreCorrelation()
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = try CorrelatorServer.application(
             config: config, service: service, logger: Logger(label: "test")
@@ -103,10 +100,13 @@ final class Harness: @unchecked Sendable {
         }
     }
 
-    func stop() async {
+    /// Stops the server as SIGTERM does (the correlation state is saved); `keep` leaves the
+    /// folder for a restart.
+    func stop(keep: Bool = false) async {
         task?.cancel()
         _ = try? await task?.value
-        try? FileManager.default.removeItem(at: dir)
+        await service.saveCorrelation()
+        if !keep { try? FileManager.default.removeItem(at: dir) }
     }
 
     struct Answer {
@@ -273,6 +273,34 @@ struct IngestRefusalTests {
         #expect(guessing?.observers == ["golden"])
         #expect(guessing?.status == "open")
         await h.stop()
+    }
+
+    @Test("a password-guessing burst that straddles a restart of the correlator is still caught")
+    func restart() async throws {
+        let start: Int64 = 1_764_000_000_000_000
+        func failure(_ second: Int64, _ outcome: String = "failure") -> String {
+            var e = Event(
+                timestamp: Timestamp(microseconds: start + second * 1_000_000), id: "r-\(second)", dataset: .auth,
+                observerID: "golden")
+            e.set(Fields.eventAction, "ssh_login")
+            e.set(Fields.eventOutcome, outcome)
+            e.set(Fields.sourceIP, .ip(IPAddress("198.51.100.23")!))
+            return e.jsonLine
+        }
+        let first = try Harness()
+        try await first.start()
+        _ = try await first.post(body: Data((0..<6).map { failure(Int64($0) * 3) }.joined(separator: "\n").utf8))
+        await first.stop(keep: true)
+        let second = try Harness(reusing: first.dir)
+        try await second.start()
+        _ = try await second.post(body: Data((6..<10).map { failure(Int64($0) * 3) }.joined(separator: "\n").utf8))
+        _ = try await second.post(body: Data(failure(900, "success").utf8))
+        let guessing = try second.store.incidents(limit: 10).filter {
+            $0.ruleID == "3e0e8a39-ce81-4aad-9535-98bd2b2e0809"
+        }
+        #expect(guessing.count == 1, "six failures before the restart and four after are ten")
+        #expect(guessing.first?.samples.first == "r-0", "the first sample is from before the restart")
+        await second.stop()
     }
 
     @Test("a heartbeat registers the sensor with its version and counters")
