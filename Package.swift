@@ -78,7 +78,9 @@ let package = Package(
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore"], swiftSettings: strict),
         .testTarget(
             name: "VigilServerTests",
-            dependencies: ["VigilServer", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+            // vigil-correlator: the kill -9 tests run the real binary.
+            dependencies: ["VigilServer", "vigil-correlator", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(
             name: "VigilCLITests",
             dependencies: ["VigilCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],

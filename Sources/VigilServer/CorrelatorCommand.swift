@@ -87,3 +87,19 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             latenessMicros: Int64(settings.latenessSeconds) * 1_000_000)
     }
 }
+
+/// The `vigil-correlator` executable's entry point.
+public enum CorrelatorMain {
+    public static func main(_ arguments: [String]? = nil) async {
+        do {
+            var command = try CorrelatorCommand.parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            CorrelatorCommand.exit(withError: error)
+        }
+    }
+}

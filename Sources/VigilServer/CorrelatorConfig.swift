@@ -38,7 +38,7 @@ public struct CorrelatorConfig: Sendable, Equatable {
         var c = CorrelatorConfig()
         if let listen = root.child("listen"), let text = listen.string() {
             if let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-                (1...65535).contains(port), colon != text.startIndex
+                (0...65535).contains(port), colon != text.startIndex
             {
                 c.host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
                 c.port = port

@@ -1,3 +1,3 @@
 import VigilServer
 
-await CorrelatorCommand.main()
+await CorrelatorMain.main()

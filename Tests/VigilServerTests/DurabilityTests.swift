@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilStore
+
+@testable import VigilServer
+
+/// The real `vigil-correlator` binary, built beside this test bundle.
+let correlatorBinary = (Bundle.main.executableURL ?? Bundle.main.bundleURL).deletingLastPathComponent()
+    .appendingPathComponent("vigil-correlator")
+
+/// A `vigil-correlator` process on a config in `dir`; the port it bound is read from its stderr.
+final class CorrelatorProcess: @unchecked Sendable {
+    // @unchecked: `process` and `port` are set in init and only read afterwards.
+    let process = Process()
+    let port: Int
+
+    init(config: String) throws {
+        process.executableURL = correlatorBinary
+        process.arguments = ["--config", config]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Read stderr until the "listening on HOST:PORT" line (bounded: 60 s, 64 KiB).
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        var found: Int?
+        while found == nil, Date() < deadline, text.utf8.count < 65_536, process.isRunning {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let range = text.range(of: #"listening on [0-9.]+:([0-9]+)"#, options: .regularExpression) {
+                found = Int(text[range].split(separator: ":").last ?? "")
+            }
+        }
+        guard let found else { throw VigilError(.io, "vigil-correlator did not start: \(text)") }
+        port = found
+        // Keep draining stderr so the process never blocks on a full pipe.
+        let handle = errors.fileHandleForReading
+        Thread { while !handle.availableData.isEmpty {} }.start()
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+@Suite("Correlator durability", .serialized)
+struct DurabilityTests {
+    @Test("kill -9 in the middle of a stream of batches, twice: every acknowledged event is stored exactly once")
+    func killNine() async throws {
+        let h = try Harness()
+        defer { try? FileManager.default.removeItem(at: h.dir) }
+        let config = h.dir.appendingPathComponent("correlator.yaml").path
+        try """
+        listen: 127.0.0.1:0
+        tls:
+          certificate: \(h.config.certificate)
+          key: \(h.config.key)
+          client_ca: \(h.config.clientCA)
+        store: \(h.config.store)
+        rules: \(repoRoot.appendingPathComponent("rules").path)
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        func batch(_ b: Int) -> Data {
+            let lines = (0..<200).map { i -> String in
+                var e = Event(
+                    timestamp: Timestamp(microseconds: 1_764_000_000_000_000 + Int64(b * 200 + i) * 1000),
+                    id: "k-\(b)-\(i)", dataset: .auth, observerID: "golden")
+                e.set(Fields.eventAction, "ssh_login")
+                e.set(Fields.eventOutcome, i % 3 == 0 ? "failure" : "success")
+                e.set(Fields.sourceIP, .ip(IPAddress("10.9.\(b % 200).\(i % 250 + 1)")!))
+                return e.jsonLine
+            }
+            return Data(lines.joined(separator: "\n").utf8)
+        }
+        var server = try CorrelatorProcess(config: config)
+        var acknowledged: Set<Int> = []
+        var unacknowledged: [Int] = []
+        for b in 0..<30 {
+            h.port = server.port
+            if b == 10 || b == 21 {
+                // The kill lands while this batch is on its way or being committed.
+                async let answer = h.post(body: batch(b))
+                try await Task.sleep(for: .milliseconds(5 + b))
+                server.kill9()
+                let result = try await answer
+                if result.status == 200 { acknowledged.insert(b) } else { unacknowledged.append(b) }
+                server = try CorrelatorProcess(config: config)
+                continue
+            }
+            let result = try await h.post(body: batch(b))
+            if result.status == 200 { acknowledged.insert(b) } else { unacknowledged.append(b) }
+        }
+        // The sensor's retry: the same batches again; committed ones come back as duplicates.
+        h.port = server.port
+        for b in unacknowledged {
+            let result = try await h.post(body: batch(b))
+            #expect(result.status == 200)
+            acknowledged.insert(b)
+        }
+        server.terminate()
+        #expect(acknowledged.count == 30)
+        let store = try SQLiteStore(path: h.config.store)
+        #expect(try store.eventCount() == 30 * 200, "every event stored, none twice")
+        var query = EventQuery()
+        query.text = "\"k-10-199\""
+        #expect(try store.events(query).events.count == 1)
+    }
+}
