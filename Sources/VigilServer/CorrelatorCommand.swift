@@ -53,6 +53,20 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             FileHandle.standardError.write(
                 Data("vigil-correlator: listening on \(settings.host):\(port) (mutual TLS)\n".utf8))
         }
+        // Retention: hourly, from the start.
+        let retention = Task {
+            while !Task.isCancelled {
+                let deleted = await service.enforceRetention(days: settings.retentionDays)
+                if deleted > 0 {
+                    FileHandle.standardError.write(
+                        Data(
+                            "vigil-correlator: retention deleted \(deleted) events older than \(settings.retentionDays) days\n"
+                                .utf8))
+                }
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+        defer { retention.cancel() }
         try await app.runService()
         // Graceful stop (SIGTERM/SIGINT): the correlation state goes to the store for the next start.
         await service.saveCorrelation()

@@ -1,6 +1,7 @@
 import Foundation
 import VigilConfig
 import VigilCore
+import VigilStore
 
 /// `/etc/vigil/correlator.yaml`: where the correlator listens, its TLS material, the store, the
 /// rules and the ingest limits (deploy/schema/ingest.md). Every problem is reported with file,
@@ -21,13 +22,15 @@ public struct CorrelatorConfig: Sendable, Equatable {
     public var clientCA = "/etc/vigil/pki/ca.crt"
     public var denyList: String?
     public var store = "/var/lib/vigil/vigil.db"
+    /// Events older than this are deleted (hourly, in small batches). 180: the Cybersecurity Law's six months.
+    public var retentionDays = defaultRetentionDays
     public var rules: String?
     public var latenessSeconds = 300
     public var limits = Limits()
 
     public init() {}
 
-    static let keys = ["listen", "tls", "store", "rules", "lateness", "limits"]
+    static let keys = ["listen", "tls", "store", "retention_days", "rules", "lateness", "limits"]
 
     /// Parses the config text; nil (with diagnostics) when it has errors.
     public static func parse(_ text: String, file: String, diagnostics: inout [ConfigDiagnostic]) -> CorrelatorConfig? {
@@ -54,6 +57,12 @@ public struct CorrelatorConfig: Sendable, Equatable {
             c.denyList = tls.child("deny_list")?.string()
         }
         c.store = root.child("store")?.string() ?? c.store
+        c.retentionDays = root.child("retention_days")?.int(in: 1...3650) ?? c.retentionDays
+        if c.retentionDays < defaultRetentionDays, let node = root.child("retention_days") {
+            node.warning(
+                "\(c.retentionDays) days is shorter than the six months the Cybersecurity Law (art. 21) requires for network logs"
+            )
+        }
         c.rules = root.child("rules")?.string()
         c.latenessSeconds = root.child("lateness")?.int(in: 0...86_400) ?? c.latenessSeconds
         if let limits = root.child("limits") {

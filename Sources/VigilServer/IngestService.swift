@@ -220,6 +220,14 @@ public actor IngestService {
         return (restored, count)
     }
 
+    /// Deletes events older than `days` (in batches of 1 000, each its own short transaction, so
+    /// ingest waits at most one batch); returns how many went.
+    public func enforceRetention(days: Int, now: Date = Date()) async -> Int {
+        let cutoff = Int64((now.timeIntervalSince1970 - Double(days) * 86_400) * 1_000_000)
+        let store = self.store
+        return (try? await lane.run { try store.deleteEvents(olderThan: cutoff, batchSize: 1000) }) ?? 0
+    }
+
     /// Incidents as the tracker holds them (tests, and the query API).
     public var incidents: [Incident] { tracker.incidents }
 }

@@ -68,10 +68,12 @@ struct DurabilityTests {
         store: \(h.config.store)
         rules: \(repoRoot.appendingPathComponent("rules").path)
         """.write(toFile: config, atomically: true, encoding: .utf8)
+        // Recent events: the correlator's hourly retention (180 days) runs at start too.
+        let base = Int64(Date().timeIntervalSince1970 - 3600) * 1_000_000
         func batch(_ b: Int) -> Data {
             let lines = (0..<200).map { i -> String in
                 var e = Event(
-                    timestamp: Timestamp(microseconds: 1_764_000_000_000_000 + Int64(b * 200 + i) * 1000),
+                    timestamp: Timestamp(microseconds: base + Int64(b * 200 + i) * 1000),
                     id: "k-\(b)-\(i)", dataset: .auth, observerID: "golden")
                 e.set(Fields.eventAction, "ssh_login")
                 e.set(Fields.eventOutcome, i % 3 == 0 ? "failure" : "success")

@@ -303,6 +303,23 @@ struct IngestRefusalTests {
         await second.stop()
     }
 
+    @Test("retention deletes events older than the configured days and keeps the rest")
+    func retention() async throws {
+        let h = try Harness()
+        try await h.start()
+        let now = Date(timeIntervalSince1970: 1_764_000_000)
+        let lines = [10, 100, 179, 181, 400].map { days -> String in
+            let e = Event(
+                timestamp: Timestamp(microseconds: Int64((now.timeIntervalSince1970 - Double(days) * 86_400) * 1e6)),
+                id: "age-\(days)", dataset: .auth, observerID: "golden")
+            return e.jsonLine
+        }
+        _ = try await h.post(body: Data(lines.joined(separator: "\n").utf8))
+        #expect(await h.service.enforceRetention(days: 180, now: now) == 2)
+        #expect(try h.store.eventCount() == 3)
+        await h.stop()
+    }
+
     @Test("a heartbeat registers the sensor with its version and counters")
     func heartbeat() async throws {
         let h = try Harness()
