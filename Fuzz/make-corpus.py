@@ -5,7 +5,7 @@ Two kinds of seeds, both small (every seed <= 4096 bytes, libFuzzer's default -m
   hand-*   tiny hand-made inputs for each harness's input format (see the harness sources);
   pcap-*   frames, datagrams and TCP streams cut from Tests/Fixtures/pcap/*.pcap.
 
-Run from anywhere: python3 Fuzz/make-corpus.py   (it replaces Fuzz/Corpus/ entirely).
+Run from anywhere: python3 Fuzz/make-corpus.py   (it replaces the folders of the targets it generates).
 """
 import gzip, hashlib, os, shutil, struct, zlib
 
@@ -354,10 +354,12 @@ packet_seeds()
 dns_seeds()
 app_seeds()
 
-if os.path.isdir(OUT):
-    shutil.rmtree(OUT)
+# Only the targets generated here are replaced: the hand-written seeds of the other targets
+# (FuzzLogs, FuzzInspect, FuzzRules, FuzzEventJSON) stay.
 total = 0
 for target, files in sorted(seeds.items()):
+    if os.path.isdir(os.path.join(OUT, target)):
+        shutil.rmtree(os.path.join(OUT, target))
     os.makedirs(os.path.join(OUT, target))
     for name, data in sorted(files.items()):
         with open(os.path.join(OUT, target, name), "wb") as f:
