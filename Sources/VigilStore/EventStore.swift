@@ -1,111 +1,94 @@
 import Foundation
 import VigilCore
 
-/// An event as the store keeps it: the event (for its indexed columns), its JSON line exactly as
-/// it will be served back, and the ids of the detection rules it matched.
-public struct StoredEvent: Sendable {
-    public var event: Event
-    public var json: String
-    public var ruleHits: [String]
-
-    public init(event: Event, json: String, ruleHits: [String] = []) {
-        (self.event, self.json, self.ruleHits) = (event, json, ruleHits)
-    }
-}
-
-/// Per event of a batch, in order: stored now, or already stored (same `event.id`).
-public struct AppendResult: Sendable, Equatable {
-    public enum Outcome: Sendable, Equatable { case inserted, duplicate }
-    public var outcomes: [Outcome]
-}
-
-/// An incident as stored (the store sits beside the rule engine, so it has its own type; the
-/// correlator maps `VigilRules.Incident` to it).
-public struct IncidentRecord: Sendable, Equatable {
-    public var id: String
-    public var ruleID: String
-    public var title: String
-    public var level: String
-    public var ruleLevel: String
-    public var stage: String?
-    public var category: String?
-    public var correlation: String?
-    public var group: [String: String]
-    public var hits: Int
-    public var firstSeen: Int64
-    public var lastSeen: Int64
-    public var samples: [String]
-    public var observers: [String]
-    public var dlpCount: Int
-    /// open (default), then what analysts set; an upsert from the rules never changes it.
-    public var status: String = "open"
-
-    public init(
-        id: String, ruleID: String, title: String, level: String, ruleLevel: String, stage: String?,
-        category: String?, correlation: String?, group: [String: String], hits: Int, firstSeen: Int64,
-        lastSeen: Int64, samples: [String], observers: [String], dlpCount: Int
-    ) {
-        (self.id, self.ruleID, self.title, self.level, self.ruleLevel) = (id, ruleID, title, level, ruleLevel)
-        (self.stage, self.category, self.correlation, self.group) = (stage, category, correlation, group)
-        (self.hits, self.firstSeen, self.lastSeen, self.samples) = (hits, firstSeen, lastSeen, samples)
-        (self.observers, self.dlpCount) = (observers, dlpCount)
-    }
-}
-
-/// What a sensor last reported in its heartbeat.
-public struct SensorRecord: Sendable, Equatable {
-    public var id: String
-    public var firstSeen: Int64
-    public var lastSeen: Int64
-    public var version: String
-    public var counters: [String: Int64]
-}
-
-/// A query over stored events, newest first.
-public struct EventQuery: Sendable {
-    public var from: Int64?
-    public var to: Int64?
-    public var dataset: String?
-    public var sourceIP: String?
-    public var destinationIP: String?
-    public var host: String?
-    public var user: String?
-    public var observer: String?
-    public var ruleID: String?
-    /// Substring of the event's JSON (LIKE; no index).
-    public var text: String?
-    public var limit = 100
-    /// From a previous page's `next`.
-    public var cursor: String?
-
-    public init() {}
-}
-
-public struct EventPage: Sendable {
-    public var events: [String]
-    /// Continues after the last row (stable under concurrent inserts); nil on the last page.
-    public var next: String?
-}
-
-/// The correlator's store (DESIGN §6, §10): a protocol, so another backend can come later.
-/// Synchronous and blocking: callers run it on a dedicated thread, not the concurrency pool.
+/// The correlator's store (DESIGN §3, §6, §10): events, incidents, sensors, API tokens, the audit
+/// log and correlation snapshots. A protocol, so another backend (PostgreSQL for shared incidents)
+/// can come later without touching the callers.
+///
+/// Every method is synchronous and may block on disk I/O (an `fsync` per committed write): callers
+/// run it on a dedicated thread or executor, never on the cooperative pool. Every failure is a
+/// `VigilError` with code `.store` (`.usage` for a malformed cursor) whose message names the file.
 public protocol EventStore: Sendable {
-    /// Stores a batch in one durable transaction; idempotent on `event.id`.
+    // MARK: Events
+
+    /// Stores a batch in one transaction, durable when this returns; idempotent on `event.id`: per
+    /// event, in batch order, `.inserted` or `.duplicate` (already stored, or earlier in this batch).
+    /// The key is the id with the event's `@timestamp`, which a retry carries unchanged, so a
+    /// retried or replayed batch never duplicates; see `SQLiteStore.migrator` ("v3") for why.
     func append(_ batch: [StoredEvent]) throws(VigilError) -> AppendResult
+    /// One page of events matching `query`, newest first.
     func events(_ query: EventQuery) throws(VigilError) -> EventPage
     func eventCount() throws(VigilError) -> Int
+    /// Events per dataset with `from <= time < to` (either bound optional), for the posture view.
+    func eventCounts(from: Int64?, to: Int64?) throws(VigilError) -> [String: Int]
+    /// Calls `body` with the JSON of every event later than `micros`, oldest first (event time, then
+    /// arrival), `pageSize` at a time, each page read separately (bounded memory): the correlator
+    /// replays them after restoring a snapshot. Returns how many were passed.
+    func replay(after micros: Int64, pageSize: Int, _ body: ([String]) throws -> Void) throws(VigilError) -> Int
+    /// Deletes events older than `micros` (and their rule hits) in transactions of at most
+    /// `batchSize` events, so ingest waits at most one small batch; returns how many were deleted.
+    func deleteEvents(olderThan micros: Int64, batchSize: Int) throws(VigilError) -> Int
+
+    // MARK: Incidents
+
+    /// Inserts the incident or updates the fields the rules own; never changes `status`.
     func upsertIncident(_ incident: IncidentRecord) throws(VigilError)
-    func incidents(limit: Int) throws(VigilError) -> [IncidentRecord]
+    /// One page of incidents matching `query`, most recently seen first.
+    func incidents(_ query: IncidentQuery) throws(VigilError) -> IncidentPage
+    func incident(id: String) throws(VigilError) -> IncidentRecord?
+    /// Sets an incident's analyst status; false when there is no such incident.
+    func setIncidentStatus(id: String, status: String) throws(VigilError) -> Bool
+
+    // MARK: Sensors
+
+    /// Upserts the sensor: first seen kept, last seen, version and counters replaced.
     func recordHeartbeat(sensorID: String, version: String, counters: [String: Int64], at: Int64) throws(VigilError)
     func sensors() throws(VigilError) -> [SensorRecord]
+
+    // MARK: API tokens
+
+    /// A new token: its id, and its secret, which is returned this once and stored only as a hash.
+    func createToken(name: String, role: TokenRole) throws(VigilError) -> (id: String, secret: String)
+    /// The active token whose secret this is, or nil (unknown or revoked).
+    func authenticate(secret: String) throws(VigilError) -> APIToken?
+    /// Revokes a token; false when there is no active token with this id.
+    func revokeToken(id: String) throws(VigilError) -> Bool
+    /// Every token, revoked ones included (never a secret), oldest first.
+    func tokens() throws(VigilError) -> [APIToken]
+
+    // MARK: Audit log
+
+    /// Appends an entry (rows are never updated or deleted).
+    func audit(actor: String, action: String, subject: String, detail: String, at: Int64) throws(VigilError)
+    /// Up to `limit` entries, newest first, older than the entry `before` when given.
+    func auditLog(limit: Int, before: Int64?) throws(VigilError) -> [AuditEntry]
+
+    // MARK: Correlation snapshots
+
+    /// Saves the correlation state and the event time it covers; the latest two are kept.
     func saveSnapshot(_ data: Data, watermark: Int64) throws(VigilError)
     func latestSnapshot() throws(VigilError) -> (data: Data, watermark: Int64)?
-    /// Calls `body` with the JSON of every event later than `micros`, oldest first, a page at a
-    /// time (bounded memory): the correlator replays them after restoring a snapshot.
-    func replay(after micros: Int64, pageSize: Int, _ body: ([String]) throws -> Void) throws(VigilError) -> Int
-    /// Deletes events older than `micros` in transactions of at most `batchSize` rows; returns how many.
-    func deleteEvents(olderThan micros: Int64, batchSize: Int) throws(VigilError) -> Int
 }
 
-/// Six months: the Cybersecurity Law (art. 21) requires network logs kept at least that long.
+extension EventStore {
+    /// The `limit` most recently seen incidents.
+    public func incidents(limit: Int) throws(VigilError) -> [IncidentRecord] {
+        var query = IncidentQuery()
+        query.limit = limit
+        return try incidents(query).incidents
+    }
+
+    /// Appends an audit entry timed now.
+    public func audit(actor: String, action: String, subject: String, detail: String = "") throws(VigilError) {
+        try audit(actor: actor, action: action, subject: subject, detail: detail, at: StoreClock.nowMicros())
+    }
+}
+
+/// Six months: the Cybersecurity Law of the PRC (art. 21) requires network logs to be kept at least
+/// that long, so the correlator deletes events older than this by default, and warns below it.
 public let defaultRetentionDays = 180
+
+enum StoreClock {
+    /// Wall-clock time in microseconds since 1970 (ingest time, token and audit times).
+    static func nowMicros() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()) }
+}
