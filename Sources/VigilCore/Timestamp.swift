@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A point in time as microseconds since the Unix epoch (pcap's native resolution), UTC.
 public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var microseconds: Int64
@@ -59,5 +65,22 @@ extension Int64 {
         var r = self % d
         if r < 0 { q -= 1; r += d }
         return (q, r)
+    }
+}
+
+extension Timestamp {
+    /// Parses an RFC 3339 date-time such as `2026-12-04T07:00:00Z` or `2026-12-04T15:00:00.5+08:00`;
+    /// nil when `text` is not one (the same grammar event JSON uses).
+    public init?(rfc3339 text: String) {
+        var text = text
+        guard let value = text.withUTF8({ Timestamp(rfc3339: $0) }) else { return nil }
+        self = value
+    }
+
+    /// The current wall-clock time.
+    public static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(seconds: Int64(ts.tv_sec), microseconds: Int64(ts.tv_nsec) / 1000)
     }
 }

@@ -28,6 +28,18 @@ public struct Incident: Sendable, Equatable {
     /// The correlation type when the rule is a correlation rule (each hit is one fired correlation).
     public var correlation: String? = nil
 
+    public init(
+        id: String, ruleID: String, title: String, tags: [String], stage: LifecycleStage?, category: String?,
+        level: RuleLevel, ruleLevel: RuleLevel, groupKey: [(field: String, value: String)], hits: Int,
+        firstSeen: Timestamp, lastSeen: Timestamp, sampleEventIDs: [String], observers: [String], dlpCount: Int,
+        correlation: String? = nil
+    ) {
+        (self.id, self.ruleID, self.title, self.tags, self.stage) = (id, ruleID, title, tags, stage)
+        (self.category, self.level, self.ruleLevel, self.groupKey) = (category, level, ruleLevel, groupKey)
+        (self.hits, self.firstSeen, self.lastSeen, self.sampleEventIDs) = (hits, firstSeen, lastSeen, sampleEventIDs)
+        (self.observers, self.dlpCount, self.correlation) = (observers, dlpCount, correlation)
+    }
+
     public static func == (a: Incident, b: Incident) -> Bool {
         a.id == b.id && a.hits == b.hits && a.level == b.level && a.lastSeen == b.lastSeen
     }
@@ -53,8 +65,11 @@ public struct IncidentTracker: Sendable {
     public var quietPeriodSeconds: Int64
     /// Every incident, in the order they were opened.
     public private(set) var incidents: [Incident] = []
-    /// The open incident of each (rule, group key).
+    /// The open incident of each (rule, group key), by `activeKey`.
     private var active: [String: Int] = [:]
+    /// The latest hit's event time: incidents quiet for longer than the quiet period before it can
+    /// no longer be updated (`expire`).
+    private var latest = Timestamp(microseconds: .min)
 
     public init(quietPeriodSeconds: Int64 = 3600) { self.quietPeriodSeconds = quietPeriodSeconds }
 
@@ -74,7 +89,9 @@ public struct IncidentTracker: Sendable {
         }
         let slot = rule.id + "\u{0}" + key.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{0}")
         let dlp = Int(event[Fields.dlpCount]?.intValue ?? 0)
-        if let index = active[slot],
+        latest = max(latest, event.timestamp)
+        let activeKey = Self.activeKey(rule.id, key)
+        if let index = active[activeKey],
             event.timestamp.microseconds - incidents[index].lastSeen.microseconds <= quietPeriodSeconds * 1_000_000
         {
             var incident = incidents[index]
@@ -99,9 +116,42 @@ public struct IncidentTracker: Sendable {
             firstSeen: event.timestamp, lastSeen: event.timestamp,
             sampleEventIDs: Array((samples ?? [event.id]).prefix(Self.maxSamples)),
             observers: event.observerID.map { [$0] } ?? [], dlpCount: dlp, correlation: rule.correlation)
-        active[slot] = incidents.count
+        active[activeKey] = incidents.count
         incidents.append(incident)
         return .opened(incident)
+    }
+
+    /// The key of the open incident of a rule and group: field order does not matter, so an
+    /// incident read back from a store (whose group is a map) finds its slot again.
+    static func activeKey(_ rule: String, _ key: [(field: String, value: String)]) -> String {
+        rule + "\u{0}" + key.sorted { $0.field < $1.field }.map { "\($0.field)=\($0.value)" }.joined(separator: "\u{0}")
+    }
+
+    /// Takes up an incident from before a restart (read back from the store), so later hits of its
+    /// rule and group update it instead of opening a second one. An incident already tracked under
+    /// the same rule and group wins.
+    public mutating func resume(_ incident: Incident) {
+        let key = Self.activeKey(incident.ruleID, incident.groupKey)
+        guard active[key] == nil else { return }
+        latest = max(latest, incident.lastSeen)
+        active[key] = incidents.count
+        incidents.append(incident)
+    }
+
+    /// Forgets incidents whose last hit is more than the quiet period before the latest hit seen:
+    /// the next hit of their rule and group opens a new incident anyway, so a long-running
+    /// correlator need not keep them (they stay in its store). Returns how many went.
+    @discardableResult
+    public mutating func expire() -> Int {
+        guard latest.microseconds > .min / 2 else { return 0 }  // no hit yet
+        let cutoff = latest.microseconds - quietPeriodSeconds * 1_000_000
+        let before = incidents.count
+        incidents.removeAll { $0.lastSeen.microseconds < cutoff }
+        active = [:]
+        for (index, incident) in incidents.enumerated() {
+            active[Self.activeKey(incident.ruleID, incident.groupKey)] = index
+        }
+        return before - incidents.count
     }
 
     static func level(for base: RuleLevel, hits: Int) -> RuleLevel {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import VigilConfig
 import VigilCore
 import VigilRules
@@ -21,7 +22,12 @@ public struct CorrelatorCommand: AsyncParsableCommand {
               deploy/pki/make-pki.sh /etc/vigil/pki --sensor web-01
               vigil-correlator --config /etc/vigil/correlator.yaml --check-config
               vigil-correlator --config /etc/vigil/correlator.yaml
-            """)
+              vigil-correlator token create --name alice --role analyst
+
+            Analysts query events, incidents and sensors on the query API (deploy/schema/query.md) \
+            with a token: curl -H "Authorization: Bearer $TOKEN" https://127.0.0.1:8444/v1/incidents
+            """,
+        subcommands: [TokenCommand.self])
 
     @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "file"))
     var config = "/etc/vigil/correlator.yaml"
@@ -42,34 +48,62 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         var logger = Logger(label: "vigil-correlator")
         logger.logLevel = .info
         let service = try Self.service(settings)
+        let resumed = await service.restoreIncidents()
         let (restored, replayed) = await service.restoreCorrelation()
+        if resumed > 0 { Self.say("\(resumed) recent incidents taken up") }
         if restored > 0 || replayed > 0 {
-            FileHandle.standardError.write(
-                Data(
-                    "vigil-correlator: correlation state of \(restored) rules restored, \(replayed) events replayed\n"
-                        .utf8))
+            Self.say("correlation state of \(restored) rules restored, \(replayed) events replayed")
         }
-        let app = try CorrelatorServer.application(config: settings, service: service, logger: logger) { port in
-            FileHandle.standardError.write(
-                Data("vigil-correlator: listening on \(settings.host):\(port) (mutual TLS)\n".utf8))
+        let store = service.store
+        let api = QueryAPI(store: store, storePath: settings.store, service: service, logger: logger)
+        let notifier = SystemdNotifier.fromProcess()
+        // READY=1 once both listeners are bound; only then is the watchdog fed, and only while the
+        // ingest actor answers: a wedged correlator stops the pings and systemd restarts it.
+        let ready = ReadyLatch(count: 2) {
+            notifier.notify("READY=1\nSTATUS=ingest and query API listening")
+            guard let interval = notifier.watchdogInterval else { return }
+            while !Task.isCancelled {
+                _ = await service.counters
+                notifier.notify("WATCHDOG=1")
+                try? await Task.sleep(for: interval)
+            }
+        }
+        defer { ready.cancel() }
+        let ingest = try CorrelatorServer.application(config: settings, service: service, logger: logger) { port in
+            Self.say("listening on \(settings.host):\(port) for sensors (mutual TLS)")
+            await ready.arrive()
+        }
+        let query = try CorrelatorServer.queryApplication(config: settings, api: api, logger: logger) { port in
+            Self.say("query API on \(settings.apiHost):\(port) (API tokens)")
+            await ready.arrive()
         }
         // Retention: hourly, from the start.
         let retention = Task {
             while !Task.isCancelled {
+                await service.expireIncidents()
                 let deleted = await service.enforceRetention(days: settings.retentionDays)
                 if deleted > 0 {
-                    FileHandle.standardError.write(
-                        Data(
-                            "vigil-correlator: retention deleted \(deleted) events older than \(settings.retentionDays) days\n"
-                                .utf8))
+                    Self.say("retention deleted \(deleted) events older than \(settings.retentionDays) days")
                 }
                 try? await Task.sleep(for: .seconds(3600))
             }
         }
         defer { retention.cancel() }
-        try await app.runService()
-        // Graceful stop (SIGTERM/SIGINT): the correlation state goes to the store for the next start.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: ingest), .init(service: query)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        ready.cancel()
+        // Graceful stop (SIGTERM/SIGINT): both listeners have finished their requests; the
+        // correlation state goes to the store for the next start.
+        notifier.notify("STOPPING=1")
         await service.saveCorrelation()
+        Self.say("stopped")
+    }
+
+    static func say(_ message: String) {
+        FileHandle.standardError.write(Data("vigil-correlator: \(message)\n".utf8))
     }
 
     /// The config and every problem with it or with the files it names.
@@ -116,4 +150,23 @@ public enum CorrelatorMain {
             CorrelatorCommand.exit(withError: error)
         }
     }
+}
+
+/// Counts arrivals; the last one starts `onReady` (both listeners bound: ready) as a task that
+/// `cancel` stops.
+actor ReadyLatch {
+    private var remaining: Int
+    private let onReady: @Sendable () async -> Void
+    private var task: Task<Void, Never>?
+
+    init(count: Int, onReady: @escaping @Sendable () async -> Void) { (remaining, self.onReady) = (count, onReady) }
+
+    func arrive() {
+        remaining -= 1
+        if remaining == 0 { task = Task { await onReady() } }
+    }
+
+    nonisolated func cancel() { Task { await self.stop() } }
+
+    private func stop() { task?.cancel() }
 }

@@ -17,6 +17,10 @@ public struct CorrelatorConfig: Sendable, Equatable {
 
     public var host = "127.0.0.1"
     public var port = 8443
+    /// The query API's listener (analysts, with API tokens; server-side TLS only, same certificate).
+    /// Loopback by default: exposing it to a network is the operator's explicit choice.
+    public var apiHost = "127.0.0.1"
+    public var apiPort = 8444
     public var certificate = "/etc/vigil/pki/correlator.crt"
     public var key = "/etc/vigil/pki/correlator.key"
     public var clientCA = "/etc/vigil/pki/ca.crt"
@@ -30,7 +34,7 @@ public struct CorrelatorConfig: Sendable, Equatable {
 
     public init() {}
 
-    static let keys = ["listen", "tls", "store", "retention_days", "rules", "lateness", "limits"]
+    static let keys = ["listen", "api", "tls", "store", "retention_days", "rules", "lateness", "limits"]
 
     /// Parses the config text; nil (with diagnostics) when it has errors.
     public static func parse(_ text: String, file: String, diagnostics: inout [ConfigDiagnostic]) -> CorrelatorConfig? {
@@ -39,14 +43,13 @@ public struct CorrelatorConfig: Sendable, Equatable {
         guard let root = reader.root(text) else { return nil }
         root.allowOnly(keys)
         var c = CorrelatorConfig()
-        if let listen = root.child("listen"), let text = listen.string() {
-            if let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-                (0...65535).contains(port), colon != text.startIndex
-            {
-                c.host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-                c.port = port
-            } else {
-                listen.error("'\(text)' is not host:port", hint: "e.g. listen: 0.0.0.0:8443")
+        if let listen = root.child("listen"), let (host, port) = Self.address(listen, example: "0.0.0.0:8443") {
+            (c.host, c.port) = (host, port)
+        }
+        if let api = root.child("api") {
+            api.allowOnly(["listen"])
+            if let listen = api.child("listen"), let (host, port) = Self.address(listen, example: "127.0.0.1:8444") {
+                (c.apiHost, c.apiPort) = (host, port)
             }
         }
         if let tls = root.child("tls") {
@@ -74,6 +77,18 @@ public struct CorrelatorConfig: Sendable, Equatable {
             c.limits.lines = limits.child("lines")?.int(in: 1...1_000_000) ?? c.limits.lines
         }
         return reader.errors.isEmpty ? c : nil
+    }
+
+    /// `host:port` (IPv6 in brackets); port 0 picks a free one.
+    static func address(_ node: ConfigNode, example: String) -> (String, Int)? {
+        guard let text = node.string() else { return nil }
+        if let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port), colon != text.startIndex
+        {
+            return (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+        }
+        node.error("'\(text)' is not host:port", hint: "e.g. \(example)")
+        return nil
     }
 
     /// Problems with the files the config names (missing, unreadable), as diagnostics on `file`.

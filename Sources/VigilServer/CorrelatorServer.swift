@@ -55,8 +55,9 @@ public struct Reply: Sendable, Equatable {
     }
 }
 
-/// The correlator's HTTPS API (deploy/schema/ingest.md): mutual TLS against the platform CA,
-/// `POST /v1/events`, `POST /v1/heartbeat`, `GET /healthz`.
+/// The correlator's two HTTPS listeners: ingest for sensors (deploy/schema/ingest.md: mutual TLS
+/// against the platform CA, `POST /v1/events`, `POST /v1/heartbeat`, `GET /healthz`) and the query
+/// API for analysts (deploy/schema/query.md: API tokens).
 public enum CorrelatorServer {
     /// The TLS configuration: the correlator's certificate, and client certificates required and
     /// verified against the platform CA (a connection without one fails in the handshake).
@@ -144,6 +145,23 @@ public enum CorrelatorServer {
             router: router(service: service, denyList: denyList, limits: config.limits),
             server: try .tls(.http1(), tlsConfiguration: tlsConfiguration(config)),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-correlator"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    /// The query API's application (analysts): the same server certificate, no client certificate
+    /// asked for; requests authenticate with bearer API tokens (`QueryAPI`).
+    public static func queryApplication(
+        config: CorrelatorConfig, api: QueryAPI, logger: Logger,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        var tls = try tlsConfiguration(config)
+        tls.certificateVerification = .none
+        return Application(
+            router: api.router(),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(
+                address: .hostname(config.apiHost, port: config.apiPort), serverName: "vigil-correlator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

@@ -40,14 +40,16 @@ public actor IngestService {
     var engine: CorrelationEngine?
     var tracker = IncidentTracker()
     let silent: Set<String>
+    public let metrics: CorrelatorMetrics
     public private(set) var counters = Counters()
 
     public init(
         store: any EventStore, limits: CorrelatorConfig.Limits, rules: RuleSet = RuleSet(rules: []),
         correlations: CorrelationSet = CorrelationSet(), enrichment: Enrichment = Enrichment(),
-        latenessMicros: Int64 = 300_000_000
+        latenessMicros: Int64 = 300_000_000, metrics: CorrelatorMetrics = CorrelatorMetrics()
     ) {
         self.store = store
+        self.metrics = metrics
         self.limits = limits
         self.rules = rules
         self.enrichment = enrichment
@@ -60,6 +62,18 @@ public actor IngestService {
     }
 
     public func ingest(_ batch: IngestBatch) async -> Reply {
+        let started = ContinuousClock.now
+        let reply = await apply(batch)
+        if reply.status == .ok {
+            metrics.batches.increment()
+            metrics.batchDuration.record(ContinuousClock.now - started)
+        } else {
+            metrics.batchesRefused.increment()
+        }
+        return reply
+    }
+
+    private func apply(_ batch: IngestBatch) async -> Reply {
         counters.batches += 1
         let batchID = batch.batchID ?? UUID().uuidString.lowercased()
         let parsed: IngestParser.Parsed
@@ -75,6 +89,8 @@ public actor IngestService {
         // Stateless matching first, so each event is stored with the rules it matched.
         var matched: [[CompiledRule]] = []
         matched.reserveCapacity(parsed.events.count)
+        var enrichedEvents: [Event] = []
+        enrichedEvents.reserveCapacity(parsed.events.count)
         var stored: [StoredEvent] = []
         stored.reserveCapacity(parsed.events.count)
         for (_, event) in parsed.events {
@@ -82,6 +98,7 @@ public actor IngestService {
             enrichment.apply(&enriched)
             let hits = rules.matches(enriched)
             matched.append(hits)
+            enrichedEvents.append(enriched)
             stored.append(StoredEvent(event: event, json: event.jsonLine, ruleHits: hits.map(\.meta.id)))
         }
         let result: AppendResult
@@ -95,15 +112,15 @@ public actor IngestService {
         }
         // Only events new to the store raise incidents: a retried batch changes nothing.
         var changed: [String: Incident] = [:]
-        for (index, (_, event)) in parsed.events.enumerated() where result.outcomes[index] == .inserted {
-            var enriched = event
-            enrichment.apply(&enriched)
+        for (index, enriched) in enrichedEvents.enumerated() where result.outcomes[index] == .inserted {
             for rule in matched[index] where !silent.contains(rule.meta.id) {
+                metrics.ruleHit(rule.meta.id, correlation: false)
                 record(tracker.hit(rule.meta, event: enriched), into: &changed)
             }
             if engine != nil {
                 let hits = engine!.process(enriched, matched: matched[index].map(\.meta.id), source: batch.sensor)
                 for hit in hits where !silent.contains(hit.rule.id) {
+                    metrics.ruleHit(hit.rule.id, correlation: true)
                     record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
                 }
             }
@@ -118,6 +135,9 @@ public actor IngestService {
         counters.accepted += accepted
         counters.duplicates += duplicates
         counters.rejected += parsed.errors.count
+        metrics.eventsAccepted.increment(by: Int64(accepted))
+        metrics.eventsDuplicate.increment(by: Int64(duplicates))
+        metrics.eventsRejected.increment(by: Int64(parsed.errors.count))
         var errors: [[String: any Sendable]] = []
         for e in parsed.errors.prefix(100) {
             errors.append(["line": e.line, "reason": e.reason, "message": e.message])
@@ -145,8 +165,12 @@ public actor IngestService {
         switch action {
         case .opened(let i):
             counters.incidentsOpened += 1
+            metrics.incidentsOpened.increment()
             changed[i.id] = i
-        case .updated(let i), .escalated(let i, _):
+        case .escalated(let i, _):
+            metrics.incidentsEscalated.increment()
+            changed[i.id] = i
+        case .updated(let i):
             changed[i.id] = i
         }
     }
@@ -220,6 +244,48 @@ public actor IngestService {
         return (restored, count)
     }
 
+    /// At start: takes up the incidents stored before the restart that can still be updated (last
+    /// seen within the quiet period of the most recent one), so a burst that continues after a
+    /// restart adds to its incident instead of opening a second one. Returns how many.
+    public func restoreIncidents() async -> Int {
+        let store = self.store
+        let quiet = tracker.quietPeriodSeconds * 1_000_000
+        let records: [IncidentRecord] =
+            (try? await lane.run {
+                guard let newest = try store.incidents(limit: 1).first else { return [] }
+                var query = IncidentQuery()
+                query.since = newest.lastSeen - quiet
+                query.limit = 1000
+                var out: [IncidentRecord] = []
+                // Bounded: at most the rule groups active within one quiet period, 1 000 per page.
+                for _ in 0..<1000 {
+                    let page = try store.incidents(query)
+                    out += page.incidents
+                    guard let next = page.next else { break }
+                    query.cursor = next
+                }
+                return out
+            }) ?? []
+        // Oldest first, so the most recent incident of a rule and group is the one resumed.
+        for record in records.reversed() { tracker.resume(Self.incident(record)) }
+        return records.count
+    }
+
+    /// An incident read back from the store (tags are not stored: the rule pack has them).
+    static func incident(_ r: IncidentRecord) -> Incident {
+        Incident(
+            id: r.id, ruleID: r.ruleID, title: r.title, tags: [], stage: r.stage.flatMap(LifecycleStage.init),
+            category: r.category, level: RuleLevel(rawValue: r.level) ?? .medium,
+            ruleLevel: RuleLevel(rawValue: r.ruleLevel) ?? .medium,
+            groupKey: r.group.sorted { $0.key < $1.key }.map { (field: $0.key, value: $0.value) }, hits: r.hits,
+            firstSeen: Timestamp(microseconds: r.firstSeen), lastSeen: Timestamp(microseconds: r.lastSeen),
+            sampleEventIDs: r.samples, observers: r.observers, dlpCount: r.dlpCount, correlation: r.correlation)
+    }
+
+    /// Drops incidents that can no longer be updated from memory (they stay in the store); hourly.
+    @discardableResult
+    public func expireIncidents() -> Int { tracker.expire() }
+
     /// Deletes events older than `days` (in batches of 1 000, each its own short transaction, so
     /// ingest waits at most one batch); returns how many went.
     public func enforceRetention(days: Int, now: Date = Date()) async -> Int {
@@ -228,6 +294,13 @@ public actor IngestService {
         return (try? await lane.run { try store.deleteEvents(olderThan: cutoff, batchSize: 1000) }) ?? 0
     }
 
-    /// Incidents as the tracker holds them (tests, and the query API).
+    /// Incidents as the tracker holds them (tests).
     public var incidents: [Incident] { tracker.incidents }
+
+    /// The event time up to which correlation is complete (µs), or nil without correlation rules
+    /// or before any event: `/metrics` reports the lag behind the wall clock.
+    public var watermark: Int64? {
+        guard let w = engine?.watermark, w > Int64.min else { return nil }
+        return w
+    }
 }

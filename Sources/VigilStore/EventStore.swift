@@ -36,8 +36,10 @@ public protocol EventStore: Sendable {
     /// One page of incidents matching `query`, most recently seen first.
     func incidents(_ query: IncidentQuery) throws(VigilError) -> IncidentPage
     func incident(id: String) throws(VigilError) -> IncidentRecord?
-    /// Sets an incident's analyst status; false when there is no such incident.
-    func setIncidentStatus(id: String, status: String) throws(VigilError) -> Bool
+    /// Sets an incident's analyst status and, when it changes, appends the audit entry
+    /// (`incident.status`, detail `{"from","to","note"}`) in the same transaction, so no change is
+    /// ever unaudited. Returns the previous status, or nil when there is no such incident.
+    func setIncidentStatus(id: String, status: String, actor: String, note: String) throws(VigilError) -> String?
 
     // MARK: Sensors
 
@@ -48,11 +50,13 @@ public protocol EventStore: Sendable {
     // MARK: API tokens
 
     /// A new token: its id, and its secret, which is returned this once and stored only as a hash.
-    func createToken(name: String, role: TokenRole) throws(VigilError) -> (id: String, secret: String)
+    /// Audited (`token.create`, by `actor`) in the same transaction.
+    func createToken(name: String, role: TokenRole, actor: String) throws(VigilError) -> (id: String, secret: String)
     /// The active token whose secret this is, or nil (unknown or revoked).
     func authenticate(secret: String) throws(VigilError) -> APIToken?
-    /// Revokes a token; false when there is no active token with this id.
-    func revokeToken(id: String) throws(VigilError) -> Bool
+    /// Revokes a token (audited as `token.revoke` in the same transaction); false when there is no
+    /// active token with this id.
+    func revokeToken(id: String, actor: String) throws(VigilError) -> Bool
     /// Every token, revoked ones included (never a secret), oldest first.
     func tokens() throws(VigilError) -> [APIToken]
 

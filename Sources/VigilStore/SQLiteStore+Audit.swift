@@ -4,10 +4,18 @@ import VigilCore
 extension SQLiteStore {
     public func audit(actor: String, action: String, subject: String, detail: String, at: Int64) throws(VigilError) {
         try write("cannot append to the audit log") { db in
-            try db.execute(
-                sql: "INSERT INTO audit_log (time, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                arguments: [at, actor, action, subject, detail])
+            try Self.appendAudit(db, actor: actor, action: action, subject: subject, detail: detail, at: at)
         }
+    }
+
+    /// Appends an audit row inside the caller's transaction (the change and its record commit together).
+    static func appendAudit(
+        _ db: Database, actor: String, action: String, subject: String, detail: String,
+        at: Int64 = StoreClock.nowMicros()
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO audit_log (time, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+            arguments: [at, actor, action, subject, detail])
     }
 
     public func auditLog(limit: Int, before: Int64?) throws(VigilError) -> [AuditEntry] {

@@ -66,10 +66,18 @@ extension SQLiteStore {
         }
     }
 
-    public func setIncidentStatus(id: String, status: String) throws(VigilError) -> Bool {
+    public func setIncidentStatus(id: String, status: String, actor: String, note: String) throws(VigilError)
+        -> String?
+    {
         try write("cannot set the status of incident \(id)") { db in
+            guard
+                let before = try String.fetchOne(db, sql: "SELECT status FROM incidents WHERE id = ?", arguments: [id])
+            else { return nil }
+            guard before != status else { return before }
             try db.execute(sql: "UPDATE incidents SET status = ? WHERE id = ?", arguments: [status, id])
-            return db.changesCount > 0
+            let detail = Self.json(["from": before, "to": status, "note": note])
+            try Self.appendAudit(db, actor: actor, action: "incident.status", subject: id, detail: detail)
+            return before
         }
     }
 

@@ -16,7 +16,9 @@ extension SQLiteStore {
     /// random bits, not a password, so guessing it from its hash is as hopeless as guessing it.
     static func secretHash(_ secret: String) -> String { Digest.sha256.hex(secret) }
 
-    public func createToken(name: String, role: TokenRole) throws(VigilError) -> (id: String, secret: String) {
+    public func createToken(name: String, role: TokenRole, actor: String) throws(VigilError)
+        -> (id: String, secret: String)
+    {
         let id = "tok_" + Hex.encode(Self.randomBytes(8))
         let secret = Self.secretPrefix + Hex.encode(Self.randomBytes(32))
         let now = StoreClock.nowMicros()
@@ -24,6 +26,9 @@ extension SQLiteStore {
             try db.execute(
                 sql: "INSERT INTO api_tokens (id, name, role, secret_sha256, created) VALUES (?, ?, ?, ?, ?)",
                 arguments: [id, name, role.rawValue, Self.secretHash(secret), now])
+            try Self.appendAudit(
+                db, actor: actor, action: "token.create", subject: id,
+                detail: Self.json(["name": name, "role": role.rawValue]), at: now)
         }
         return (id, secret)
     }
@@ -42,12 +47,14 @@ extension SQLiteStore {
         }
     }
 
-    public func revokeToken(id: String) throws(VigilError) -> Bool {
+    public func revokeToken(id: String, actor: String) throws(VigilError) -> Bool {
         let now = StoreClock.nowMicros()
         return try write("cannot revoke token \(id)") { db in
             try db.execute(
                 sql: "UPDATE api_tokens SET revoked = ? WHERE id = ? AND revoked IS NULL", arguments: [now, id])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.appendAudit(db, actor: actor, action: "token.revoke", subject: id, detail: "", at: now)
+            return true
         }
     }
 

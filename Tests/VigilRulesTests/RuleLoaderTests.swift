@@ -199,4 +199,28 @@ struct IncidentTrackerTests {
         #expect(a.incidents.map(\.id) == b.incidents.map(\.id))
         #expect(Set(a.incidents.map(\.id)).count == 2)
     }
+
+    @Test("a resumed incident (read back after a restart) takes the next hits; expired ones are forgotten")
+    func resumeAndExpire() {
+        var before = IncidentTracker(quietPeriodSeconds: 60)
+        for n in 0..<3 { _ = before.hit(meta, event: event(n, ip: "10.0.0.1", seconds: Int64(n))) }
+        var after = IncidentTracker(quietPeriodSeconds: 60)
+        var stored = before.incidents[0]
+        stored.groupKey = stored.groupKey.reversed()  // a store's map has no order
+        after.resume(stored)
+        guard case .updated(let i) = after.hit(meta, event: event(3, ip: "10.0.0.1", seconds: 10)) else {
+            Issue.record("the hit updates the resumed incident")
+            return
+        }
+        #expect(i.id == stored.id && i.hits == 4)
+        _ = after.hit(meta, event: event(4, ip: "10.0.0.2", seconds: 50))
+        #expect(after.expire() == 0, "40 s of event time since the first's last hit: within the quiet period")
+        _ = after.hit(meta, event: event(5, ip: "10.0.0.2", seconds: 100))
+        #expect(after.expire() == 1, "90 s: past it")
+        #expect(after.incidents.map(\.groupKey.first?.value) == ["10.0.0.2"])
+        guard case .updated = after.hit(meta, event: event(6, ip: "10.0.0.2", seconds: 110)) else {
+            Issue.record("the kept incident still takes hits after the compaction")
+            return
+        }
+    }
 }

@@ -14,28 +14,42 @@ final class CorrelatorProcess: @unchecked Sendable {
     // @unchecked: `process` and `port` are set in init and only read afterwards.
     let process = Process()
     let port: Int
+    /// The query API's port.
+    let apiPort: Int
 
-    init(config: String) throws {
+    /// `environment`: added to this process's (e.g. NOTIFY_SOCKET).
+    init(config: String, environment: [String: String] = [:]) throws {
         process.executableURL = correlatorBinary
         process.arguments = ["--config", config]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        // Read stderr until the "listening on HOST:PORT" line (bounded: 60 s, 64 KiB).
+        // Read stderr until both "listening on HOST:PORT" and "query API on HOST:PORT" (bounded:
+        // 60 s, 64 KiB).
         var text = ""
         let deadline = Date().addingTimeInterval(60)
-        var found: Int?
-        while found == nil, Date() < deadline, text.utf8.count < 65_536, process.isRunning {
+        func boundPort(after label: String) -> Int? {
+            guard let range = text.range(of: label + #" [0-9.]+:([0-9]+)"#, options: .regularExpression) else {
+                return nil
+            }
+            return Int(text[range].split(separator: ":").last ?? "")
+        }
+        while boundPort(after: "vigil-correlator: listening on") == nil
+            || boundPort(after: "vigil-correlator: query API on") == nil, Date() < deadline,
+            text.utf8.count < 65_536, process.isRunning
+        {
             let chunk = errors.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
-            if let range = text.range(of: #"listening on [0-9.]+:([0-9]+)"#, options: .regularExpression) {
-                found = Int(text[range].split(separator: ":").last ?? "")
-            }
         }
-        guard let found else { throw VigilError(.io, "vigil-correlator did not start: \(text)") }
-        port = found
+        guard let found = boundPort(after: "vigil-correlator: listening on"),
+            let api = boundPort(after: "vigil-correlator: query API on")
+        else {
+            throw VigilError(.io, "vigil-correlator did not start: \(text)")
+        }
+        (port, apiPort) = (found, api)
         // Keep draining stderr so the process never blocks on a full pipe.
         let handle = errors.fileHandleForReading
         Thread { while !handle.availableData.isEmpty {} }.start()
@@ -61,6 +75,8 @@ struct DurabilityTests {
         let config = h.dir.appendingPathComponent("correlator.yaml").path
         try """
         listen: 127.0.0.1:0
+        api:
+          listen: 127.0.0.1:0
         tls:
           certificate: \(h.config.certificate)
           key: \(h.config.key)

@@ -42,7 +42,9 @@ final class Harness: @unchecked Sendable {
     let dir: URL
     let pki: URL
     var port = 0
+    var apiPort = 0
     var task: Task<Void, any Error>?
+    var apiTask: Task<Void, any Error>?
     let config: CorrelatorConfig
     let service: IngestService
 
@@ -55,6 +57,7 @@ final class Harness: @unchecked Sendable {
         if reusing == nil { try Self.makePKI(dir: dir, pki: pki) }
         var c = CorrelatorConfig()
         c.port = 0
+        c.apiPort = 0
         c.certificate = pki.appendingPathComponent("correlator.crt").path
         c.key = pki.appendingPathComponent("correlator.key").path
         c.clientCA = pki.appendingPathComponent("ca.crt").path
@@ -88,6 +91,7 @@ final class Harness: @unchecked Sendable {
     }
 
     func start() async throws {
+        _ = await service.restoreIncidents()
         _ = await service.restoreCorrelation()
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = try CorrelatorServer.application(
@@ -98,13 +102,27 @@ final class Harness: @unchecked Sendable {
             port = p
             break
         }
+        let api = QueryAPI(
+            store: try SQLiteStore(path: config.store), storePath: config.store, service: service,
+            logger: Logger(label: "test"))
+        let (apiStream, apiContinuation) = AsyncStream<Int>.makeStream()
+        let queryApp = try CorrelatorServer.queryApplication(
+            config: config, api: api, logger: Logger(label: "test")
+        ) { port in apiContinuation.yield(port) }
+        apiTask = Task { try await queryApp.run() }
+        for await p in apiStream {
+            apiPort = p
+            break
+        }
     }
 
     /// Stops the server as SIGTERM does (the correlation state is saved); `keep` leaves the
     /// folder for a restart.
     func stop(keep: Bool = false) async {
         task?.cancel()
+        apiTask?.cancel()
         _ = try? await task?.value
+        _ = try? await apiTask?.value
         await service.saveCorrelation()
         if !keep { try? FileManager.default.removeItem(at: dir) }
     }
@@ -152,6 +170,26 @@ final class Harness: @unchecked Sendable {
     }
 
     var store: SQLiteStore { get throws { try SQLiteStore(path: config.store) } }
+
+    /// Calls the query API with curl (server TLS only) and `token` as the bearer (nil: none);
+    /// a body makes it a POST.
+    func api(_ path: String, token: String?, body: String? = nil) async throws -> Answer {
+        var args = ["-sS", "--max-time", "20", "--cacert", pki.appendingPathComponent("ca.crt").path]
+        args += ["-w", "\n%{http_code}", "-D", dir.appendingPathComponent("headers").path]
+        if let token { args += ["-H", "Authorization: Bearer \(token)"] }
+        if let body { args += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        args.append("https://127.0.0.1:\(apiPort)\(path)")
+        let (status, out) = try await shOffPool("/usr/bin/curl", args)
+        let parts = out.split(separator: "\n", omittingEmptySubsequences: false)
+        let text = parts.dropLast().joined(separator: "\n")
+        let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? ["text": text]
+        return Answer(status: Int(parts.last ?? "") ?? 0, json: json, curlExit: status)
+    }
+
+    /// The response headers of the last `api` call.
+    var lastHeaders: String {
+        (try? String(contentsOf: dir.appendingPathComponent("headers"), encoding: .utf8)) ?? ""
+    }
 }
 
 /// Event lines a sensor named "golden" wrote (the analyze goldens).
@@ -300,6 +338,47 @@ struct IngestRefusalTests {
         }
         #expect(guessing.count == 1, "six failures before the restart and four after are ten")
         #expect(guessing.first?.samples.first == "r-0", "the first sample is from before the restart")
+        await second.stop()
+    }
+
+    @Test("a restart is invisible in the incidents: a stream split by a restart gives what it gives unbroken")
+    func incidentsAcrossRestart() async throws {
+        // The auth golden, then (half a day later) two bursts of 30 SSH password failures from one
+        // address every 3 s, each followed 15 minutes on by a login, which moves the sensor's
+        // watermark past the burst: the guessing incident gets hits before and after the restart.
+        let start: Int64 = 1_795_500_000_000_000
+        func ssh(_ second: Int64, _ outcome: String = "failure") -> String {
+            var e = Event(
+                timestamp: Timestamp(microseconds: start + second * 1_000_000), id: "x-\(second)", dataset: .auth,
+                observerID: "golden")
+            e.set(Fields.eventAction, "ssh_login")
+            e.set(Fields.eventOutcome, outcome)
+            e.set(Fields.sourceIP, .ip(IPAddress("198.51.100.99")!))
+            return e.jsonLine
+        }
+        let lines =
+            try goldenLines("logs-auth-iso", count: 87) + (0..<30).map { ssh(Int64($0) * 3) } + [ssh(900, "success")]
+            + (0..<30).map { ssh(1000 + Int64($0) * 3) } + [ssh(1900, "success")]
+        func summary(_ store: SQLiteStore) throws -> [String] {
+            try store.incidents(limit: 1000).map { "\($0.ruleID) \($0.group) hits=\($0.hits) level=\($0.level)" }
+                .sorted()
+        }
+        let whole = try Harness()
+        try await whole.start()
+        _ = try await whole.post(body: Data(lines.joined(separator: "\n").utf8))
+        let expected = try summary(whole.store)
+        await whole.stop()
+        #expect(expected.contains { !$0.contains("hits=1 ") }, "some incident has several hits: \(expected)")
+
+        let split = 87 + 31 + 14  // in the middle of the second burst
+        let first = try Harness()
+        try await first.start()
+        _ = try await first.post(body: Data(lines[..<split].joined(separator: "\n").utf8))
+        await first.stop(keep: true)
+        let second = try Harness(reusing: first.dir)
+        try await second.start()
+        _ = try await second.post(body: Data(lines[split...].joined(separator: "\n").utf8))
+        #expect(try summary(second.store) == expected)
         await second.stop()
     }
 

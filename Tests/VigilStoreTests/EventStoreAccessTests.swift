@@ -10,8 +10,8 @@ struct EventStoreAccessTests {
     func tokens() throws {
         let t = try TempStore()
         let store = try t.open()
-        let (id, secret) = try store.createToken(name: "alice", role: .analyst)
-        let other = try store.createToken(name: "bob", role: .viewer)
+        let (id, secret) = try store.createToken(name: "alice", role: .analyst, actor: "local:root")
+        let other = try store.createToken(name: "bob", role: .viewer, actor: "local:root")
         #expect(secret.hasPrefix("vigil_") && secret.utf8.count == 6 + 64)
         #expect(secret != other.secret && id != other.id)
         let token = try #require(try store.authenticate(secret: secret))
@@ -27,14 +27,18 @@ struct EventStoreAccessTests {
             #expect(contains(bytes, SQLiteStore.secretHash(s)), "its hash is, so these are the files that hold tokens")
         }
 
-        #expect(try store.revokeToken(id: id))
-        #expect(try !store.revokeToken(id: id), "already revoked")
-        #expect(try !store.revokeToken(id: "tok_missing"))
+        #expect(try store.revokeToken(id: id, actor: "local:root"))
+        #expect(try !store.revokeToken(id: id, actor: "local:root"), "already revoked")
+        #expect(try !store.revokeToken(id: "tok_missing", actor: "local:root"))
         #expect(try store.authenticate(secret: secret) == nil, "a revoked token is refused")
         #expect(try store.authenticate(secret: other.secret)?.id == other.id)
         let listed = try store.tokens()
         #expect(listed.map(\.name).sorted() == ["alice", "bob"])
         #expect(listed.first { $0.id == id }?.revoked != nil)
+        let log = try store.auditLog(limit: 10, before: nil)
+        #expect(log.map(\.action) == ["token.revoke", "token.create", "token.create"], "each change audited once")
+        #expect(log.map(\.subject) == [id, other.id, id] && log.allSatisfy { $0.actor == "local:root" })
+        #expect(log.allSatisfy { !$0.detail.contains("vigil_") }, "no secret in the audit log")
     }
 
     @Test("roles are ordered viewer < analyst < admin")

@@ -22,8 +22,14 @@ struct EventStoreIncidentsTests {
         var i = incident("a")
         try store.upsertIncident(i)
         #expect(try store.incident(id: "a") == i)
-        #expect(try store.setIncidentStatus(id: "a", status: "acknowledged"))
-        #expect(try !store.setIncidentStatus(id: "missing", status: "acknowledged"))
+        #expect(try store.setIncidentStatus(id: "a", status: "acknowledged", actor: "alice", note: "on it") == "open")
+        #expect(
+            try store.setIncidentStatus(id: "a", status: "acknowledged", actor: "alice", note: "") == "acknowledged")
+        #expect(try store.setIncidentStatus(id: "missing", status: "acknowledged", actor: "alice", note: "") == nil)
+        let log = try store.auditLog(limit: 10, before: nil)
+        #expect(log.count == 1, "only the change is audited, not the no-op")
+        #expect(log.first?.action == "incident.status" && log.first?.actor == "alice" && log.first?.subject == "a")
+        #expect(log.first?.detail.contains("\"note\":\"on it\"") == true)
         i.hits = 12
         i.level = "high"
         i.lastSeen = 99
@@ -49,7 +55,7 @@ struct EventStoreIncidentsTests {
                     "i\(n)", level: levels[n % 5], stage: n % 2 == 0 ? "storage" : "exchange",
                     category: n < 10 ? "dsi" : "nsi", lastSeen: Int64(n)))
         }
-        _ = try store.setIncidentStatus(id: "i3", status: "closed")
+        _ = try store.setIncidentStatus(id: "i3", status: "closed", actor: "alice", note: "")
         func ids(_ configure: (inout IncidentQuery) -> Void) throws -> [String] {
             var q = IncidentQuery()
             configure(&q)

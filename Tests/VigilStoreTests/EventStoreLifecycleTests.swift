@@ -16,13 +16,13 @@ struct EventStoreLifecycleTests {
             _ = try store.append((0..<5).map { event($0) })
             var i = incident("i1")
             try store.upsertIncident(i)
-            _ = try store.setIncidentStatus(id: "i1", status: "contained")
+            _ = try store.setIncidentStatus(id: "i1", status: "contained", actor: "alice", note: "")
             i.hits = 7
             i.lastSeen = 9
             try store.upsertIncident(i)
             try store.saveSnapshot(Data("state".utf8), watermark: 42)
             try store.recordHeartbeat(sensorID: "node-1", version: "1.0", counters: ["events": 1], at: 5)
-            token = try store.createToken(name: "alice", role: .admin)
+            token = try store.createToken(name: "alice", role: .admin, actor: "local:root")
             try store.audit(actor: "alice", action: "incident.status", subject: "i1", detail: "contained")
             try store.close()
             #expect(throws: VigilError.self, "a closed store refuses work") { try store.eventCount() }
@@ -41,7 +41,10 @@ struct EventStoreLifecycleTests {
                 SensorRecord(id: "node-1", firstSeen: 5, lastSeen: 5, version: "1.0", counters: ["events": 1])
             ])
         #expect(try store.authenticate(secret: token.secret)?.role == .admin)
-        #expect(try store.auditLog(limit: 10, before: nil).map(\.detail) == ["contained"])
+        #expect(
+            try store.auditLog(limit: 10, before: nil).map(\.action) == [
+                "incident.status", "token.create", "incident.status",
+            ])
     }
 
     @Test("reopening runs no migration twice and changes no schema")

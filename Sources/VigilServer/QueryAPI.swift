@@ -1,0 +1,268 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import VigilCore
+import VigilStore
+
+/// The analysts' query API (deploy/schema/query.md): bearer API tokens with roles, on a listener
+/// of its own (server TLS only: analysts have no client certificates, and keeping it off the
+/// sensors' port lets an operator expose ingest to the nodes and the API only to the management
+/// network).
+///
+/// Reads run on a lane of their own (a dedicated thread, never the concurrency pool); SQLite in WAL
+/// mode serves them from a snapshot while ingest commits, so queries never stall sensors.
+public struct QueryAPI: Sendable {
+    let store: any EventStore
+    let storePath: String
+    let service: IngestService
+    let metrics: CorrelatorMetrics
+    let logger: Logger
+    let lane = BlockingLane(label: "vigil-query")
+    /// A sensor whose last heartbeat is older than this is reported silent (a finding in itself).
+    let silentAfterSeconds: Int64
+
+    public init(
+        store: any EventStore, storePath: String, service: IngestService, logger: Logger,
+        silentAfterSeconds: Int64 = 300
+    ) {
+        (self.store, self.storePath, self.service, self.logger) = (store, storePath, service, logger)
+        metrics = service.metrics
+        self.silentAfterSeconds = silentAfterSeconds
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/healthz") { _, _ in Reply(status: .ok, json: ["status": "ok"]).response }
+        router.get("/v1/whoami") { request, _ in
+            await answer(request, role: .viewer) { token in
+                Reply(status: .ok, json: ["id": token.id, "name": token.name, "role": token.role.rawValue])
+            }
+        }
+        router.get("/metrics") { request, _ in
+            await respond(request, role: .viewer) { _ in
+                await refreshGauges()
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(
+                    status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+            }
+        }
+        router.get("/v1/events") { request, _ in
+            await respond(request, role: .viewer) { _ in
+                let query = try QueryParameters(Self.pairs(request), allowed: QueryParameters.eventNames)
+                    .eventQuery(now: .now())
+                let page = try await read { try $0.events(query) }
+                // The stored lines are JSON objects already: spliced in, not decoded and re-encoded.
+                var body = "{\"events\":[" + page.events.joined(separator: ",") + "],\"next\":"
+                body += page.next.map { "\"\($0)\"" } ?? "null"
+                body += "}\n"
+                return Self.json(body)
+            }
+        }
+        router.get("/v1/incidents") { request, _ in
+            await answer(request, role: .viewer) { _ in
+                let query = try QueryParameters(Self.pairs(request), allowed: QueryParameters.incidentNames)
+                    .incidentQuery(now: .now())
+                let page = try await read { try $0.incidents(query) }
+                return Reply(
+                    status: .ok,
+                    json: ["incidents": page.incidents.map(Self.object), "next": page.next ?? NSNull()])
+            }
+        }
+        router.get("/v1/incidents/:id") { request, context in
+            await answer(request, role: .viewer) { _ in
+                let id = context.parameters.get("id") ?? ""
+                guard let incident = try await read({ try $0.incident(id: id) }) else {
+                    return .error(.notFound, "not_found", "no incident '\(id.prefix(64))'")
+                }
+                return Reply(status: .ok, json: Self.object(incident))
+            }
+        }
+        router.post("/v1/incidents/:id/status") { request, context in
+            await answer(request, role: .analyst) { token in
+                let id = context.parameters.get("id") ?? ""
+                let body = try await request.body.collect(upTo: 16 << 10)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+                    let text = object["status"] as? String
+                else {
+                    return .error(.badRequest, "bad_body", "send {\"status\": \"acknowledged\", \"note\": \"why\"}")
+                }
+                guard let status = IncidentStatus(rawValue: text) else {
+                    let choices = IncidentStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                    return .error(.badRequest, "bad_status", "'\(text.prefix(64))' is not one of \(choices)")
+                }
+                let note = String((object["note"] as? String ?? "").prefix(2000))
+                let actor = Self.actor(token)
+                guard
+                    let before = try await write({
+                        try $0.setIncidentStatus(id: id, status: status.rawValue, actor: actor, note: note)
+                    })
+                else { return .error(.notFound, "not_found", "no incident '\(id.prefix(64))'") }
+                logger.info(
+                    "incident status",
+                    metadata: ["incident": "\(id)", "from": "\(before)", "to": "\(text)", "by": "\(actor)"])
+                return Reply(status: .ok, json: ["id": id, "status": status.rawValue, "previous": before])
+            }
+        }
+        router.get("/v1/sensors") { request, _ in
+            await answer(request, role: .viewer) { _ in
+                _ = try QueryParameters(Self.pairs(request), allowed: [])
+                let sensors = try await read { try $0.sensors() }
+                let now = Timestamp.now().microseconds
+                return Reply(
+                    status: .ok,
+                    json: [
+                        "sensors": sensors.map { s -> [String: any Sendable] in
+                            [
+                                "id": s.id, "version": s.version, "first_seen": Self.time(s.firstSeen),
+                                "last_seen": Self.time(s.lastSeen), "counters": s.counters,
+                                "silent": now - s.lastSeen > silentAfterSeconds * 1_000_000,
+                            ]
+                        }
+                    ])
+            }
+        }
+        router.get("/v1/audit") { request, _ in
+            await answer(request, role: .admin) { _ in
+                let p = try QueryParameters(Self.pairs(request), allowed: ["limit", "before"])
+                let limit = try p.int("limit", in: 1...10_000) ?? 100
+                let before = try p.int("before", in: 1...Int.max).map(Int64.init)
+                let entries = try await read { try $0.auditLog(limit: limit, before: before) }
+                return Reply(
+                    status: .ok,
+                    json: [
+                        "entries": entries.map { e -> [String: any Sendable] in
+                            [
+                                "id": e.id, "time": Self.time(e.time), "actor": e.actor, "action": e.action,
+                                "subject": e.subject, "detail": e.detail,
+                            ]
+                        },
+                        "next": entries.count == limit ? (entries.last?.id ?? 0) as any Sendable : NSNull(),
+                    ])
+            }
+        }
+        return router
+    }
+
+    // MARK: Authentication
+
+    /// Runs `body` when the request carries an active token of at least `role`; otherwise answers
+    /// 401 (no or unknown token) or 403 (role too low). Parameter errors answer 400, store errors 500.
+    func respond(
+        _ request: Request, role: TokenRole, _ body: @Sendable (APIToken) async throws -> Response
+    ) async -> Response {
+        metrics.apiRequests.increment()
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            metrics.apiAuthFailures.increment()
+            return Self.unauthorized("send an API token: Authorization: Bearer vigil_…")
+        }
+        let secret = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        let token: APIToken?
+        do {
+            token = try await read { try $0.authenticate(secret: secret) }
+        } catch {
+            return Reply.error(.internalServerError, "store_failed", "\(error)").response
+        }
+        guard let token else {
+            metrics.apiAuthFailures.increment()
+            logger.warning("refused an unknown or revoked API token", metadata: ["path": "\(request.uri.path)"])
+            return Self.unauthorized("the API token is unknown or revoked")
+        }
+        guard token.role >= role else {
+            return Reply.error(
+                .forbidden, "forbidden",
+                "this call needs the \(role.rawValue) role; token \(token.id) (\(token.name)) has \(token.role.rawValue)"
+            ).response
+        }
+        do {
+            return try await body(token)
+        } catch let error as QueryError {
+            return Reply.error(.badRequest, "bad_parameter", error.message).response
+        } catch let error as VigilError where error.code == .usage {
+            return Reply.error(.badRequest, "bad_parameter", error.message).response
+        } catch {
+            logger.error("query failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return Reply.error(.internalServerError, "store_failed", "\(error)").response
+        }
+    }
+
+    /// `respond` for handlers that answer a `Reply`.
+    func answer(_ request: Request, role: TokenRole, _ body: @Sendable (APIToken) async throws -> Reply) async
+        -> Response
+    {
+        await respond(request, role: role) { try await body($0).response }
+    }
+
+    static func unauthorized(_ message: String) -> Response {
+        var response = Reply.error(.unauthorized, "unauthorized", message).response
+        response.headers[.wwwAuthenticate] = "Bearer realm=\"vigil\""
+        return response
+    }
+
+    /// Who did it, for the audit log: the token's name and id (never its secret).
+    static func actor(_ token: APIToken) -> String { "\(token.name) (\(token.id))" }
+
+    // MARK: Store access
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any EventStore) throws -> T) async throws -> T {
+        let store = self.store
+        return try await lane.run { try body(store) }
+    }
+
+    /// Writes go through the same lane as reads: an analyst's change is one small transaction, and
+    /// SQLite serialises it with ingest's commits anyway.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any EventStore) throws -> T) async throws -> T {
+        try await read(body)
+    }
+
+    /// The gauges that describe state, read at scrape time.
+    func refreshGauges() async {
+        let fm = FileManager.default
+        var bytes: Int64 = 0
+        for suffix in ["", "-wal"] {
+            if let size = (try? fm.attributesOfItem(atPath: storePath + suffix))?[.size] as? NSNumber {
+                bytes += size.int64Value
+            }
+        }
+        metrics.storeBytes.set(bytes)
+        let now = Timestamp.now().microseconds
+        if let watermark = await service.watermark {
+            metrics.correlationLag.set(Double(max(0, now - watermark)) / 1_000_000)
+        }
+        if let sensors = try? await read({ try $0.sensors() }) {
+            let silent = sensors.filter { now - $0.lastSeen > silentAfterSeconds * 1_000_000 }.count
+            metrics.sensorsSilent.set(Int64(silent))
+            metrics.sensorsReporting.set(Int64(sensors.count - silent))
+        }
+    }
+
+    // MARK: JSON
+
+    static func pairs(_ request: Request) -> [(String, String)] {
+        request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+    }
+
+    static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func time(_ micros: Int64) -> String { Timestamp(microseconds: micros).description }
+
+    /// An incident as the API shows it: the names `vigil analyze --incidents` writes, plus `status`.
+    static func object(_ i: IncidentRecord) -> [String: any Sendable] {
+        var o: [String: any Sendable] = [
+            "incident.id": i.id, "rule.id": i.ruleID, "rule.name": i.title, "level": i.level,
+            "rule.level": i.ruleLevel, "hits": i.hits, "first_seen": time(i.firstSeen), "last_seen": time(i.lastSeen),
+            "sample_event_ids": i.samples, "observers": i.observers, "group": i.group, "status": i.status,
+        ]
+        if let stage = i.stage { o["vigil.stage"] = stage }
+        if let category = i.category { o["gbt20986.category"] = category }
+        if i.dlpCount > 0 { o["dlp.count"] = i.dlpCount }
+        if let type = i.correlation { o["rule.correlation"] = type }
+        return o
+    }
+}

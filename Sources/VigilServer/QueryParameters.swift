@@ -1,0 +1,138 @@
+import Foundation
+import VigilCore
+import VigilStore
+
+/// A query string's parameters, checked: an unknown name is an error (a typo such as `source_ip`
+/// must not silently widen a search), and every error names the parameter and says what it takes.
+struct QueryParameters {
+    let values: [String: String]
+
+    /// Fails with a message when a name is not in `allowed` or is given twice.
+    init(_ pairs: [(String, String)], allowed: [String]) throws(QueryError) {
+        var values: [String: String] = [:]
+        for (name, value) in pairs {
+            guard allowed.contains(name) else {
+                throw QueryError("unknown parameter '\(name)'; this call takes \(allowed.joined(separator: ", "))")
+            }
+            guard values[name] == nil else { throw QueryError("parameter '\(name)' is given twice") }
+            values[name] = value
+        }
+        self.values = values
+    }
+
+    func string(_ name: String) throws(QueryError) -> String? {
+        guard let value = values[name] else { return nil }
+        guard !value.isEmpty else { throw QueryError("parameter '\(name)' is empty") }
+        guard value.utf8.count <= 1024 else { throw QueryError("parameter '\(name)' is longer than 1024 bytes") }
+        return value
+    }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws(QueryError) -> Int? {
+        guard let text = try string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw QueryError("parameter '\(name)' takes a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// An RFC 3339 time (`2026-12-04T07:00:00Z`, `2026-12-04T15:00:00+08:00`) or a duration back from
+    /// `now` (`90s`, `15m`, `24h`, `7d`), as µs since 1970.
+    func time(_ name: String, now: Timestamp) throws(QueryError) -> Int64? {
+        guard let text = try string(name) else { return nil }
+        if let t = Timestamp(rfc3339: text) { return t.microseconds }
+        if let seconds = Self.durationSeconds(text) { return now.microseconds - seconds * 1_000_000 }
+        throw QueryError(
+            "parameter '\(name)': '\(text)' is neither an RFC 3339 time (2026-12-04T07:00:00Z) nor a duration back from now (15m, 24h, 7d)"
+        )
+    }
+
+    /// `<n>s|m|h|d` in seconds, up to ten years; nil otherwise.
+    static func durationSeconds(_ text: String) -> Int64? {
+        guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
+        let scale: Int64
+        switch unit {
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3600
+        case "d": scale = 86_400
+        default: return nil
+        }
+        guard n <= 3650 * 86_400 / scale else { return nil }
+        return n * scale
+    }
+
+    func ip(_ name: String) throws(QueryError) -> String? {
+        guard let text = try string(name) else { return nil }
+        guard let ip = IPAddress(text) else { throw QueryError("parameter '\(name)': '\(text)' is not an IP address") }
+        return ip.description
+    }
+
+    func oneOf(_ name: String, _ choices: [String]) throws(QueryError) -> String? {
+        guard let text = try string(name) else { return nil }
+        guard choices.contains(text) else {
+            throw QueryError("parameter '\(name)': '\(text)' is not one of \(choices.joined(separator: ", "))")
+        }
+        return text
+    }
+
+    // MARK: The searches
+
+    static let eventNames = [
+        "from", "since", "to", "dataset", "source.ip", "destination.ip", "host", "user", "observer", "rule", "q",
+        "limit",
+        "cursor",
+    ]
+
+    /// `GET /v1/events`.
+    func eventQuery(now: Timestamp) throws(QueryError) -> EventQuery {
+        var q = EventQuery()
+        q.from = try time("from", now: now)
+        if let since = try time("since", now: now) {
+            guard q.from == nil else { throw QueryError("give 'from' or 'since', not both") }
+            q.from = since
+        }
+        q.to = try time("to", now: now)
+        if let from = q.from, let to = q.to, from >= to {
+            throw QueryError("'from' must be earlier than 'to'")
+        }
+        q.dataset = try string("dataset")
+        q.sourceIP = try ip("source.ip")
+        q.destinationIP = try ip("destination.ip")
+        q.host = try string("host")
+        q.user = try string("user")
+        q.observer = try string("observer")
+        q.ruleID = try string("rule")
+        q.text = try string("q")
+        q.limit = try int("limit", in: 1...10_000) ?? 100
+        q.cursor = try string("cursor")
+        return q
+    }
+
+    static let incidentNames = ["level", "stage", "category", "status", "since", "limit", "cursor"]
+
+    /// `GET /v1/incidents`.
+    func incidentQuery(now: Timestamp) throws(QueryError) -> IncidentQuery {
+        var q = IncidentQuery()
+        q.minLevel = try oneOf("level", RuleLevel.allCases.map(\.rawValue)).flatMap(RuleLevel.init(rawValue:))
+        q.stage = try oneOf("stage", LifecycleStage.allCases.map(\.rawValue))
+        q.category = try string("category")
+        q.status = try oneOf("status", IncidentStatus.allCases.map(\.rawValue))
+        q.since = try time("since", now: now)
+        q.limit = try int("limit", in: 1...1000) ?? 100
+        q.cursor = try string("cursor")
+        return q
+    }
+}
+
+struct QueryError: Error, Equatable {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// What an analyst may set an incident to. Tickets (the response workflow) have their own,
+/// stricter state machine; an incident only records whether someone has looked at it and what
+/// they concluded.
+enum IncidentStatus: String, CaseIterable {
+    case open, acknowledged, resolved
+    case falsePositive = "false_positive"
+}
