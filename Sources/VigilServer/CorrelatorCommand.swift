@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import VigilConfig
 import VigilCore
 import VigilRules
@@ -23,6 +24,10 @@ public struct CorrelatorCommand: AsyncParsableCommand {
               vigil-correlator --config /etc/vigil/correlator.yaml --check-config
               vigil-correlator --config /etc/vigil/correlator.yaml
               vigil-correlator token create --name alice --role analyst
+
+            SIGHUP (systemctl reload) reads the rule pack again: correlation rules that did not \
+            change keep their state; a pack with an error is refused whole and the running rules \
+            stay. SIGTERM finishes the requests in flight and saves the correlation state.
 
             Analysts query events, incidents and sensors on the query API (deploy/schema/query.md) \
             with a token: curl -H "Authorization: Bearer $TOKEN" https://127.0.0.1:8444/v1/incidents
@@ -89,6 +94,16 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             }
         }
         defer { retention.cancel() }
+        // SIGHUP: reload the rule pack; a pack with errors is refused whole and the running rules stay.
+        let reloader = Task {
+            guard let directory = settings.rules else { return }
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicros())")
+                Self.say(await Self.reload(service, directory: directory))
+                notifier.notify("READY=1")
+            }
+        }
+        defer { reloader.cancel() }
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: ingest), .init(service: query)],
@@ -100,6 +115,29 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         notifier.notify("STOPPING=1")
         await service.saveCorrelation()
         Self.say("stopped")
+    }
+
+    /// Loads the rule pack at `directory` and hands it to the service; what happened, as a sentence.
+    static func reload(_ service: IngestService, directory: String) async -> String {
+        let result = await Task.detached { RuleLoader.load(directory: directory) }.value
+        let errors = result.diagnostics.filter { !$0.isWarning }
+        guard errors.isEmpty else {
+            for d in errors { say("\(d)") }
+            return "rule reload refused: \(errors.count) errors in \(directory) (the running rules stay)"
+        }
+        let psl = try? PublicSuffixList.load(path: PublicSuffixList.systemPath)
+        let kept = await service.reload(
+            rules: result.rules, correlations: result.correlations,
+            enrichment: Enrichment(publicSuffixes: psl, calendar: result.calendar))
+        return
+            "rules reloaded from \(directory): \(result.rules.rules.count) detection and \(result.correlations.rules.count) correlation rules (\(kept) kept their state)"
+    }
+
+    /// CLOCK_MONOTONIC in µs, which systemd wants with RELOADING=1.
+    static func monotonicMicros() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
     }
 
     static func say(_ message: String) {

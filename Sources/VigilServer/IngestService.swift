@@ -35,11 +35,12 @@ public actor IngestService {
     let store: any EventStore
     let lane = BlockingLane(label: "vigil-store")
     let limits: CorrelatorConfig.Limits
-    let rules: RuleSet
-    let enrichment: Enrichment
+    private(set) var rules: RuleSet
+    private(set) var enrichment: Enrichment
     var engine: CorrelationEngine?
     var tracker = IncidentTracker()
-    let silent: Set<String>
+    private(set) var silent: Set<String>
+    private let latenessMicros: Int64
     public let metrics: CorrelatorMetrics
     public private(set) var counters = Counters()
 
@@ -53,12 +54,35 @@ public actor IngestService {
         self.limits = limits
         self.rules = rules
         self.enrichment = enrichment
+        self.latenessMicros = latenessMicros
         silent = correlations.silent
         if !correlations.isEmpty {
             var options = CorrelationEngine.Options()
             options.latenessMicros = latenessMicros
             engine = CorrelationEngine(set: correlations, options: options)
         }
+    }
+
+    /// Swaps in a new rule pack (SIGHUP) between two batches: correlation rules that still exist
+    /// unchanged keep their state and buffered matches; new and changed ones start empty. Open
+    /// incidents carry on. Returns how many correlation rules kept state.
+    public func reload(rules: RuleSet, correlations: CorrelationSet, enrichment: Enrichment) -> Int {
+        self.rules = rules
+        self.enrichment = enrichment
+        silent = correlations.silent
+        guard !correlations.isEmpty else {
+            engine = nil
+            return 0
+        }
+        if let engine {
+            let (next, kept) = engine.reloaded(with: correlations)
+            self.engine = next
+            return kept
+        }
+        var options = CorrelationEngine.Options()
+        options.latenessMicros = latenessMicros
+        engine = CorrelationEngine(set: correlations, options: options)
+        return 0
     }
 
     public func ingest(_ batch: IngestBatch) async -> Reply {

@@ -331,6 +331,40 @@ struct CorrelationTests {
         #expect(try third.restore(data) == 0)
     }
 
+    @Test("a rule reload keeps the state and buffered matches of unchanged rules; a changed rule starts empty")
+    func reload() {
+        let r = Corr.load([Corr.failure, guessing])
+        // Lateness 5 minutes: the first failures are still buffered (not yet released) at the reload.
+        let events = (0..<9).map { Corr.event(Int64($0) * 10) }
+        var whole = CorrelationEngine(set: r.correlations)
+        let expected = Corr.run(r, events.map { ($0, "s") }, engine: &whole).count
+        #expect(expected == 1)
+
+        var before = CorrelationEngine(set: r.correlations)
+        _ = Corr.run(r, events.prefix(3).map { ($0, "s") }, engine: &before, flush: false)
+        let sudo = Corr.correlation(
+            "dddddddd-dddd-4ddd-8ddd-dddddddddddd",
+            """
+            type: event_count
+            rules: [sudofail]
+            group-by: [src]
+            timespan: 5m
+            condition: {gte: 2}
+            """)
+        let grown = Corr.load([Corr.failure, Corr.sudoFail, guessing, sudo])
+        var (after, kept) = before.reloaded(with: grown.correlations)
+        #expect(kept == 1, "the guessing rule is unchanged; the sudo rule is new")
+        let hits = Corr.run(grown, events.dropFirst(3).map { ($0, "s") }, engine: &after)
+        #expect(hits.count == expected, "three failures before the reload and six after: as without a reload")
+
+        let changed = Corr.load([Corr.failure, guessing.replacingOccurrences(of: "gte: 5", with: "gte: 8")])
+        var (fresh, none) = before.reloaded(with: changed.correlations)
+        #expect(none == 0)
+        #expect(
+            Corr.run(changed, events.dropFirst(3).map { ($0, "s") }, engine: &fresh).isEmpty,
+            "the changed rule counts only the six failures after the reload")
+    }
+
     @Test("state is bounded: groups beyond the cap are refused and counted; expired groups are dropped")
     func bounded() {
         let r = Corr.load([Corr.failure, guessing])

@@ -11,8 +11,11 @@ let correlatorBinary = (Bundle.main.executableURL ?? Bundle.main.bundleURL).dele
 
 /// A `vigil-correlator` process on a config in `dir`; the port it bound is read from its stderr.
 final class CorrelatorProcess: @unchecked Sendable {
-    // @unchecked: `process` and `port` are set in init and only read afterwards.
+    // @unchecked: `process` and the ports are set in init and only read afterwards; `logged` is
+    // guarded by `lock`.
     let process = Process()
+    private let lock = NSLock()
+    private var logged = ""
     let port: Int
     /// The query API's port.
     let apiPort: Int
@@ -50,9 +53,29 @@ final class CorrelatorProcess: @unchecked Sendable {
             throw VigilError(.io, "vigil-correlator did not start: \(text)")
         }
         (port, apiPort) = (found, api)
-        // Keep draining stderr so the process never blocks on a full pipe.
+        // Keep draining stderr (so the process never blocks on a full pipe) into `log`.
+        logged = text
         let handle = errors.fileHandleForReading
-        Thread { while !handle.availableData.isEmpty {} }.start()
+        Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { logged += String(decoding: chunk, as: UTF8.self) }
+            }
+        }.start()
+    }
+
+    /// Everything the process wrote to stderr so far.
+    var log: String { lock.withLock { logged } }
+
+    /// Waits (up to `seconds`) until stderr contains `text`.
+    func waitForLog(_ text: String, seconds: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if log.contains(text) { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
     }
 
     func kill9() {

@@ -289,3 +289,68 @@ final class DatagramListener {
         return n > 0 ? String(decoding: buffer[..<n], as: UTF8.self) : nil
     }
 }
+
+@Suite("vigil-correlator rule reload on SIGHUP (the real binary)", .serialized)
+struct ReloadTests {
+    @Test("SIGHUP loads a changed rule pack without a restart; a pack with an error is refused and the old rules stay")
+    func sighup() async throws {
+        let h = try Harness()
+        defer { try? FileManager.default.removeItem(at: h.dir) }
+        let rules = h.dir.appendingPathComponent("rules")
+        try FileManager.default.copyItem(at: repoRoot.appendingPathComponent("rules"), to: rules)
+        let config = try CorrelatorBinaryTests.config(h)
+        try (String(contentsOfFile: config, encoding: .utf8) + "\nrules: \(rules.path)\n").write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let process = try CorrelatorProcess(config: config)
+        defer { process.terminate() }
+        h.port = process.port
+
+        var login = Event(timestamp: .now(), id: "canary-1", dataset: .auth, observerID: "golden")
+        login.set(Fields.eventAction, "ssh_login")
+        login.set(Fields.eventOutcome, "success")
+        login.set(Fields.userName, "canary-account")
+        let canaryRule = "7e3f1c2a-9b4d-4e8f-a1c6-5d2b8e9f0a13"
+        func incidents() throws -> [String] { try h.store.incidents(limit: 100).map(\.ruleID) }
+
+        _ = try await h.post(body: Data(login.jsonLine.utf8))
+        #expect(try !incidents().contains(canaryRule), "no such rule yet")
+
+        try """
+        title: Login to the canary account
+        id: \(canaryRule)
+        status: experimental
+        description: Nobody uses this account; a login to it is an intruder.
+        tags:
+          - attack.initial-access
+          - gbt20986.nai
+        logsource:
+          product: vigil
+          category: auth
+        detection:
+          selection:
+            user.name: canary-account
+            event.action: ssh_login
+          condition: selection
+        level: high
+        """.write(to: rules.appendingPathComponent("host/canary_login.yml"), atomically: true, encoding: .utf8)
+        kill(process.process.processIdentifier, SIGHUP)
+        #expect(process.waitForLog("rules reloaded from"), "\(process.log)")
+        #expect(process.log.contains("kept their state"))
+        login.id = "canary-2"
+        _ = try await h.post(body: Data(login.jsonLine.utf8))
+        #expect(try incidents().contains(canaryRule), "the new rule is live")
+
+        // A broken file: the whole pack is refused, the running rules go on.
+        try "title: [unclosed\n".write(
+            to: rules.appendingPathComponent("host/broken.yml"), atomically: true, encoding: .utf8)
+        kill(process.process.processIdentifier, SIGHUP)
+        #expect(process.waitForLog("rule reload refused"), "\(process.log)")
+        #expect(process.log.contains("broken.yml"), "the error names the file")
+        login.id = "canary-3"
+        login.timestamp = Timestamp(microseconds: login.timestamp.microseconds + 1_000_000)
+        _ = try await h.post(body: Data(login.jsonLine.utf8))
+        let hits = try h.store.incidents(limit: 100).first { $0.ruleID == canaryRule }?.hits
+        #expect(hits == 2, "the canary rule still runs")
+        #expect(process.process.isRunning)
+    }
+}

@@ -571,6 +571,35 @@ extension CorrelationEngine {
         return try JSONEncoder().encode(snapshot)
     }
 
+    /// This engine's state carried over to a new rule set (a rule reload): rules that still exist
+    /// unchanged (same id and shape) keep their groups and their buffered, not yet released
+    /// matches; new or changed rules start empty; watermarks, sources and counters carry over, so
+    /// nothing needs replaying. Returns the engine and how many rules kept state.
+    public func reloaded(with newSet: CorrelationSet) -> (engine: CorrelationEngine, kept: Int) {
+        var next = CorrelationEngine(set: newSet, options: options)
+        var byID: [String: Int] = [:]
+        for (index, rule) in newSet.rules.enumerated() { byID[rule.meta.id] = index }
+        var map: [Int: Int] = [:]
+        for r in set.rules.indices {
+            guard let n = byID[set.rules[r].meta.id], Self.shape(set.rules[r]) == Self.shape(newSet.rules[n]) else {
+                continue
+            }
+            map[r] = n
+            next.groups[n] = groups[r]
+            next.firstSeen[n] = firstSeen[r]
+            next.lastSweep[n] = lastSweep[r]
+        }
+        next.pending = pending.compactMap { item in
+            guard let n = map[item.rule] else { return nil }
+            var moved = item
+            moved.rule = n
+            return moved
+        }
+        (next.watermark, next.sources, next.stats, next.sequence) = (watermark, sources, stats, sequence)
+        next.deferred = deferred
+        return (next, map.count)
+    }
+
     /// Loads a snapshot taken by `snapshot()`, possibly from a different rule set: the state of
     /// rules that still exist unchanged is kept, the rest dropped. Returns how many rules kept state.
     @discardableResult

@@ -171,4 +171,15 @@ struct PendingHeap<Element> {
     }
 }
 
+extension PendingHeap {
+    /// The elements `transform` keeps (and changes), with their keys and arrival order.
+    func compactMap(_ transform: (Element) -> Element?) -> PendingHeap {
+        var out = PendingHeap()
+        for entry in heap {
+            if let element = slots[entry.slot], let kept = transform(element) { out.push(entry.key, entry.seq, kept) }
+        }
+        return out
+    }
+}
+
 extension PendingHeap: Sendable where Element: Sendable {}
