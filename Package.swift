@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "VigilRules", targets: ["VigilRules"]),
         .library(name: "VigilSensor", targets: ["VigilSensor"]),
         .library(name: "VigilStore", targets: ["VigilStore"]),
+        .library(name: "VigilResponse", targets: ["VigilResponse"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +54,8 @@ let package = Package(
             dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
+            name: "VigilResponse", dependencies: ["VigilCore", "VigilConfig"], swiftSettings: strict),
+        .target(
             name: "VigilServer",
             dependencies: [
                 "VigilCore", "VigilConfig", "VigilDecode", "VigilInspect", "VigilRules", "VigilStore",
@@ -83,6 +86,8 @@ let package = Package(
         .testTarget(name: "VigilRulesTests", dependencies: ["VigilRules"], swiftSettings: strict),
         .testTarget(name: "VigilSensorTests", dependencies: ["VigilSensor"], swiftSettings: strict),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore"], swiftSettings: strict),
+        .testTarget(
+            name: "VigilResponseTests", dependencies: ["VigilResponse", "VigilConfig"], swiftSettings: strict),
         .testTarget(
             name: "VigilServerTests",
             // vigil-correlator: the kill -9 tests run the real binary.

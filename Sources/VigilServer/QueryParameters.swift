@@ -46,19 +46,9 @@ struct QueryParameters {
         )
     }
 
-    /// `<n>s|m|h|d` in seconds, up to ten years; nil otherwise.
+    /// A duration back from now, up to ten years; nil otherwise.
     static func durationSeconds(_ text: String) -> Int64? {
-        guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
-        let scale: Int64
-        switch unit {
-        case "s": scale = 1
-        case "m": scale = 60
-        case "h": scale = 3600
-        case "d": scale = 86_400
-        default: return nil
-        }
-        guard n <= 3650 * 86_400 / scale else { return nil }
-        return n * scale
+        DurationText.seconds(text).flatMap { $0 <= 3650 * 86_400 ? $0 : nil }
     }
 
     func ip(_ name: String) throws(QueryError) -> String? {

@@ -84,26 +84,10 @@ public struct CorrelationRule: Sendable {
 /// Parses Sigma durations: a whole number and one unit letter (`30s`, `5m`, `1h`, `7d`; Vigil also
 /// takes `w` for weeks).
 enum SigmaTimespan {
+    /// A positive duration in µs (`5m`, `1h`, `7d`, `2w`).
     static func micros(_ text: String) -> Int64? {
-        guard let unit = text.last, let n = Int64(text.dropLast()), n > 0 else { return nil }
-        let seconds: Int64
-        switch unit {
-        case "s": seconds = 1
-        case "m": seconds = 60
-        case "h": seconds = 3600
-        case "d": seconds = 86_400
-        case "w": seconds = 7 * 86_400
-        default: return nil
-        }
-        guard n <= Int64.max / 1_000_000 / seconds else { return nil }
-        return n * seconds * 1_000_000
+        DurationText.seconds(text).flatMap { $0 > 0 ? $0 * 1_000_000 : nil }
     }
 
-    static func text(_ micros: Int64) -> String {
-        let s = micros / 1_000_000
-        for (unit, size) in [("w", Int64(604_800)), ("d", 86_400), ("h", 3600), ("m", 60)] where s % size == 0 {
-            return "\(s / size)\(unit)"
-        }
-        return "\(s)s"
-    }
+    static func text(_ micros: Int64) -> String { DurationText.text(seconds: micros / 1_000_000) }
 }
