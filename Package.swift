@@ -54,11 +54,11 @@ let package = Package(
             dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
-            name: "VigilResponse", dependencies: ["VigilCore", "VigilConfig"], swiftSettings: strict),
+            name: "VigilResponse", dependencies: ["VigilCore", "VigilConfig", "VigilStore"], swiftSettings: strict),
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilConfig", "VigilDecode", "VigilInspect", "VigilRules", "VigilStore",
+                "VigilCore", "VigilConfig", "VigilDecode", "VigilInspect", "VigilRules", "VigilStore", "VigilResponse",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "VigilSensorTests", dependencies: ["VigilSensor"], swiftSettings: strict),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore"], swiftSettings: strict),
         .testTarget(
-            name: "VigilResponseTests", dependencies: ["VigilResponse", "VigilConfig"], swiftSettings: strict),
+            name: "VigilResponseTests", dependencies: ["VigilResponse", "VigilConfig", "VigilStore"], swiftSettings: strict),
         .testTarget(
             name: "VigilServerTests",
             // vigil-correlator: the kill -9 tests run the real binary.

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import UnixSignals
 import VigilConfig
 import VigilCore
+import VigilResponse
 import VigilRules
 import VigilStore
 
@@ -157,20 +158,27 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         if let rules = config.rules {
             let result = RuleLoader.load(directory: rules)
             diagnostics += result.diagnostics
+            diagnostics += ResponsePolicy.load(rules: rules).1
         }
         return (config, diagnostics)
     }
 
-    /// Opens the store and loads the rules the config names.
+    /// Opens the store and loads the rules (and the response policy) the config names.
     public static func service(_ settings: CorrelatorConfig) throws -> IngestService {
         let store = try SQLiteStore(path: settings.store)
         guard let directory = settings.rules else { return IngestService(store: store, limits: settings.limits) }
         let result = RuleLoader.load(directory: directory)
         let psl = try? PublicSuffixList.load(path: PublicSuffixList.systemPath)
+        var desk: TicketDesk?
+        if var policy = ResponsePolicy.load(rules: directory).0 {
+            policy.openFrom = settings.ticketsFrom
+            policy.deadlines.operatorKind = settings.operatorKind
+            desk = TicketDesk(store: store, policy: policy, headFile: settings.timelineHead)
+        }
         return IngestService(
             store: store, limits: settings.limits, rules: result.rules, correlations: result.correlations,
             enrichment: Enrichment(publicSuffixes: psl, calendar: result.calendar),
-            latenessMicros: Int64(settings.latenessSeconds) * 1_000_000)
+            latenessMicros: Int64(settings.latenessSeconds) * 1_000_000, desk: desk)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import VigilConfig
 import VigilCore
+import VigilResponse
 import VigilStore
 
 /// `/etc/vigil/correlator.yaml`: where the correlator listens, its TLS material, the store, the
@@ -31,10 +32,17 @@ public struct CorrelatorConfig: Sendable, Equatable {
     public var rules: String?
     public var latenessSeconds = 300
     public var limits = Limits()
+    /// Incidents at this level or above get an emergency-response ticket.
+    public var ticketsFrom: RuleLevel = .high
+    /// Who runs the platform, for the reporting deadline (1 h / 2 h / 4 h).
+    public var operatorKind: OperatorKind = .stateOrgan
+
+    /// The ticket timeline's chain head, kept beside the store (append-only lines `seq hash`).
+    public var timelineHead: String { store + ".timeline-head" }
 
     public init() {}
 
-    static let keys = ["listen", "api", "tls", "store", "retention_days", "rules", "lateness", "limits"]
+    static let keys = ["listen", "api", "tls", "store", "retention_days", "rules", "lateness", "limits", "response"]
 
     /// Parses the config text; nil (with diagnostics) when it has errors.
     public static func parse(_ text: String, file: String, diagnostics: inout [ConfigDiagnostic]) -> CorrelatorConfig? {
@@ -75,6 +83,15 @@ public struct CorrelatorConfig: Sendable, Equatable {
                 limits.child("decompressed_bytes")?.int(in: 1024...(4 << 30)) ?? c.limits.decompressedBytes
             c.limits.lineBytes = limits.child("line_bytes")?.int(in: 256...(16 << 20)) ?? c.limits.lineBytes
             c.limits.lines = limits.child("lines")?.int(in: 1...1_000_000) ?? c.limits.lines
+        }
+        if let response = root.child("response") {
+            response.allowOnly(["tickets_from", "operator"])
+            if let v = response.child("tickets_from")?.oneOf(RuleLevel.allCases.map(\.rawValue)) {
+                c.ticketsFrom = RuleLevel(rawValue: v)!
+            }
+            if let v = response.child("operator")?.oneOf(OperatorKind.allCases.map(\.rawValue)) {
+                c.operatorKind = OperatorKind(rawValue: v)!
+            }
         }
         return reader.errors.isEmpty ? c : nil
     }

@@ -18,6 +18,8 @@ public final class CorrelatorMetrics: Sendable {
     let batchDuration: DurationHistogram
     let incidentsOpened: Counter
     let incidentsEscalated: Counter
+    let ticketsOpened: Counter
+    let ticketsEscalated: Counter
     let storeBytes: Gauge
     let correlationLag: Gauge
     let sensorsReporting: Gauge
@@ -51,6 +53,9 @@ public final class CorrelatorMetrics: Sendable {
         incidentsOpened = r.makeCounter(descriptor: Self.name("", "incidents_opened", "total", "Incidents opened."))
         incidentsEscalated = r.makeCounter(
             descriptor: Self.name("", "incidents_escalated", "total", "Incident level rises (repeated hits)."))
+        ticketsOpened = r.makeCounter(descriptor: Self.name("", "tickets_opened", "total", "Tickets opened."))
+        ticketsEscalated = r.makeCounter(
+            descriptor: Self.name("", "tickets_escalated", "total", "Ticket response-level rises."))
         storeBytes = r.makeGauge(descriptor: Self.name("store", "size", "bytes", "Database and WAL file sizes."))
         correlationLag = r.makeGauge(
             descriptor: Self.name(

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import VigilCore
+import VigilResponse
 import VigilRules
 import VigilStore
 
@@ -42,14 +43,18 @@ public actor IngestService {
     private(set) var silent: Set<String>
     private let latenessMicros: Int64
     public let metrics: CorrelatorMetrics
+    /// Opens and escalates tickets for incidents (nil: no response policy loaded).
+    public let desk: TicketDesk?
     public private(set) var counters = Counters()
 
     public init(
         store: any EventStore, limits: CorrelatorConfig.Limits, rules: RuleSet = RuleSet(rules: []),
         correlations: CorrelationSet = CorrelationSet(), enrichment: Enrichment = Enrichment(),
-        latenessMicros: Int64 = 300_000_000, metrics: CorrelatorMetrics = CorrelatorMetrics()
+        latenessMicros: Int64 = 300_000_000, metrics: CorrelatorMetrics = CorrelatorMetrics(),
+        desk: TicketDesk? = nil
     ) {
         self.store = store
+        self.desk = desk
         self.metrics = metrics
         self.limits = limits
         self.rules = rules
@@ -149,11 +154,7 @@ public actor IngestService {
                 }
             }
         }
-        if !changed.isEmpty {
-            let store = self.store
-            let incidents = changed.values.map(Self.record)
-            _ = try? await lane.run { for incident in incidents { try store.upsertIncident(incident) } }
-        }
+        if !changed.isEmpty { await storeIncidents(Array(changed.values)) }
         let accepted = result.outcomes.filter { $0 == .inserted }.count
         let duplicates = result.outcomes.count - accepted
         counters.accepted += accepted
@@ -173,6 +174,28 @@ public actor IngestService {
         if parsed.errors.count > 100 { json["truncated"] = true }
         if Date().timeIntervalSince(lastSnapshot) >= snapshotInterval { await saveCorrelation() }
         return Reply(status: .ok, json: json)
+    }
+
+    /// Stores changed incidents, then opens or escalates their tickets (each ticket change commits
+    /// with its timeline entry; the incidents are committed first, so a crash in between leaves an
+    /// incident whose ticket the next change of it opens).
+    private func storeIncidents(_ changed: [Incident]) async {
+        let store = self.store
+        let desk = self.desk
+        let incidents = changed.map(Self.record)
+        let now = Timestamp.now().microseconds
+        let outcomes: [TicketDesk.Outcome] =
+            (try? await lane.run {
+                for incident in incidents { try store.upsertIncident(incident) }
+                guard let desk else { return [] }
+                return try incidents.compactMap { try desk.incidentChanged($0, now: now) }
+            }) ?? []
+        for outcome in outcomes {
+            switch outcome {
+            case .opened: metrics.ticketsOpened.increment()
+            case .escalated: metrics.ticketsEscalated.increment()
+            }
+        }
     }
 
     /// The stored form of an incident.
@@ -261,10 +284,7 @@ public actor IngestService {
                     }
                 }
             }) ?? 0
-        if !changed.isEmpty {
-            let incidents = changed.values.map(Self.record)
-            _ = try? await lane.run { for incident in incidents { try store.upsertIncident(incident) } }
-        }
+        if !changed.isEmpty { await storeIncidents(Array(changed.values)) }
         return (restored, count)
     }
 

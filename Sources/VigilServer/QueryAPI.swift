@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import VigilCore
+import VigilResponse
 import VigilStore
 
 /// The analysts' query API (deploy/schema/query.md): bearer API tokens with roles, on a listener
@@ -124,6 +125,76 @@ public struct QueryAPI: Sendable {
                     ])
             }
         }
+        router.get("/v1/tickets") { request, _ in
+            await answer(request, role: .viewer) { _ in
+                let p = try QueryParameters(Self.pairs(request), allowed: ["status", "limit"])
+                let status = try p.oneOf("status", ["open"] + TicketStatus.allCases.map(\.rawValue))
+                let limit = try p.int("limit", in: 1...1000) ?? 100
+                guard let desk = service.desk else { return Self.noTickets }
+                let now = Timestamp.now()
+                let tickets = try await lane.run { try desk.store.tickets(status: status, limit: limit) }
+                return Reply(status: .ok, json: ["tickets": tickets.map { Self.object($0, now: now) }])
+            }
+        }
+        router.get("/v1/tickets/:id") { request, context in
+            await answer(request, role: .viewer) { _ in
+                let id = context.parameters.get("id") ?? ""
+                guard let desk = service.desk else { return Self.noTickets }
+                let found = try await lane.run { () throws -> (TicketRecord, [TimelineEntry])? in
+                    guard let t = try desk.store.ticket(id: id) else { return nil }
+                    return (t, try desk.store.timeline(ticket: id))
+                }
+                guard let (ticket, timeline) = found else {
+                    return .error(.notFound, "not_found", "no ticket '\(id.prefix(64))'")
+                }
+                var object = Self.object(ticket, now: .now())
+                object["timeline"] = timeline.map { e -> [String: any Sendable] in
+                    [
+                        "seq": e.seq, "time": Self.time(e.time), "actor": e.actor, "action": e.action,
+                        "detail": e.detail, "hash": e.hash,
+                    ]
+                }
+                return Reply(status: .ok, json: object)
+            }
+        }
+        router.post("/v1/tickets/:id/actions") { request, context in
+            await answer(request, role: .analyst) { token in
+                let id = context.parameters.get("id") ?? ""
+                guard let desk = service.desk else { return Self.noTickets }
+                let body = try await request.body.collect(upTo: 16 << 10)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+                    return .error(.badRequest, "bad_body", "send {\"action\": \"acknowledge\", \"note\": \"why\"}")
+                }
+                let action: TicketAction
+                switch TicketActionRequest.parse(object) {
+                case .success(let a): action = a
+                case .failure(let e): return .error(.badRequest, "bad_action", e.message)
+                }
+                let actor = Self.actor(token)
+                do {
+                    let ticket = try await lane.run {
+                        try desk.act(action, ticket: id, actor: actor, now: Timestamp.now().microseconds)
+                    }
+                    return Reply(status: .ok, json: Self.object(ticket, now: .now()))
+                } catch let error as VigilError where error.code == .usage {
+                    let missing = error.message.hasPrefix("no ticket")
+                    return .error(missing ? .notFound : .conflict, missing ? "not_found" : "refused", error.message)
+                }
+            }
+        }
+        router.get("/v1/audit/verify") { request, _ in
+            await answer(request, role: .admin) { _ in
+                guard let desk = service.desk else { return Self.noTickets }
+                let entries = try await lane.run { try desk.store.timeline(ticket: nil) }
+                let head = desk.headFile.flatMap(TicketDesk.readHead)
+                switch TimelineEntry.verify(entries, head: head) {
+                case .intact(let n):
+                    return Reply(status: .ok, json: ["intact": true, "entries": n, "head": head?.seq ?? 0])
+                case .broken(let seq, let problem):
+                    return Reply(status: .ok, json: ["intact": false, "entry": seq, "problem": problem])
+                }
+            }
+        }
         router.get("/v1/audit") { request, _ in
             await answer(request, role: .admin) { _ in
                 let p = try QueryParameters(Self.pairs(request), allowed: ["limit", "before"])
@@ -144,6 +215,41 @@ public struct QueryAPI: Sendable {
             }
         }
         return router
+    }
+
+    static var noTickets: Reply {
+        .error(.notFound, "no_tickets", "tickets are off: the rule pack has no response policy (response/levels.yaml)")
+    }
+
+    /// A ticket as the API shows it, with each deadline's state now.
+    static func object(_ t: TicketRecord, now: Timestamp) -> [String: any Sendable] {
+        var o: [String: any Sendable] = [
+            "ticket.id": t.id, "title": t.title, "level": t.level, "level_why": t.levelWhy, "status": t.status,
+            "opened": time(t.opened), "updated": time(t.updated), "incidents": t.incidents,
+        ]
+        if let level = ResponseLevel(roman: t.level) {
+            o["level_name"] = level.chinese
+            o["warning"] = level.colour
+        }
+        if let c = t.category { o["gbt20986.category"] = c }
+        if let a = t.assignee { o["assignee"] = a }
+        o["deadlines"] = t.deadlines.map { d -> [String: any Sendable] in
+            let state = Deadline(
+                kind: .acknowledge, opened: Timestamp(microseconds: t.opened), due: Timestamp(microseconds: d.due),
+                met: d.met.map(Timestamp.init(microseconds:))
+            ).state(at: now)
+            var x: [String: any Sendable] = ["kind": d.kind, "due": time(d.due), "state": state.rawValue]
+            if let met = d.met { x["met"] = time(met) }
+            return x
+        }
+        o["steps"] = t.steps.map { s -> [String: any Sendable] in
+            var x: [String: any Sendable] = ["id": s.id, "zh": s.zh, "en": s.en, "role": s.role, "due": time(s.due)]
+            if let done = s.done { x["done"] = time(done) }
+            if let by = s.doneBy { x["done_by"] = by }
+            if let note = s.note { x["note"] = note }
+            return x
+        }
+        return o
     }
 
     // MARK: Authentication

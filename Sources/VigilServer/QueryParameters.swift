@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilResponse
 import VigilStore
 
 /// A query string's parameters, checked: an unknown name is an error (a typo such as `source_ip`
@@ -125,4 +126,42 @@ struct QueryError: Error, Equatable {
 enum IncidentStatus: String, CaseIterable {
     case open, acknowledged, resolved
     case falsePositive = "false_positive"
+}
+
+/// The body of `POST /v1/tickets/{id}/actions`: `action` and its fields.
+enum TicketActionRequest {
+    static let actions = ["acknowledge", "assign", "contain", "resolve", "close", "reopen", "reject", "step", "note"]
+
+    static func parse(_ o: [String: Any]) -> Result<TicketAction, QueryError> {
+        guard let name = o["action"] as? String else {
+            return .failure(QueryError("'action' is missing; one of \(actions.joined(separator: ", "))"))
+        }
+        let note = String((o["note"] as? String ?? "").prefix(2000))
+        switch name {
+        case "acknowledge": return .success(.acknowledge(note: note))
+        case "contain": return .success(.contain(note: note))
+        case "resolve": return .success(.resolve(note: note))
+        case "close": return .success(.close(note: note))
+        case "reopen": return .success(.reopen(note: note))
+        case "note": return .success(.note(note))
+        case "assign":
+            guard let to = o["to"] as? String, !to.isEmpty, to.count <= 100 else {
+                return .failure(QueryError("'assign' needs 'to': who takes the ticket"))
+            }
+            return .success(.assign(to: to, note: note))
+        case "reject":
+            guard let text = o["as"] as? String, let status = TicketStatus(rawValue: text),
+                status == .falsePositive || status == .duplicate
+            else { return .failure(QueryError("'reject' needs 'as': false_positive or duplicate")) }
+            return .success(.reject(as: status, note: note))
+        case "step":
+            guard let step = o["step"] as? String, !step.isEmpty else {
+                return .failure(QueryError("'step' needs 'step': the playbook step's id"))
+            }
+            return .success(.step(id: step, note: note))
+        default:
+            return .failure(
+                QueryError("'\(name.prefix(32))' is not an action; one of \(actions.joined(separator: ", "))"))
+        }
+    }
 }

@@ -184,6 +184,7 @@ extension SQLiteStore {
                     CREATE INDEX events_user ON events(user, time) WHERE user IS NOT NULL;
                     """)
         }
+        ticketMigration(&m)
         return m
     }
 }

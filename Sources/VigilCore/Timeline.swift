@@ -1,5 +1,3 @@
-import VigilCore
-
 /// One change to a ticket (who, when, what, why), chained: each entry's hash covers its content and
 /// the previous entry's hash, so editing, inserting or deleting an entry breaks every hash after it.
 /// The chain is global (all tickets, in append order), and its head (latest sequence number and

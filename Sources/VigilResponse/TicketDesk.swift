@@ -1,0 +1,246 @@
+import Foundation
+import VigilConfig
+import VigilCore
+import VigilStore
+
+/// How tickets are made: which incidents get one, how their level, category, playbook and
+/// deadlines are found. Loaded from the rule pack (`response/levels.yaml`,
+/// `response/categories.yaml`, `playbooks/`).
+public struct ResponsePolicy: Sendable {
+    /// Incidents at this level or above get a ticket (after escalation too).
+    public var openFrom: RuleLevel = .high
+    public var levels: ResponseLevelTable
+    public var categories: CategoryTable?
+    public var playbooks: PlaybookLibrary
+    public var deadlines = DeadlinePolicy()
+
+    public init(levels: ResponseLevelTable, categories: CategoryTable?, playbooks: PlaybookLibrary) {
+        (self.levels, self.categories, self.playbooks) = (levels, categories, playbooks)
+    }
+
+    /// The policy of the rule pack in `rules`, and every problem with its files.
+    public static func load(rules: String) -> (ResponsePolicy?, [ConfigDiagnostic]) {
+        var diagnostics: [ConfigDiagnostic] = []
+        func text(_ relative: String) -> (String, String)? {
+            let path = (rules as NSString).appendingPathComponent(relative)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                diagnostics.append(ConfigDiagnostic(file: path, line: nil, key: "", problem: "cannot read the file"))
+                return nil
+            }
+            return (text, path)
+        }
+        let levels = text("response/levels.yaml").flatMap {
+            ResponseLevelTable.parse($0.0, file: $0.1, diagnostics: &diagnostics)
+        }
+        let categories = text("response/categories.yaml").flatMap {
+            CategoryTable.parse($0.0, file: $0.1, diagnostics: &diagnostics)
+        }
+        let playbooks = PlaybookLibrary.load(
+            directory: (rules as NSString).appendingPathComponent("playbooks"), diagnostics: &diagnostics)
+        guard let levels else { return (nil, diagnostics) }
+        return (ResponsePolicy(levels: levels, categories: categories, playbooks: playbooks), diagnostics)
+    }
+}
+
+/// What an analyst does to a ticket.
+public enum TicketAction: Sendable, Equatable {
+    case acknowledge(note: String)
+    case assign(to: String, note: String)
+    case contain(note: String)
+    case resolve(note: String)
+    case close(note: String)
+    case reopen(note: String)
+    /// false_positive or duplicate.
+    case reject(as: TicketStatus, note: String)
+    /// A playbook step done.
+    case step(id: String, note: String)
+    case note(String)
+
+    /// The timeline action name.
+    var name: String {
+        switch self {
+        case .acknowledge: "ticket.acknowledge"
+        case .assign: "ticket.assign"
+        case .contain: "ticket.contain"
+        case .resolve: "ticket.resolve"
+        case .close: "ticket.close"
+        case .reopen: "ticket.reopen"
+        case .reject: "ticket.reject"
+        case .step: "ticket.step"
+        case .note: "ticket.note"
+        }
+    }
+}
+
+/// Opens tickets for incidents and applies analysts' actions, through the store (every change and
+/// its timeline entry in one transaction). After each change the chain head goes to `headFile`
+/// too (one `seq hash` line appended), so deleting the newest timeline rows shows.
+public struct TicketDesk: Sendable {
+    public let store: any TicketStore
+    public let policy: ResponsePolicy
+    public let headFile: String?
+
+    public init(store: any TicketStore, policy: ResponsePolicy, headFile: String?) {
+        (self.store, self.policy, self.headFile) = (store, policy, headFile)
+    }
+
+    /// The ticket id of an incident's ticket: derived from the incident, so opening is idempotent
+    /// (a replay after a restart finds the ticket it opened before).
+    public static func ticketID(incident: String) -> String { "T-" + Digest.sha256.hex(incident).prefix(12) }
+
+    /// The ticket a new incident gets.
+    public func draft(for incident: IncidentRecord, now: Int64) -> TicketRecord {
+        let inputs = LevelInputs(
+            ruleLevel: RuleLevel(rawValue: incident.level) ?? .medium, people: incident.dlpCount, events: incident.hits)
+        let (level, why) = policy.levels.level(for: inputs)
+        let opened = Timestamp(microseconds: now)
+        let steps = (policy.playbooks.playbook(for: incident.category)?.steps(for: level) ?? []).map {
+            TicketRecord.Step(id: $0.id, zh: $0.zh, en: $0.en, role: $0.role, due: now + $0.dueSeconds * 1_000_000)
+        }
+        let deadlines = policy.deadlines.deadlines(opened: opened, level: level).map {
+            TicketRecord.Deadline(kind: $0.kind.rawValue, due: $0.due.microseconds)
+        }
+        return TicketRecord(
+            id: Self.ticketID(incident: incident.id), title: incident.title, level: level.roman, levelWhy: why,
+            category: incident.category, status: TicketStatus.new.rawValue, opened: now, incidents: [incident.id],
+            steps: steps, deadlines: deadlines)
+    }
+
+    /// What happened to a ticket because an incident changed.
+    public enum Outcome: Sendable, Equatable {
+        case opened(TicketRecord)
+        case escalated(TicketRecord, from: String)
+    }
+
+    /// Opens a ticket for an incident at or above `policy.openFrom` that has none, or raises the
+    /// level of its ticket when the incident's escalation calls for a more severe one. Nil when
+    /// nothing changed.
+    public func incidentChanged(_ incident: IncidentRecord, now: Int64) throws(VigilError) -> Outcome? {
+        guard let level = RuleLevel(rawValue: incident.level), level >= policy.openFrom else { return nil }
+        guard let existing = try store.ticket(forIncident: incident.id) else {
+            let ticket = draft(for: incident, now: now)
+            let detail = Self.json([
+                "incident": incident.id, "level": ticket.level, "why": ticket.levelWhy,
+                "category": ticket.category ?? "",
+            ])
+            guard let entry = try store.openTicket(ticket, actor: "system", detail: detail, at: now) else {
+                return nil
+            }
+            recordHead(entry)
+            return .opened(ticket)
+        }
+        let wanted = draft(for: incident, now: now)
+        guard let current = ResponseLevel(roman: existing.level), let next = ResponseLevel(roman: wanted.level),
+            next > current, TicketStatus(rawValue: existing.status)?.isFinal == false
+        else { return nil }
+        let result = try store.updateTicket(id: existing.id, actor: "system", action: "ticket.escalate", at: now) {
+            (ticket: inout TicketRecord) throws(VigilError) -> String in
+            ticket.level = next.roman
+            ticket.levelWhy = wanted.levelWhy
+            for deadline in wanted.deadlines where !ticket.deadlines.contains(where: { $0.kind == deadline.kind }) {
+                ticket.deadlines.append(deadline)
+            }
+            for step in wanted.steps where !ticket.steps.contains(where: { $0.id == step.id }) {
+                ticket.steps.append(step)
+            }
+            return Self.json(["from": current.roman, "to": next.roman, "why": wanted.levelWhy])
+        }
+        guard let (ticket, entry) = result else { return nil }
+        recordHead(entry)
+        return .escalated(ticket, from: current.roman)
+    }
+
+    /// Applies an analyst's action; a refused one throws a `.usage` error with the reason.
+    @discardableResult
+    public func act(_ action: TicketAction, ticket id: String, actor: String, now: Int64) throws(VigilError)
+        -> TicketRecord
+    {
+        let result = try store.updateTicket(id: id, actor: actor, action: action.name, at: now) {
+            (ticket: inout TicketRecord) throws(VigilError) -> String in
+            try Self.apply(action, to: &ticket, actor: actor, now: now)
+        }
+        guard let (ticket, entry) = result else { throw VigilError(.usage, "no ticket '\(id.prefix(64))'") }
+        recordHead(entry)
+        return ticket
+    }
+
+    /// The pure part of `act`: the new ticket and the timeline detail, or the refusal.
+    static func apply(_ action: TicketAction, to ticket: inout TicketRecord, actor: String, now: Int64)
+        throws(VigilError) -> String
+    {
+        guard let status = TicketStatus(rawValue: ticket.status) else {
+            throw VigilError(.store, "ticket \(ticket.id) has an unknown status '\(ticket.status)'")
+        }
+        func move(_ target: TicketStatus, _ note: String) throws(VigilError) -> String {
+            switch status.transition(to: target) {
+            case .failure(let error): throw VigilError(.usage, error.message)
+            case .success:
+                ticket.status = target.rawValue
+                if target == .acknowledged, let i = ticket.deadlines.firstIndex(where: { $0.kind == "acknowledge" }),
+                    ticket.deadlines[i].met == nil
+                {
+                    ticket.deadlines[i].met = now
+                }
+                return json(["from": status.rawValue, "to": target.rawValue, "note": note])
+            }
+        }
+        switch action {
+        case .acknowledge(let note): return try move(.acknowledged, note)
+        case .contain(let note): return try move(.contained, note)
+        case .resolve(let note): return try move(.resolved, note)
+        case .close(let note): return try move(.closed, note)
+        case .reopen(let note): return try move(.acknowledged, note)
+        case .reject(let target, let note):
+            guard target == .falsePositive || target == .duplicate else {
+                throw VigilError(.usage, "a ticket is rejected as false_positive or duplicate, not \(target.rawValue)")
+            }
+            return try move(target, note)
+        case .assign(let assignee, let note):
+            guard !status.isFinal else { throw VigilError(.usage, "the ticket is \(status.rawValue), which is final") }
+            let before = ticket.assignee
+            ticket.assignee = assignee
+            return json(["from": before ?? "", "to": assignee, "note": note])
+        case .step(let id, let note):
+            guard !status.isFinal else { throw VigilError(.usage, "the ticket is \(status.rawValue), which is final") }
+            guard let i = ticket.steps.firstIndex(where: { $0.id == id }) else {
+                let ids = ticket.steps.map(\.id).joined(separator: ", ")
+                throw VigilError(.usage, "the ticket's playbook has no step '\(id.prefix(64))'; its steps: \(ids)")
+            }
+            guard ticket.steps[i].done == nil else { throw VigilError(.usage, "step '\(id)' is already done") }
+            (ticket.steps[i].done, ticket.steps[i].doneBy, ticket.steps[i].note) = (now, actor, note)
+            if id == "report-authority", let d = ticket.deadlines.firstIndex(where: { $0.kind == "report" }) {
+                ticket.deadlines[d].met = now
+            }
+            let late = now > ticket.steps[i].due
+            return json(["step": id, "note": note, "late": late ? "yes" : "no"])
+        case .note(let text):
+            guard !text.isEmpty else { throw VigilError(.usage, "a note needs text") }
+            return json(["note": text])
+        }
+    }
+
+    /// Appends the chain head to `headFile` (O_APPEND: each line lands whole at the end).
+    func recordHead(_ entry: TimelineEntry) {
+        guard let headFile else { return }
+        let line = Array("\(entry.seq) \(entry.hash)\n".utf8)
+        let fd = open(headFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
+    /// The last `seq hash` line of a head file.
+    public static func readHead(_ path: String) -> (seq: Int64, hash: String)? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let last = text.split(separator: "\n").last
+        else { return nil }
+        let parts = last.split(separator: " ")
+        guard parts.count == 2, let seq = Int64(parts[0]) else { return nil }
+        return (seq, String(parts[1]))
+    }
+
+    static func json(_ object: [String: String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import VigilConfig
+import VigilCore
+import VigilStore
+
+@testable import VigilResponse
+
+/// A desk on a real SQLite file in a temporary folder, with the shipped rule pack's policy.
+final class DeskFixture {
+    let dir: URL
+    let store: SQLiteStore
+    let desk: TicketDesk
+    var head: String { dir.appendingPathComponent("timeline.head").path }
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-desk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: dir.appendingPathComponent("vigil.db").path)
+        let (policy, diagnostics) = ResponsePolicy.load(rules: repoRoot.appendingPathComponent("rules").path)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        desk = TicketDesk(
+            store: store, policy: try #require(policy), headFile: dir.appendingPathComponent("timeline.head").path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    func incident(_ id: String, level: String = "high", category: String? = "dsi-leak", hits: Int = 1, dlp: Int = 0)
+        -> IncidentRecord
+    {
+        IncidentRecord(
+            id: id, ruleID: "r-\(id)", title: "Citizen records exported to an unknown host", level: level,
+            ruleLevel: "high", stage: "exchange", category: category, correlation: nil,
+            group: ["source.ip": "10.1.2.3"],
+            hits: hits, firstSeen: 1, lastSeen: 2, samples: ["e1"], observers: ["node-1"], dlpCount: dlp)
+    }
+
+    /// Runs sqlite3 on the store file (an operator, or an intruder, with the file); its exit status.
+    func sqliteStatus(_ sql: String) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [store.path, sql]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    func sqlite(_ sql: String) throws {
+        #expect(try sqliteStatus(sql) == 0, "sqlite3 \(sql)")
+    }
+}
+
+@Suite("Tickets on a real store", .serialized)
+struct TicketDeskTests {
+    let t0: Int64 = 1_800_000_000_000_000
+
+    @Test("a high incident opens a ticket with level, playbook steps and deadlines, once; a low one opens none")
+    func opens() throws {
+        let f = try DeskFixture()
+        guard case .opened(let ticket) = try f.desk.incidentChanged(f.incident("a", dlp: 2_000_000), now: t0) else {
+            Issue.record("a high incident opens a ticket")
+            return
+        }
+        #expect(ticket.level == "III" && ticket.levelWhy.contains("1000000"), "\(ticket.levelWhy)")
+        #expect(ticket.status == "new" && ticket.category == "dsi-leak")
+        #expect(ticket.steps.first?.id == "confirm-scope" && ticket.steps.contains { $0.id == "report-authority" })
+        #expect(ticket.deadlines.map(\.kind) == ["acknowledge", "report"])
+        #expect(ticket.deadlines[1].due == t0 + 7200 * 1_000_000, "a state organ reports within 2 h")
+        #expect(try f.desk.incidentChanged(f.incident("a", dlp: 2_000_000), now: t0 + 1) == nil, "opened once")
+        #expect(try f.desk.incidentChanged(f.incident("b", level: "medium"), now: t0) == nil)
+        #expect(try f.store.tickets(status: nil, limit: 10).map(\.id) == [TicketDesk.ticketID(incident: "a")])
+    }
+
+    @Test("an escalating incident raises its ticket's level and adds the report deadline it now needs")
+    func escalates() throws {
+        let f = try DeskFixture()
+        _ = try f.desk.incidentChanged(f.incident("a"), now: t0)
+        let id = TicketDesk.ticketID(incident: "a")
+        #expect(try f.store.ticket(id: id)?.level == "IV")
+        #expect(try f.store.ticket(id: id)?.deadlines.map(\.kind) == ["acknowledge"])
+        guard
+            case .escalated(let t, let from) = try f.desk.incidentChanged(
+                f.incident("a", level: "critical"), now: t0 + 5)
+        else {
+            Issue.record("critical hits raise the ticket")
+            return
+        }
+        #expect(from == "IV" && t.level == "III")
+        #expect(t.deadlines.map(\.kind) == ["acknowledge", "report"])
+        #expect(try f.store.timeline(ticket: id).map(\.action) == ["ticket.open", "ticket.escalate"])
+    }
+
+    @Test("analysts work the ticket: refusals give the reason and change nothing; acknowledging meets its deadline")
+    func work() throws {
+        let f = try DeskFixture()
+        _ = try f.desk.incidentChanged(f.incident("a", dlp: 2_000_000), now: t0)
+        let id = TicketDesk.ticketID(incident: "a")
+        #expect(throws: VigilError.self) { try f.desk.act(.contain(note: ""), ticket: id, actor: "ana", now: t0 + 1) }
+        do {
+            try f.desk.act(.contain(note: ""), ticket: id, actor: "ana", now: t0 + 1)
+        } catch {
+            #expect(error.message.contains("go new → acknowledged → contained"), "\(error)")
+        }
+        try f.desk.act(.acknowledge(note: "looking"), ticket: id, actor: "ana", now: t0 + 60_000_000)
+        try f.desk.act(.assign(to: "bo", note: ""), ticket: id, actor: "ana", now: t0 + 61_000_000)
+        try f.desk.act(.step(id: "confirm-scope", note: "3 tables"), ticket: id, actor: "bo", now: t0 + 62_000_000)
+        #expect(throws: VigilError.self) {
+            try f.desk.act(.step(id: "confirm-scope", note: ""), ticket: id, actor: "bo", now: t0 + 63_000_000)
+        }
+        #expect(throws: VigilError.self) {
+            try f.desk.act(.step(id: "dance", note: ""), ticket: id, actor: "bo", now: t0 + 63_000_000)
+        }
+        try f.desk.act(.step(id: "report-authority", note: "filed"), ticket: id, actor: "lead", now: t0 + 64_000_000)
+        try f.desk.act(.contain(note: "blocked"), ticket: id, actor: "bo", now: t0 + 65_000_000)
+        let ticket = try #require(try f.store.ticket(id: id))
+        #expect(ticket.status == "contained" && ticket.assignee == "bo")
+        #expect(ticket.deadlines.allSatisfy { $0.met != nil }, "acknowledged and reported")
+        #expect(ticket.steps.first { $0.id == "confirm-scope" }?.doneBy == "bo")
+        let timeline = try f.store.timeline(ticket: id)
+        #expect(
+            timeline.map(\.action) == [
+                "ticket.open", "ticket.acknowledge", "ticket.assign", "ticket.step", "ticket.step", "ticket.contain",
+            ], "refused actions leave no entry")
+        #expect(timeline.map(\.actor) == ["system", "ana", "ana", "bo", "lead", "bo"])
+    }
+
+    @Test("tampering shows: an edited row names its entry, deleted newest rows show against the head file")
+    func tamper() throws {
+        let f = try DeskFixture()
+        _ = try f.desk.incidentChanged(f.incident("a"), now: t0)
+        _ = try f.desk.incidentChanged(f.incident("b"), now: t0)
+        let id = TicketDesk.ticketID(incident: "a")
+        for n in 0..<3 { try f.desk.act(.note("note \(n)"), ticket: id, actor: "ana", now: t0 + Int64(n)) }
+        let head = try #require(TicketDesk.readHead(f.head))
+        #expect(head.seq == 5)
+        #expect(TimelineEntry.verify(try f.store.timeline(ticket: nil), head: head) == .intact(entries: 5))
+
+        // The timeline refuses edits through SQL...
+        #expect(try f.sqliteStatus("UPDATE timeline SET detail = '' WHERE seq = 3;") != 0)
+        // ...but someone with the file can drop the guard; the chain still shows it.
+        try f.sqlite(
+            "DROP TRIGGER timeline_append_only_update; UPDATE timeline SET detail = '{\"note\":\"all fine\"}' WHERE seq = 3;"
+        )
+        guard case .broken(let seq, let problem) = TimelineEntry.verify(try f.store.timeline(ticket: nil), head: head)
+        else {
+            Issue.record("the edit must show")
+            return
+        }
+        #expect(seq == 3 && problem.contains("was changed"), "\(problem)")
+
+        let g = try DeskFixture()
+        _ = try g.desk.incidentChanged(g.incident("a"), now: t0)
+        for n in 0..<3 {
+            try g.desk.act(.note("n\(n)"), ticket: TicketDesk.ticketID(incident: "a"), actor: "ana", now: t0)
+        }
+        try g.sqlite("DROP TRIGGER timeline_append_only_delete; DELETE FROM timeline WHERE seq >= 3;")
+        let check = TimelineEntry.verify(try g.store.timeline(ticket: nil), head: TicketDesk.readHead(g.head))
+        #expect(
+            check
+                == .broken(
+                    seq: 3,
+                    problem:
+                        "the chain ends at entry 2 but the head recorded outside the database is entry 4: the newest entries were deleted"
+                ))
+    }
+}

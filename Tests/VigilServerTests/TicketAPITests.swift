@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilStore
+
+@testable import VigilServer
+
+@Suite("Tickets through the correlator: opened from incidents, worked over the query API, audited", .serialized)
+struct TicketAPITests {
+    /// An event the shipped rule "Audit Logging Disabled or Stopped" (high, gbt20986.voi) matches.
+    static func auditOff(_ n: Int) -> String {
+        var e = Event(timestamp: .now(), id: "audit-off-\(n)", dataset: .auth, observerID: "golden")
+        e.set(Fields.eventAction, "sudo_command")
+        e.set(FieldID("process.command_line"), "/usr/sbin/auditctl -e 0")
+        e.set(Fields.userName, "mallory")
+        return e.jsonLine
+    }
+
+    @Test("a high incident opens a ticket with its playbook; actions are checked, audited and chained")
+    func ticketLifecycle() async throws {
+        let h = try Harness()
+        try await h.start()
+        let tokens = try makeTokens(h)
+        #expect(try await h.post(body: Data(Self.auditOff(1).utf8)).status == 200)
+
+        let list = try await h.api("/v1/tickets?status=open", token: tokens.viewer)
+        let tickets = try #require(list.json["tickets"] as? [[String: Any]])
+        #expect(tickets.count == 1, "\(list.json)")
+        let ticket = try #require(tickets.first)
+        let id = try #require(ticket["ticket.id"] as? String)
+        #expect(ticket["status"] as? String == "new" && ticket["gbt20986.category"] as? String == "voi")
+        #expect(ticket["level"] as? String == "IV" && ticket["level_name"] as? String == "一般")
+        let steps = (ticket["steps"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+        #expect(steps.first == "confirm-scope" && steps.contains("restore-controls"), "the voi playbook: \(steps)")
+        #expect((ticket["deadlines"] as? [[String: Any]])?.first?["state"] as? String == "pending")
+
+        // A second hit of the same incident opens no second ticket.
+        _ = try await h.post(body: Data(Self.auditOff(2).utf8))
+        #expect((try await h.api("/v1/tickets", token: tokens.viewer).json["tickets"] as? [Any])?.count == 1)
+
+        func act(_ body: String, _ token: String) async throws -> Harness.Answer {
+            try await h.api("/v1/tickets/\(id)/actions", token: token, body: body)
+        }
+        #expect(try await act(#"{"action":"acknowledge"}"#, tokens.viewer).status == 403)
+        let skip = try await act(#"{"action":"contain","note":"blocked"}"#, tokens.analyst)
+        #expect(skip.status == 409 && (skip.json["message"] as? String)?.contains("acknowledged") == true)
+        #expect(try await act(#"{"action":"dance"}"#, tokens.analyst).status == 400)
+        #expect(try await act(#"{"action":"acknowledge","note":"on it"}"#, tokens.analyst).status == 200)
+        #expect(
+            try await act(#"{"action":"step","step":"restore-controls","note":"auditd on"}"#, tokens.analyst).status
+                == 200)
+        let contained = try await act(#"{"action":"contain","note":"account locked"}"#, tokens.analyst)
+        #expect(contained.status == 200 && contained.json["status"] as? String == "contained")
+        #expect(
+            try await h.api("/v1/tickets/T-nope/actions", token: tokens.analyst, body: #"{"action":"note","note":"x"}"#)
+                .status == 404)
+
+        let shown = try await h.api("/v1/tickets/\(id)", token: tokens.viewer)
+        let timeline = try #require(shown.json["timeline"] as? [[String: Any]])
+        #expect(
+            timeline.compactMap { $0["action"] as? String } == [
+                "ticket.open", "ticket.acknowledge", "ticket.step", "ticket.contain",
+            ])
+        #expect(timeline.dropFirst().allSatisfy { ($0["actor"] as? String)?.hasPrefix("ana (tok_") == true })
+        #expect((shown.json["deadlines"] as? [[String: Any]])?.first?["state"] as? String == "met")
+
+        let verified = try await h.api("/v1/audit/verify", token: tokens.admin)
+        #expect(verified.json["intact"] as? Bool == true && verified.json["entries"] as? Int == 4, "\(verified.json)")
+        // An edit with the file open shows, naming the entry.
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [
+            h.config.store,
+            "DROP TRIGGER timeline_append_only_update; UPDATE timeline SET actor = 'nobody' WHERE seq = 2;",
+        ]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let broken = try await h.api("/v1/audit/verify", token: tokens.admin)
+        #expect(broken.json["intact"] as? Bool == false && broken.json["entry"] as? Int == 2, "\(broken.json)")
+        await h.stop()
+    }
+}
