@@ -32,6 +32,8 @@ let package = Package(
         // two listeners (ingest, query API) and shuts them down together on SIGTERM.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Webhook delivery (DESIGN §7): an HTTPS client with timeouts, pooling and custom trust roots.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
@@ -54,7 +56,12 @@ let package = Package(
             dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
-            name: "VigilResponse", dependencies: ["VigilCore", "VigilConfig", "VigilStore"], swiftSettings: strict),
+            name: "VigilResponse",
+            dependencies: [
+                "VigilCore", "VigilConfig", "VigilStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "VigilServer",
             dependencies: [

@@ -79,9 +79,33 @@ public struct TicketDesk: Sendable {
     public let store: any TicketStore
     public let policy: ResponsePolicy
     public let headFile: String?
+    /// Where notifications of opened and escalated tickets go (outbox rows written with the change).
+    public let endpoints: [WebhookSettings]
 
-    public init(store: any TicketStore, policy: ResponsePolicy, headFile: String?) {
-        (self.store, self.policy, self.headFile) = (store, policy, headFile)
+    public init(store: any TicketStore, policy: ResponsePolicy, headFile: String?, endpoints: [WebhookSettings] = []) {
+        (self.store, self.policy, self.headFile, self.endpoints) = (store, policy, headFile, endpoints)
+    }
+
+    /// The notification of a ticket opened or raised.
+    public func notification(_ t: TicketRecord, kind: WebhookNotification.Kind, ruleLevel: RuleLevel, now: Int64)
+        -> WebhookNotification
+    {
+        let level = ResponseLevel(roman: t.level)
+        let category = t.category.map { code in
+            let c = policy.categories?.category(code)
+            return WebhookNotification.Category(code: code, zh: c?.zh, en: c?.en)
+        }
+        var lines = ["工单 Ticket \(t.id): \(t.levelWhy)"]
+        for d in t.deadlines {
+            let what = d.kind == "report" ? "报告时限 report to the authority by" : "确认时限 acknowledge by"
+            lines.append("\(what) \(Timestamp(microseconds: d.due))")
+        }
+        if let first = t.steps.first { lines.append("第一步 First step: \(first.zh) / \(first.en)") }
+        let suffix = kind == .ticketEscalated ? "-" + t.level : ""
+        return WebhookNotification(
+            id: "\(t.id)-\(kind == .ticketOpened ? "opened" : "raised")\(suffix)", kind: kind, title: t.title,
+            level: ruleLevel, responseLevel: level, category: category, summary: lines.joined(separator: "\n"),
+            link: "vigil tickets show \(t.id)", time: now)
     }
 
     /// The ticket id of an incident's ticket: derived from the incident, so opening is idempotent
@@ -123,9 +147,10 @@ public struct TicketDesk: Sendable {
                 "incident": incident.id, "level": ticket.level, "why": ticket.levelWhy,
                 "category": ticket.category ?? "",
             ])
-            guard let entry = try store.openTicket(ticket, actor: "system", detail: detail, at: now) else {
-                return nil
-            }
+            let note = notification(ticket, kind: .ticketOpened, ruleLevel: level, now: now)
+            let rows = NotificationPayload.rows(note, endpoints: endpoints, now: now)
+            guard let entry = try store.openTicket(ticket, actor: "system", detail: detail, at: now, outbox: rows)
+            else { return nil }
             recordHead(entry)
             return .opened(ticket)
         }
@@ -134,7 +159,7 @@ public struct TicketDesk: Sendable {
             next > current, TicketStatus(rawValue: existing.status)?.isFinal == false
         else { return nil }
         let result = try store.updateTicket(id: existing.id, actor: "system", action: "ticket.escalate", at: now) {
-            (ticket: inout TicketRecord) throws(VigilError) -> String in
+            (ticket: inout TicketRecord) throws(VigilError) -> (detail: String, outbox: [OutboxRow]) in
             ticket.level = next.roman
             ticket.levelWhy = wanted.levelWhy
             for deadline in wanted.deadlines where !ticket.deadlines.contains(where: { $0.kind == deadline.kind }) {
@@ -143,7 +168,11 @@ public struct TicketDesk: Sendable {
             for step in wanted.steps where !ticket.steps.contains(where: { $0.id == step.id }) {
                 ticket.steps.append(step)
             }
-            return Self.json(["from": current.roman, "to": next.roman, "why": wanted.levelWhy])
+            let note = notification(ticket, kind: .ticketEscalated, ruleLevel: level, now: now)
+            return (
+                Self.json(["from": current.roman, "to": next.roman, "why": wanted.levelWhy]),
+                NotificationPayload.rows(note, endpoints: endpoints, now: now)
+            )
         }
         guard let (ticket, entry) = result else { return nil }
         recordHead(entry)
@@ -156,8 +185,8 @@ public struct TicketDesk: Sendable {
         -> TicketRecord
     {
         let result = try store.updateTicket(id: id, actor: actor, action: action.name, at: now) {
-            (ticket: inout TicketRecord) throws(VigilError) -> String in
-            try Self.apply(action, to: &ticket, actor: actor, now: now)
+            (ticket: inout TicketRecord) throws(VigilError) -> (detail: String, outbox: [OutboxRow]) in
+            (try Self.apply(action, to: &ticket, actor: actor, now: now), [])
         }
         guard let (ticket, entry) = result else { throw VigilError(.usage, "no ticket '\(id.prefix(64))'") }
         recordHead(entry)

@@ -61,7 +61,8 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             Self.say("correlation state of \(restored) rules restored, \(replayed) events replayed")
         }
         let store = service.store
-        let api = QueryAPI(store: store, storePath: settings.store, service: service, logger: logger)
+        let api = QueryAPI(
+            store: store, storePath: settings.store, service: service, logger: logger, webhooks: settings.webhooks)
         let notifier = SystemdNotifier.fromProcess()
         // READY=1 once both listeners are bound; only then is the watchdog fed, and only while the
         // ingest actor answers: a wedged correlator stops the pings and systemd restarts it.
@@ -95,6 +96,12 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             }
         }
         defer { retention.cancel() }
+        // Webhooks: the outbox is delivered from the start (rows left by a crash go out first).
+        let delivery = Task {
+            guard !settings.webhooks.isEmpty, let outbox = service.store as? any OutboxStore else { return }
+            await WebhookDispatcher(store: outbox, endpoints: settings.webhooks).run()
+        }
+        defer { delivery.cancel() }
         // SIGHUP: reload the rule pack; a pack with errors is refused whole and the running rules stay.
         let reloader = Task {
             guard let directory = settings.rules else { return }
@@ -111,6 +118,8 @@ public struct CorrelatorCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         ready.cancel()
+        delivery.cancel()
+        await delivery.value
         // Graceful stop (SIGTERM/SIGINT): both listeners have finished their requests; the
         // correlation state goes to the store for the next start.
         notifier.notify("STOPPING=1")
@@ -173,7 +182,8 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         if var policy = ResponsePolicy.load(rules: directory).0 {
             policy.openFrom = settings.ticketsFrom
             policy.deadlines.operatorKind = settings.operatorKind
-            desk = TicketDesk(store: store, policy: policy, headFile: settings.timelineHead)
+            desk = TicketDesk(
+                store: store, policy: policy, headFile: settings.timelineHead, endpoints: settings.webhooks)
         }
         return IngestService(
             store: store, limits: settings.limits, rules: result.rules, correlations: result.correlations,

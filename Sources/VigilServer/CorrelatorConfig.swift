@@ -7,7 +7,7 @@ import VigilStore
 /// `/etc/vigil/correlator.yaml`: where the correlator listens, its TLS material, the store, the
 /// rules and the ingest limits (deploy/schema/ingest.md). Every problem is reported with file,
 /// line and key (`vigil-correlator --check-config`).
-public struct CorrelatorConfig: Sendable, Equatable {
+public struct CorrelatorConfig: Sendable {
     public struct Limits: Sendable, Equatable {
         public var bodyBytes = 8 << 20
         public var decompressedBytes = 64 << 20
@@ -36,13 +36,17 @@ public struct CorrelatorConfig: Sendable, Equatable {
     public var ticketsFrom: RuleLevel = .high
     /// Who runs the platform, for the reporting deadline (1 h / 2 h / 4 h).
     public var operatorKind: OperatorKind = .stateOrgan
+    /// Where ticket notifications go (DESIGN §7).
+    public var webhooks: [WebhookSettings] = []
 
     /// The ticket timeline's chain head, kept beside the store (append-only lines `seq hash`).
     public var timelineHead: String { store + ".timeline-head" }
 
     public init() {}
 
-    static let keys = ["listen", "api", "tls", "store", "retention_days", "rules", "lateness", "limits", "response"]
+    static let keys = [
+        "listen", "api", "tls", "store", "retention_days", "rules", "lateness", "limits", "response", "webhooks",
+    ]
 
     /// Parses the config text; nil (with diagnostics) when it has errors.
     public static func parse(_ text: String, file: String, diagnostics: inout [ConfigDiagnostic]) -> CorrelatorConfig? {
@@ -93,6 +97,7 @@ public struct CorrelatorConfig: Sendable, Equatable {
                 c.operatorKind = OperatorKind(rawValue: v)!
             }
         }
+        if let webhooks = root.child("webhooks") { c.webhooks = WebhookSettings.parse(webhooks) }
         return reader.errors.isEmpty ? c : nil
     }
 

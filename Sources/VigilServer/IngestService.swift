@@ -5,20 +5,6 @@ import VigilResponse
 import VigilRules
 import VigilStore
 
-/// Runs blocking work (SQLite commits with fsync) on one dedicated thread, never on the Swift
-/// concurrency pool (DESIGN §1): the callers await, the pool stays free for connections.
-final class BlockingLane: Sendable {
-    private let queue: DispatchQueue
-
-    init(label: String) { queue = DispatchQueue(label: label, qos: .userInitiated) }
-
-    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try work() }) }
-        }
-    }
-}
-
 /// The correlator's ingest (deploy/schema/ingest.md): a batch is parsed, matched against the rules,
 /// committed durably with its rule hits, and only then answered; new events then feed the
 /// correlation rules (per-sensor watermarks) and the incidents, which are stored too.

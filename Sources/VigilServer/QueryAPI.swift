@@ -23,14 +23,16 @@ public struct QueryAPI: Sendable {
     let lane = BlockingLane(label: "vigil-query")
     /// A sensor whose last heartbeat is older than this is reported silent (a finding in itself).
     let silentAfterSeconds: Int64
+    /// The configured webhooks (for test messages).
+    let webhooks: [WebhookSettings]
 
     public init(
         store: any EventStore, storePath: String, service: IngestService, logger: Logger,
-        silentAfterSeconds: Int64 = 300
+        silentAfterSeconds: Int64 = 300, webhooks: [WebhookSettings] = []
     ) {
         (self.store, self.storePath, self.service, self.logger) = (store, storePath, service, logger)
         metrics = service.metrics
-        self.silentAfterSeconds = silentAfterSeconds
+        (self.silentAfterSeconds, self.webhooks) = (silentAfterSeconds, webhooks)
     }
 
     public func router() -> Router<BasicRequestContext> {
@@ -193,6 +195,54 @@ public struct QueryAPI: Sendable {
                 case .broken(let seq, let problem):
                     return Reply(status: .ok, json: ["intact": false, "entry": seq, "problem": problem])
                 }
+            }
+        }
+        router.get("/v1/webhooks/deliveries") { request, _ in
+            await answer(request, role: .viewer) { _ in
+                let p = try QueryParameters(Self.pairs(request), allowed: ["endpoint", "limit"])
+                let endpoint = try p.string("endpoint")
+                let limit = try p.int("limit", in: 1...1000) ?? 100
+                guard let outbox = store as? any OutboxStore else {
+                    return Reply(status: .ok, json: ["deliveries": [String]()])
+                }
+                let rows = try await read { _ in try outbox.outbox(limit: limit, endpoint: endpoint) }
+                return Reply(
+                    status: .ok,
+                    json: [
+                        "deliveries": rows.map { r -> [String: any Sendable] in
+                            var o: [String: any Sendable] = [
+                                "id": r.id, "endpoint": r.endpoint, "kind": r.kind, "state": r.state.rawValue,
+                                "attempts": r.attempts, "created": Self.time(r.created),
+                            ]
+                            if r.state == .pending { o["next_attempt"] = Self.time(r.nextAttempt) }
+                            if let s = r.lastStatus { o["last_status"] = s }
+                            if let e = r.lastError { o["last_error"] = e }
+                            if let d = r.delivered { o["delivered"] = Self.time(d) }
+                            return o
+                        }
+                    ])
+            }
+        }
+        router.post("/v1/webhooks/:name/test") { request, context in
+            await answer(request, role: .admin) { token in
+                let name = context.parameters.get("name") ?? ""
+                guard webhooks.contains(where: { $0.name == name }), let outbox = store as? any OutboxStore else {
+                    let names = webhooks.map(\.name).joined(separator: ", ")
+                    return .error(.notFound, "not_found", "no webhook '\(name.prefix(64))'; configured: \(names)")
+                }
+                let now = Timestamp.now().microseconds
+                let note = WebhookNotification(
+                    id: "test-" + UUID().uuidString.lowercased(), kind: .test, title: "Vigil 测试消息 test message",
+                    level: .informational, summary: "sent by \(token.name) to check the webhook '\(name)'", time: now)
+                let row = OutboxRow(
+                    id: note.id, endpoint: name, created: now, kind: note.kind.rawValue,
+                    payload: NotificationPayload.encode(note))
+                let actor = Self.actor(token)
+                try await write { s in
+                    try outbox.enqueue([row])
+                    try s.audit(actor: actor, action: "webhook.test", subject: name, detail: note.id)
+                }
+                return Reply(status: .accepted, json: ["id": note.id, "endpoint": name, "state": "pending"])
             }
         }
         router.get("/v1/audit") { request, _ in

@@ -185,6 +185,7 @@ extension SQLiteStore {
                     """)
         }
         ticketMigration(&m)
+        outboxMigration(&m)
         return m
     }
 }

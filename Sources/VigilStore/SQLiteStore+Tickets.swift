@@ -43,26 +43,28 @@ extension SQLiteStore: TicketStore {
         }
     }
 
-    public func openTicket(_ ticket: TicketRecord, actor: String, detail: String, at: Int64) throws(VigilError)
-        -> TimelineEntry?
-    {
+    public func openTicket(
+        _ ticket: TicketRecord, actor: String, detail: String, at: Int64, outbox: [OutboxRow]
+    ) throws(VigilError) -> TimelineEntry? {
         try write("cannot open ticket \(ticket.id)") { db in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM tickets WHERE id = ?", arguments: [ticket.id]) == nil
             else { return nil }
             try Self.save(db, ticket)
+            try Self.insert(db, outbox)
             return try Self.chain(db, ticket: ticket.id, actor: actor, action: "ticket.open", detail: detail, at: at)
         }
     }
 
     public func updateTicket(
         id: String, actor: String, action: String, at: Int64,
-        _ change: (inout TicketRecord) throws(VigilError) -> String
+        _ change: (inout TicketRecord) throws(VigilError) -> (detail: String, outbox: [OutboxRow])
     ) throws(VigilError) -> (TicketRecord, TimelineEntry)? {
         try write("cannot change ticket \(id)") { db in
             guard var ticket = try Self.load(db, id: id) else { return nil }
-            let detail = try change(&ticket)
+            let (detail, outbox) = try change(&ticket)
             ticket.updated = at
             try Self.save(db, ticket)
+            try Self.insert(db, outbox)
             let entry = try Self.chain(db, ticket: id, actor: actor, action: action, detail: detail, at: at)
             return (ticket, entry)
         }

@@ -60,16 +60,18 @@ public struct TicketRecord: Sendable, Equatable, Codable {
 /// Tickets and their hash-chained timeline (DESIGN §6). Separate from `EventStore` so a deployment
 /// could keep tickets in a shared database later; `SQLiteStore` implements both.
 public protocol TicketStore: Sendable {
-    /// Stores a new ticket and its first timeline entry (`ticket.open`) in one transaction. Nil, with
-    /// nothing written, when a ticket with this id exists (opening is idempotent).
-    func openTicket(_ ticket: TicketRecord, actor: String, detail: String, at: Int64) throws(VigilError)
-        -> TimelineEntry?
+    /// Stores a new ticket, its first timeline entry (`ticket.open`) and the notifications it causes
+    /// in one transaction. Nil, with nothing written, when a ticket with this id exists (opening is
+    /// idempotent).
+    func openTicket(_ ticket: TicketRecord, actor: String, detail: String, at: Int64, outbox: [OutboxRow])
+        throws(VigilError) -> TimelineEntry?
     /// Reads the ticket, lets `change` modify it (or refuse with a `.usage` error, which writes
-    /// nothing), stores it and appends the timeline entry `action` with the detail `change`
-    /// returns, in one transaction. Nil when there is no such ticket.
+    /// nothing) and name the notifications it causes, stores it, appends the timeline entry
+    /// `action` with the detail `change` returns and the outbox rows, in one transaction. Nil when
+    /// there is no such ticket.
     func updateTicket(
         id: String, actor: String, action: String, at: Int64,
-        _ change: (inout TicketRecord) throws(VigilError) -> String
+        _ change: (inout TicketRecord) throws(VigilError) -> (detail: String, outbox: [OutboxRow])
     ) throws(VigilError) -> (TicketRecord, TimelineEntry)?
     func ticket(id: String) throws(VigilError) -> TicketRecord?
     /// The ticket an incident joined, if any.
