@@ -179,6 +179,32 @@ public struct TicketDesk: Sendable {
         return .escalated(ticket, from: current.roman)
     }
 
+    /// Notifications for the deadlines of open tickets that are approaching (75 % of the time used)
+    /// or missed at `now`, one per ticket, deadline and state: their ids are fixed, so the outbox
+    /// (which ignores a row it already has) sends each once however often this runs.
+    public func deadlineAlerts(_ tickets: [TicketRecord], now: Int64) -> [OutboxRow] {
+        var rows: [OutboxRow] = []
+        for t in tickets where TicketStatus(rawValue: t.status)?.isOpen == true {
+            for d in t.deadlines where d.met == nil {
+                let state = Deadline(
+                    kind: .acknowledge, opened: Timestamp(microseconds: t.opened), due: Timestamp(microseconds: d.due)
+                ).state(at: Timestamp(microseconds: now), warnAt: policy.deadlines.warnAtFraction)
+                guard state == .approaching || state == .missed else { continue }
+                let kind: WebhookNotification.Kind = state == .missed ? .deadlineMissed : .deadlineApproaching
+                var note = notification(t, kind: kind, ruleLevel: .high, now: now)
+                note.id = "\(t.id)-\(d.kind)-\(state.rawValue)"
+                let what = d.kind == "report" ? "报告 report to the authority" : "确认 acknowledge"
+                let when = state == .missed ? "已超时 missed" : "即将到期 due soon"
+                note.title = "\(when): \(what) — \(t.title)"
+                note.summary =
+                    "\(what) by \(Timestamp(microseconds: d.due)); ticket \(t.id) is \(t.status)"
+                    + (t.assignee.map { ", assigned to \($0)" } ?? ", unassigned")
+                rows += NotificationPayload.rows(note, endpoints: endpoints, now: now)
+            }
+        }
+        return rows
+    }
+
     /// Applies an analyst's action; a refused one throws a `.usage` error with the reason.
     @discardableResult
     public func act(_ action: TicketAction, ticket id: String, actor: String, now: Int64) throws(VigilError)

@@ -99,7 +99,14 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         // Webhooks: the outbox is delivered from the start (rows left by a crash go out first).
         let delivery = Task {
             guard !settings.webhooks.isEmpty, let outbox = service.store as? any OutboxStore else { return }
+            let deadlines = Task {
+                while !Task.isCancelled {
+                    await service.checkDeadlines()
+                    try? await Task.sleep(for: .seconds(30))
+                }
+            }
             await WebhookDispatcher(store: outbox, endpoints: settings.webhooks).run()
+            deadlines.cancel()
         }
         defer { delivery.cancel() }
         // SIGHUP: reload the rule pack; a pack with errors is refused whole and the running rules stay.

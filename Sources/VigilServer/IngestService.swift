@@ -188,6 +188,19 @@ public actor IngestService {
         }
     }
 
+    /// Queues notifications for approaching and missed ticket deadlines (each once); returns how
+    /// many rows were offered to the outbox. Run every half minute by the correlator.
+    @discardableResult
+    public func checkDeadlines(now: Int64 = Timestamp.now().microseconds) async -> Int {
+        guard let desk, !desk.endpoints.isEmpty, let outbox = store as? any OutboxStore else { return 0 }
+        return
+            (try? await lane.run {
+                let rows = desk.deadlineAlerts(try desk.store.tickets(status: "open", limit: 1000), now: now)
+                if !rows.isEmpty { try outbox.enqueue(rows) }
+                return rows.count
+            }) ?? 0
+    }
+
     /// The stored form of an incident.
     static func record(_ i: Incident) -> IncidentRecord {
         IncidentRecord(

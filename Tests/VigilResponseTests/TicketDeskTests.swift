@@ -125,6 +125,38 @@ struct TicketDeskTests {
         #expect(timeline.map(\.actor) == ["system", "ana", "ana", "bo", "lead", "bo"])
     }
 
+    @Test("approaching and missed deadlines raise one notification each, however often they are checked")
+    func deadlineAlerts() throws {
+        let f = try DeskFixture()
+        let hook = WebhookSettings(
+            name: "duty",
+            endpoint: try WebhookEndpoint(
+                format: .generic, url: "https://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]))
+        let desk = TicketDesk(store: f.store, policy: f.desk.policy, headFile: nil, endpoints: [hook])
+        guard case .opened(let t) = try desk.incidentChanged(f.incident("a", dlp: 2_000_000), now: t0) else {
+            Issue.record("a level III ticket")
+            return
+        }
+        #expect(t.deadlines.map(\.kind) == ["acknowledge", "report"])
+        let minute: Int64 = 60_000_000
+        func alerts(_ at: Int64) throws -> [String] {
+            let rows = desk.deadlineAlerts(try f.store.tickets(status: "open", limit: 10), now: at)
+            try f.store.enqueue(rows)
+            return rows.map(\.id)
+        }
+        #expect(try alerts(t0 + 30 * minute).isEmpty, "half the hour left")
+        #expect(try alerts(t0 + 46 * minute) == ["\(t.id)-acknowledge-approaching"])
+        #expect(try alerts(t0 + 61 * minute) == ["\(t.id)-acknowledge-missed"])
+        #expect(try alerts(t0 + 95 * minute) == ["\(t.id)-acknowledge-missed", "\(t.id)-report-approaching"])
+        #expect(try f.store.outbox(limit: 10, endpoint: "duty").count == 4, "the opening and three alerts, each once")
+        try desk.act(.acknowledge(note: ""), ticket: t.id, actor: "ana", now: t0 + 96 * minute)
+        #expect(try alerts(t0 + 125 * minute) == ["\(t.id)-report-missed"], "acknowledged: only the report is late")
+        let missed = try #require(
+            try f.store.outbox(limit: 10, endpoint: "duty").first { $0.id.hasSuffix("report-missed") })
+        let note = try #require(NotificationPayload.decode(missed.payload))
+        #expect(note.kind == .deadlineMissed && note.title.contains("report"))
+    }
+
     @Test("tampering shows: an edited row names its entry, deleted newest rows show against the head file")
     func tamper() throws {
         let f = try DeskFixture()
