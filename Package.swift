@@ -80,8 +80,9 @@ let package = Package(
         .target(
             name: "VigilCLI",
             dependencies: [
-                "VigilCore", "VigilDecode", "VigilSensor", "VigilRules",
+                "VigilCore", "VigilDecode", "VigilSensor", "VigilRules", "VigilStore", "VigilResponse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),
@@ -98,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             // vigil-correlator: the kill -9 tests run the real binary.
-            dependencies: ["VigilServer", "vigil-correlator", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilServer", "vigil-correlator", "vigil", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "VigilCLITests",

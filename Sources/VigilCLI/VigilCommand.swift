@@ -5,7 +5,10 @@ public struct VigilCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Vigil: security situational awareness for government cloud platforms.",
-        subcommands: [AnalyzeCommand.self, RulesCommand.self, ProfileCommand.self]
+        subcommands: [
+            AnalyzeCommand.self, IncidentsCommand.self, TicketsCommand.self, AuditCommand.self, RulesCommand.self,
+            ProfileCommand.self,
+        ]
     )
 
     public init() {}

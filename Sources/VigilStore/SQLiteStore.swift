@@ -89,6 +89,28 @@ public final class SQLiteStore: EventStore {
         }
     }
 
+    /// Opens an existing store read-only (an auditor's copy, `vigil audit verify --db`): no schema
+    /// change, no write; a store whose schema this version does not know is refused.
+    public init(readingOnly path: String) throws(VigilError) {
+        self.path = path
+        guard access(path, R_OK) == 0 else { throw VigilError(.store, "\(path): cannot read the store") }
+        var config = Configuration()
+        config.label = "vigil-store-readonly"
+        config.readonly = true
+        config.busyMode = .timeout(5)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            let migrator = Self.migrator
+            try pool.read { db in
+                if try migrator.hasBeenSuperseded(db) {
+                    throw VigilError(.store, "\(path): the store was written by a newer Vigil")
+                }
+            }
+        } catch {
+            throw Self.failure(path, "cannot open the store read-only", error)
+        }
+    }
+
     /// Checkpoints the WAL into the database, records query-planner statistics, and closes the
     /// connections; any later call fails.
     public func close() throws(VigilError) {
