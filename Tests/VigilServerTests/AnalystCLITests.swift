@@ -71,7 +71,8 @@ struct AnalystCLITests {
         #expect(viewerAck.status == 3 && viewerAck.err.contains("analyst role"), "\(viewerAck)")
 
         let show = try await vigil(["tickets", "show", id] + server, env: analyst)
-        #expect(show.status == 0 && show.out.contains("playbook") && show.out.contains("restore-controls"), "\(show.out)")
+        #expect(
+            show.status == 0 && show.out.contains("playbook") && show.out.contains("restore-controls"), "\(show.out)")
         #expect(show.out.contains("#2") && show.out.contains("ticket.acknowledge"), "\(show.out)")
 
         let incidents = try await vigil(["incidents", "list", "--json", "--level", "high"] + server, env: analyst)
