@@ -6,7 +6,8 @@ public struct VigilCommand: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Vigil: security situational awareness for government cloud platforms.",
         subcommands: [
-            AnalyzeCommand.self, IncidentsCommand.self, TicketsCommand.self, AuditCommand.self, RulesCommand.self,
+            AnalyzeCommand.self, EventsCommand.self, IncidentsCommand.self, TicketsCommand.self, AuditCommand.self,
+            RulesCommand.self,
             ProfileCommand.self,
         ]
     )
