@@ -6,9 +6,8 @@ public struct VigilCommand: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Vigil: security situational awareness for government cloud platforms.",
         subcommands: [
-            AnalyzeCommand.self, EventsCommand.self, IncidentsCommand.self, TicketsCommand.self, AuditCommand.self,
-            RulesCommand.self,
-            ProfileCommand.self,
+            AnalyzeCommand.self, PostureCommand.self, EventsCommand.self, IncidentsCommand.self, TicketsCommand.self,
+            SensorsCommand.self, AuditCommand.self, RulesCommand.self, ProfileCommand.self,
         ]
     )
 

@@ -115,7 +115,9 @@ public struct TicketDesk: Sendable {
     /// The ticket a new incident gets.
     public func draft(for incident: IncidentRecord, now: Int64) -> TicketRecord {
         let inputs = LevelInputs(
-            ruleLevel: RuleLevel(rawValue: incident.level) ?? .medium, people: incident.dlpCount, events: incident.hits)
+            ruleLevel: RuleLevel(rawValue: incident.level) ?? .medium,
+            classification: incident.classification.flatMap(DataClassification.init(rawValue:)),
+            people: incident.dlpCount, events: incident.hits)
         let (level, why) = policy.levels.level(for: inputs)
         let opened = Timestamp(microseconds: now)
         let steps = (policy.playbooks.playbook(for: incident.category)?.steps(for: level) ?? []).map {

@@ -27,6 +27,10 @@ public struct Incident: Sendable, Equatable {
     public var dlpCount: Int
     /// The correlation type when the rule is a correlation rule (each hit is one fired correlation).
     public var correlation: String? = nil
+    /// Distinct departments (`labels.department`) of the hits' events, at most `maxDepartments`.
+    public var departments: [String] = []
+    /// The most important `data.classification` among the hits' events (core > important > general).
+    public var classification: DataClassification? = nil
 
     public init(
         id: String, ruleID: String, title: String, tags: [String], stage: LifecycleStage?, category: String?,
@@ -56,6 +60,7 @@ public struct IncidentTracker: Sendable {
     }
 
     public static let maxSamples = 5
+    public static let maxDepartments = 20
     /// Hits after which an incident is raised one level above its rule's (10) and two levels (100):
     /// a rule firing a hundred times for one source is worse than once. Capped at critical.
     public static let escalation = [10, 100]
@@ -104,6 +109,7 @@ public struct IncidentTracker: Sendable {
             }
             if let o = event.observerID, !incident.observers.contains(o) { incident.observers.append(o) }
             incident.dlpCount += dlp
+            Self.noteData(event, in: &incident)
             let before = incident.level
             incident.level = Self.level(for: incident.ruleLevel, hits: incident.hits)
             incidents[index] = incident
@@ -116,9 +122,25 @@ public struct IncidentTracker: Sendable {
             firstSeen: event.timestamp, lastSeen: event.timestamp,
             sampleEventIDs: Array((samples ?? [event.id]).prefix(Self.maxSamples)),
             observers: event.observerID.map { [$0] } ?? [], dlpCount: dlp, correlation: rule.correlation)
+        var opened = incident
+        Self.noteData(event, in: &opened)
         active[activeKey] = incidents.count
-        incidents.append(incident)
-        return .opened(incident)
+        incidents.append(opened)
+        return .opened(opened)
+    }
+
+    /// Adds the event's department and data class to the incident's.
+    static func noteData(_ event: Event, in incident: inout Incident) {
+        if let d = event[Fields.labelsDepartment].flatMap(text), !d.isEmpty, !incident.departments.contains(d),
+            incident.departments.count < maxDepartments
+        {
+            incident.departments.append(d)
+        }
+        if let c = event[Fields.dataClassification].flatMap(text).flatMap(DataClassification.init(rawValue:)),
+            incident.classification.map({ c > $0 }) ?? true
+        {
+            incident.classification = c
+        }
     }
 
     /// The key of the open incident of a rule and group: field order does not matter, so an

@@ -203,12 +203,15 @@ public actor IngestService {
 
     /// The stored form of an incident.
     static func record(_ i: Incident) -> IncidentRecord {
-        IncidentRecord(
+        var record = IncidentRecord(
             id: i.id, ruleID: i.ruleID, title: i.title, level: i.level.rawValue, ruleLevel: i.ruleLevel.rawValue,
             stage: i.stage?.rawValue, category: i.category, correlation: i.correlation,
             group: Dictionary(i.groupKey.map { ($0.field, $0.value) }, uniquingKeysWith: { a, _ in a }), hits: i.hits,
             firstSeen: i.firstSeen.microseconds, lastSeen: i.lastSeen.microseconds, samples: i.sampleEventIDs,
             observers: i.observers, dlpCount: i.dlpCount)
+        record.departments = i.departments
+        record.classification = i.classification?.rawValue
+        return record
     }
 
     /// A batch's changed incidents, and which of them opened or escalated: only those can need a
@@ -329,13 +332,16 @@ public actor IngestService {
 
     /// An incident read back from the store (tags are not stored: the rule pack has them).
     static func incident(_ r: IncidentRecord) -> Incident {
-        Incident(
+        var incident = Incident(
             id: r.id, ruleID: r.ruleID, title: r.title, tags: [], stage: r.stage.flatMap(LifecycleStage.init),
             category: r.category, level: RuleLevel(rawValue: r.level) ?? .medium,
             ruleLevel: RuleLevel(rawValue: r.ruleLevel) ?? .medium,
             groupKey: r.group.sorted { $0.key < $1.key }.map { (field: $0.key, value: $0.value) }, hits: r.hits,
             firstSeen: Timestamp(microseconds: r.firstSeen), lastSeen: Timestamp(microseconds: r.lastSeen),
             sampleEventIDs: r.samples, observers: r.observers, dlpCount: r.dlpCount, correlation: r.correlation)
+        incident.departments = r.departments
+        incident.classification = r.classification.flatMap(DataClassification.init(rawValue:))
+        return incident
     }
 
     /// Drops incidents that can no longer be updated from memory (they stay in the store); hourly.

@@ -197,6 +197,48 @@ public struct QueryAPI: Sendable {
                 }
             }
         }
+        router.get("/v1/posture") { request, _ in
+            await answer(request, role: .viewer) { _ in
+                let p = try QueryParameters(Self.pairs(request), allowed: ["window"])
+                let windowText = try p.string("window") ?? "24h"
+                guard let seconds = QueryParameters.durationSeconds(windowText), seconds >= 60 else {
+                    throw QueryError(
+                        "parameter 'window': '\(windowText)' is not a duration of a minute or more (1h, 24h, 7d)")
+                }
+                let to = Timestamp.now().microseconds
+                let from = to - seconds * 1_000_000
+                let desk = service.desk
+                let rejected = await service.counters.rejected
+                let silentAfter = silentAfterSeconds
+                let input = try await read { store -> Posture.Input in
+                    var query = IncidentQuery()
+                    query.since = from - seconds * 1_000_000
+                    query.limit = 1000
+                    var incidents: [IncidentRecord] = []
+                    // Bounded: 20 pages of 1 000.
+                    for _ in 0..<20 {
+                        let page = try store.incidents(query)
+                        incidents += page.incidents
+                        guard let next = page.next else { break }
+                        query.cursor = next
+                    }
+                    let slices = 24
+                    let step = (to - from) / Int64(slices)
+                    let counts = try (0..<slices).map { n -> Int in
+                        let start = from + Int64(n) * step
+                        return try store.eventCounts(from: start, to: n == slices - 1 ? to : start + step).values
+                            .reduce(0, +)
+                    }
+                    return Posture.Input(
+                        from: from, to: to, incidents: incidents,
+                        tickets: try desk?.store.tickets(status: nil, limit: 1000) ?? [], sensors: try store.sensors(),
+                        events: try store.eventCounts(from: from, to: to),
+                        eventsBefore: try store.eventCounts(from: from - seconds * 1_000_000, to: from),
+                        eventSlices: counts, silentAfterSeconds: silentAfter, rejectedLines: rejected)
+                }
+                return Reply(status: .ok, json: Posture.build(input))
+            }
+        }
         router.get("/v1/webhooks/deliveries") { request, _ in
             await answer(request, role: .viewer) { _ in
                 let p = try QueryParameters(Self.pairs(request), allowed: ["endpoint", "limit"])
@@ -419,6 +461,8 @@ public struct QueryAPI: Sendable {
         if let category = i.category { o["gbt20986.category"] = category }
         if i.dlpCount > 0 { o["dlp.count"] = i.dlpCount }
         if let type = i.correlation { o["rule.correlation"] = type }
+        if !i.departments.isEmpty { o["labels.department"] = i.departments }
+        if let c = i.classification { o["data.classification"] = c }
         return o
     }
 }

@@ -25,6 +25,10 @@ public struct IncidentRecord: Sendable, Equatable {
     public var samples: [String]
     public var observers: [String]
     public var dlpCount: Int
+    /// Departments (`labels.department`) of the hits' events.
+    public var departments: [String] = []
+    /// The most important `data.classification` touched: `core`, `important` or `general`.
+    public var classification: String?
     /// `open` when first stored, then what analysts set; an upsert from the rules never changes it.
     public var status: String = "open"
 

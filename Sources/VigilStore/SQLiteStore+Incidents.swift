@@ -20,21 +20,23 @@ extension SQLiteStore {
     /// Everything the rules own is replaced; `status` belongs to analysts and is kept.
     static let upsertSQL = """
         INSERT INTO incidents (id, rule_id, title, level, level_rank, rule_level, stage, category,
-            correlation, group_json, hits, first_seen, last_seen, samples_json, observers_json, dlp_count)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            correlation, group_json, hits, first_seen, last_seen, samples_json, observers_json, dlp_count,
+            departments_json, classification)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET title = excluded.title, level = excluded.level,
             level_rank = excluded.level_rank, rule_level = excluded.rule_level, stage = excluded.stage,
             category = excluded.category, correlation = excluded.correlation,
             group_json = excluded.group_json, hits = excluded.hits, first_seen = excluded.first_seen,
             last_seen = excluded.last_seen, samples_json = excluded.samples_json,
-            observers_json = excluded.observers_json, dlp_count = excluded.dlp_count
+            observers_json = excluded.observers_json, dlp_count = excluded.dlp_count,
+            departments_json = excluded.departments_json, classification = excluded.classification
         """
 
     static func arguments(_ i: IncidentRecord) -> StatementArguments {
         [
             i.id, i.ruleID, i.title, i.level, Self.levelRank(i.level), i.ruleLevel, i.stage, i.category,
             i.correlation, Self.json(i.group), i.hits, i.firstSeen, i.lastSeen, Self.json(i.samples),
-            Self.json(i.observers), i.dlpCount,
+            Self.json(i.observers), i.dlpCount, Self.json(i.departments), i.classification,
         ]
     }
 
@@ -100,6 +102,8 @@ extension SQLiteStore {
             samples: decode(r["samples_json"], as: [String].self) ?? [],
             observers: decode(r["observers_json"], as: [String].self) ?? [], dlpCount: r["dlp_count"])
         i.status = r["status"]
+        i.departments = decode(r["departments_json"], as: [String].self) ?? []
+        i.classification = r["classification"]
         return i
     }
 }

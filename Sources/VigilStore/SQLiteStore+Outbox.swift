@@ -2,6 +2,18 @@ import GRDB
 import VigilCore
 
 extension SQLiteStore: OutboxStore {
+    static func incidentDataMigration(_ m: inout DatabaseMigrator) {
+        m.registerMigration("v6-incident-departments-classification") { db in
+            // Where (departments) and what (the most important data class) an incident touched: the
+            // posture's heat map and the ticket's response level read them.
+            try db.execute(
+                sql: """
+                    ALTER TABLE incidents ADD COLUMN departments_json TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE incidents ADD COLUMN classification TEXT;
+                    """)
+        }
+    }
+
     static func outboxMigration(_ m: inout DatabaseMigrator) {
         m.registerMigration("v5-outbox") { db in
             // One row per (notification, endpoint): the dispatcher picks due pending rows by

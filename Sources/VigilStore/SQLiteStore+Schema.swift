@@ -186,6 +186,7 @@ extension SQLiteStore {
         }
         ticketMigration(&m)
         outboxMigration(&m)
+        incidentDataMigration(&m)
         return m
     }
 }

@@ -132,3 +132,110 @@ struct AnalystCLITests {
                 && broken.out.contains("entries 2…2 are missing"), "\(broken)")
     }
 }
+
+@Suite("Posture", .serialized)
+struct PostureTests {
+    @Test("figures from known incidents, tickets and sensors: counts, trends, heat, top sources, silent sensors")
+    func figures() {
+        let hour: Int64 = 3_600_000_000
+        let to: Int64 = 1_800_000_000_000_000
+        let from = to - 24 * hour
+        func incident(
+            _ id: String, level: String, stage: String?, departments: [String], first: Int64, last: Int64,
+            source: String, classification: String? = nil, status: String = "open"
+        ) -> IncidentRecord {
+            var i = IncidentRecord(
+                id: id, ruleID: "r", title: id, level: level, ruleLevel: level, stage: stage, category: "nai",
+                correlation: nil, group: ["source.ip": source], hits: 1, firstSeen: first, lastSeen: last, samples: [],
+                observers: [], dlpCount: 10)
+            (i.departments, i.classification, i.status) = (departments, classification, status)
+            return i
+        }
+        let incidents = [
+            incident(
+                "a", level: "high", stage: "exchange", departments: ["人社厅"], first: from + hour, last: from + 2 * hour,
+                source: "10.0.0.1", classification: "core"),
+            incident(
+                "b", level: "medium", stage: "exchange", departments: ["人社厅", "卫健委"], first: from + hour,
+                last: from + 3 * hour, source: "10.0.0.1"),
+            incident(
+                "c", level: "low", stage: nil, departments: [], first: from + 5 * hour, last: from + 5 * hour,
+                source: "10.0.0.2", status: "resolved"),
+            incident(
+                "old", level: "critical", stage: "storage", departments: ["x"], first: from - 3 * hour,
+                last: from - 2 * hour, source: "10.0.0.9"),
+        ]
+        var ticket = TicketRecord(
+            id: "T-1", title: "a", level: "I", levelWhy: "", category: "nai", status: "acknowledged",
+            opened: from + hour,
+            incidents: ["a"], steps: [], deadlines: [.init(kind: "report", due: from + 2 * hour)])
+        ticket.updated = from + hour
+        let p = Posture.build(
+            Posture.Input(
+                from: from, to: to, incidents: incidents, tickets: [ticket],
+                sensors: [
+                    SensorRecord(id: "node-1", firstSeen: 0, lastSeen: to - 60_000_000, version: "1", counters: [:]),
+                    SensorRecord(id: "node-2", firstSeen: 0, lastSeen: to - hour, version: "1", counters: [:]),
+                ], events: ["web.access": 40, "auth": 2], eventsBefore: ["auth": 10],
+                eventSlices: Array(repeating: 1, count: 24),
+                silentAfterSeconds: 300, rejectedLines: 3))
+        let i = p["incidents"] as? [String: any Sendable] ?? [:]
+        #expect(i["in_window"] as? Int == 3 && i["new"] as? Int == 3 && i["new_previous"] as? Int == 1)
+        #expect((i["open_by_level"] as? [String: Int]) == ["high": 1, "medium": 1], "resolved ones are not active")
+        let t = p["tickets"] as? [String: any Sendable] ?? [:]
+        #expect(
+            t["open"] as? Int == 1 && t["deadlines_missed"] as? Int == 1
+                && (t["open_by_level"] as? [String: Int]) == ["I": 1])
+        let heat = (p["heat"] as? [[String: any Sendable]] ?? []).map {
+            "\($0["stage"]!)|\($0["department"]!)|\($0["incidents"]!)|\($0["worst"]!)"
+        }
+        #expect(heat == ["-|-|1|low", "exchange|人社厅|2|high", "exchange|卫健委|1|medium"], "\(heat)")
+        let sources = (p["top_sources"] as? [[String: any Sendable]] ?? []).map {
+            "\($0["value"]!)=\($0["incidents"]!)"
+        }
+        #expect(sources == ["10.0.0.1=2", "10.0.0.2=1"])
+        #expect(((p["data"] as? [String: any Sendable])?["by_classification"] as? [String: Int]) == ["core": 1])
+        let s = p["sensors"] as? [String: any Sendable] ?? [:]
+        #expect(s["reporting"] as? Int == 1 && (s["silent"] as? [String]) == ["node-2"])
+        let g = p["ingest"] as? [String: any Sendable] ?? [:]
+        #expect(g["events"] as? Int == 42 && g["events_previous"] as? Int == 10)
+    }
+
+    @Test("end to end: core data hit by a high rule opens a level I ticket; vigil posture shows it, plain when piped")
+    func endToEnd() async throws {
+        let h = try Harness()
+        try await h.start()
+        let tokens = try makeTokens(h)
+        var e = Event(timestamp: .now(), id: "core-1", dataset: .auth, observerID: "golden")
+        e.set(Fields.eventAction, "sudo_command")
+        e.set(FieldID("process.command_line"), "auditctl -e 0")
+        e.set(Fields.labelsDepartment, "人社厅")
+        e.set(Fields.dataClassification, "core")
+        #expect(try await h.post(body: Data(e.jsonLine.utf8)).status == 200)
+        let beat = #"{"version":"0.5.0","counters":{}}"#
+        _ = try await h.post("/v1/heartbeat", body: Data(beat.utf8), contentType: "application/json")
+
+        let tickets = try await h.api("/v1/tickets", token: tokens.viewer).json["tickets"] as? [[String: Any]] ?? []
+        #expect(
+            tickets.first?["level"] as? String == "I", "core data and a high rule: \(tickets.first?["level_why"] ?? "")"
+        )
+        let server = [
+            "--server", "https://127.0.0.1:\(h.apiPort)", "--ca", h.pki.appendingPathComponent("ca.crt").path,
+        ]
+        let plain = try await vigil(["posture"] + server, env: ["VIGIL_TOKEN": tokens.viewer])
+        #expect(plain.status == 0, "\(plain.err)")
+        #expect(plain.out.contains("tickets") && plain.out.contains("I 1") && plain.out.contains("人社厅"), "\(plain.out)")
+        #expect(plain.out.contains("core 1") && plain.out.contains("reporting 1"), "\(plain.out)")
+        #expect(!plain.out.contains("\u{1B}["), "no colour codes when piped")
+        let json = try await vigil(
+            ["posture", "--json", "--window", "1h"] + server, env: ["VIGIL_TOKEN": tokens.viewer])
+        let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        #expect((object?["tickets"] as? [String: Any])?["open"] as? Int == 1)
+        let sensors = try await vigil(["sensors", "list"] + server, env: ["VIGIL_TOKEN": tokens.viewer])
+        #expect(
+            sensors.status == 0 && sensors.out.contains("golden") && sensors.out.contains("reporting"), "\(sensors)")
+        let bad = try await vigil(["posture", "--window", "soon"] + server, env: ["VIGIL_TOKEN": tokens.viewer])
+        #expect(bad.status == 2 && bad.err.contains("window"), "\(bad)")
+        await h.stop()
+    }
+}
