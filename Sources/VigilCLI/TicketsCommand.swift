@@ -17,9 +17,12 @@ struct TicketsCommand: AsyncParsableCommand {
               vigil tickets ack T-3f2a9c0d1e4b --note "on it"
               vigil tickets step T-3f2a9c0d1e4b confirm-scope --note "3 tables, 12 000 people"
               vigil tickets reject T-3f2a9c0d1e4b --as false_positive --note "our own pentest"
+              vigil tickets open --title "Leaked export on a share" --level II --category dsi-leak
+              vigil tickets link T-3f2a9c0d1e4b 48e8c6ecda15c78c5bd502fe322fe65e
             """,
         subcommands: [
-            List.self, Show.self, Ack.self, Assign.self, Contain.self, Step.self, Note.self, Resolve.self, Close.self,
+            List.self, Show.self, Open.self, Link.self, Ack.self, Assign.self, Contain.self, Step.self, Note.self,
+            Resolve.self, Close.self,
             Reopen.self, Reject.self,
         ])
 
@@ -106,6 +109,37 @@ struct TicketsCommand: AsyncParsableCommand {
             let t = try await api.connection().call("/v1/tickets/\(id)/actions", body: body)
             print("\(t["ticket.id"] as? String ?? id): \(t["status"] as? String ?? "")")
         }
+    }
+
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open a ticket by hand: something the rules did not catch, or several incidents as one.")
+        @OptionGroup var api: APIOptions
+        @Option(help: "What happened.") var title: String
+        @Option(help: "Response level: I, II, III or IV.") var level: String
+        @Option(help: "GB/T 20986 category code (chooses the playbook), e.g. dsi-leak.") var category: String?
+        @Option(name: .customLong("incident"), help: "An incident that joins the ticket (repeatable).")
+        var incidents: [String] = []
+        @Option var note = ""
+
+        func run() async throws {
+            try await APIConnection.run {
+                var body: [String: Any] = ["title": title, "level": level, "incidents": incidents, "note": note]
+                if let category { body["category"] = category }
+                let t = try await api.connection().call("/v1/tickets", body: body)
+                print(
+                    "\(t["ticket.id"] as? String ?? ""): \(t["status"] as? String ?? "") level \(t["level"] as? String ?? "")"
+                )
+            }
+        }
+    }
+
+    struct Link: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an incident to a ticket.")
+        @OptionGroup var api: APIOptions
+        @Argument var id: String
+        @Argument(help: "The incident's id.") var incident: String
+        func run() async throws { try await TicketsCommand.act(api, id, ["action": "link", "incident": incident]) }
     }
 
     struct Ack: AsyncParsableCommand {

@@ -3,6 +3,10 @@ import VigilConfig
 import VigilCore
 import VigilStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// How tickets are made: which incidents get one, how their level, category, playbook and
 /// deadlines are found. Loaded from the rule pack (`response/levels.yaml`,
 /// `response/categories.yaml`, `playbooks/`).
@@ -55,6 +59,8 @@ public enum TicketAction: Sendable, Equatable {
     /// A playbook step done.
     case step(id: String, note: String)
     case note(String)
+    /// Another incident joins the ticket (one ticket can hold several).
+    case link(incident: String)
 
     /// The timeline action name.
     var name: String {
@@ -68,6 +74,7 @@ public enum TicketAction: Sendable, Equatable {
         case .reject: "ticket.reject"
         case .step: "ticket.step"
         case .note: "ticket.note"
+        case .link: "ticket.link"
         }
     }
 }
@@ -207,11 +214,51 @@ public struct TicketDesk: Sendable {
         return rows
     }
 
+    /// Opens a ticket by hand (an analyst saw something the rules did not), with the playbook of
+    /// its category and the deadlines of its level; `incidents` join it.
+    public func open(
+        title: String, level: ResponseLevel, category: String?, incidents: [String], note: String, actor: String,
+        now: Int64
+    ) throws(VigilError) -> TicketRecord {
+        guard !title.isEmpty, title.count <= 200 else {
+            throw VigilError(.usage, "a ticket needs a title (200 characters at most)")
+        }
+        for incident in incidents {
+            if let other = try store.ticket(forIncident: incident) {
+                throw VigilError(.usage, "incident \(incident) is already in ticket \(other.id)")
+            }
+        }
+        let opened = Timestamp(microseconds: now)
+        let steps = (policy.playbooks.playbook(for: category)?.steps(for: level) ?? []).map {
+            TicketRecord.Step(id: $0.id, zh: $0.zh, en: $0.en, role: $0.role, due: now + $0.dueSeconds * 1_000_000)
+        }
+        let deadlines = policy.deadlines.deadlines(opened: opened, level: level).map {
+            TicketRecord.Deadline(kind: $0.kind.rawValue, due: $0.due.microseconds)
+        }
+        let id = "T-" + Digest.sha256.hex("manual\u{0}\(actor)\u{0}\(title)\u{0}\(now)").prefix(12)
+        let ticket = TicketRecord(
+            id: String(id), title: title, level: level.roman,
+            levelWhy: "set by \(actor)" + (note.isEmpty ? "" : ": \(note)"),
+            category: category, status: TicketStatus.new.rawValue, opened: now, incidents: incidents, steps: steps,
+            deadlines: deadlines)
+        let rows = NotificationPayload.rows(
+            notification(ticket, kind: .ticketOpened, ruleLevel: .high, now: now), endpoints: endpoints, now: now)
+        let detail = Self.json(["level": level.roman, "note": note, "by": "hand"])
+        guard let entry = try store.openTicket(ticket, actor: actor, detail: detail, at: now, outbox: rows) else {
+            throw VigilError(.usage, "ticket \(ticket.id) exists already")
+        }
+        recordHead(entry)
+        return ticket
+    }
+
     /// Applies an analyst's action; a refused one throws a `.usage` error with the reason.
     @discardableResult
     public func act(_ action: TicketAction, ticket id: String, actor: String, now: Int64) throws(VigilError)
         -> TicketRecord
     {
+        if case .link(let incident) = action, let other = try store.ticket(forIncident: incident), other.id != id {
+            throw VigilError(.usage, "incident \(incident) is already in ticket \(other.id)")
+        }
         let result = try store.updateTicket(id: id, actor: actor, action: action.name, at: now) {
             (ticket: inout TicketRecord) throws(VigilError) -> (detail: String, outbox: [OutboxRow]) in
             (try Self.apply(action, to: &ticket, actor: actor, now: now), [])
@@ -273,6 +320,13 @@ public struct TicketDesk: Sendable {
         case .note(let text):
             guard !text.isEmpty else { throw VigilError(.usage, "a note needs text") }
             return json(["note": text])
+        case .link(let incident):
+            guard !status.isFinal else { throw VigilError(.usage, "the ticket is \(status.rawValue), which is final") }
+            guard !ticket.incidents.contains(incident) else {
+                throw VigilError(.usage, "incident \(incident) is already in this ticket")
+            }
+            ticket.incidents.append(incident)
+            return json(["incident": incident])
         }
     }
 
@@ -280,7 +334,7 @@ public struct TicketDesk: Sendable {
     func recordHead(_ entry: TimelineEntry) {
         guard let headFile else { return }
         let line = Array("\(entry.seq) \(entry.hash)\n".utf8)
-        let fd = open(headFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = Glibc.open(headFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)

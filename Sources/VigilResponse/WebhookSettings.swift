@@ -104,7 +104,13 @@ public struct WebhookSettings: Sendable {
                 settings.minResponseLevel = level
             }
             settings.categories = node.child("categories")?.sequence().compactMap { $0.string() } ?? []
-            settings.caFile = node.child("ca_file")?.string()
+            if let caNode = node.child("ca_file"), let path = caNode.string() {
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    caNode.error("\(path): cannot read the file")
+                    continue
+                }
+                settings.caFile = path
+            }
             out.append(settings)
         }
         return out

@@ -159,6 +159,41 @@ public struct QueryAPI: Sendable {
                 return Reply(status: .ok, json: object)
             }
         }
+        router.post("/v1/tickets") { request, _ in
+            await answer(request, role: .analyst) { token in
+                guard let desk = service.desk else { return Self.noTickets }
+                let body = try await request.body.collect(upTo: 16 << 10)
+                guard let o = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+                    let title = o["title"] as? String, let levelText = o["level"] as? String
+                else {
+                    return .error(
+                        .badRequest, "bad_body",
+                        "send {\"title\": \"...\", \"level\": \"III\", \"category\": \"dsi\", \"incidents\": [], \"note\": \"why\"}"
+                    )
+                }
+                guard let level = ResponseLevel(roman: levelText) else {
+                    return .error(
+                        .badRequest, "bad_level", "'\(levelText.prefix(16))' is not a response level: I, II, III or IV")
+                }
+                let incidents = o["incidents"] as? [String] ?? []
+                let category = o["category"] as? String
+                let note = String((o["note"] as? String ?? "").prefix(2000))
+                for id in incidents where try await read({ try $0.incident(id: id) }) == nil {
+                    return .error(.notFound, "not_found", "no incident '\(id.prefix(64))'")
+                }
+                let actor = Self.actor(token)
+                do {
+                    let ticket = try await lane.run {
+                        try desk.open(
+                            title: title, level: level, category: category, incidents: incidents, note: note,
+                            actor: actor, now: Timestamp.now().microseconds)
+                    }
+                    return Reply(status: .created, json: Self.object(ticket, now: .now()))
+                } catch let error as VigilError where error.code == .usage {
+                    return .error(.conflict, "refused", error.message)
+                }
+            }
+        }
         router.post("/v1/tickets/:id/actions") { request, context in
             await answer(request, role: .analyst) { token in
                 let id = context.parameters.get("id") ?? ""

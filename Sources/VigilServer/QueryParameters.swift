@@ -130,7 +130,9 @@ enum IncidentStatus: String, CaseIterable {
 
 /// The body of `POST /v1/tickets/{id}/actions`: `action` and its fields.
 enum TicketActionRequest {
-    static let actions = ["acknowledge", "assign", "contain", "resolve", "close", "reopen", "reject", "step", "note"]
+    static let actions = [
+        "acknowledge", "assign", "contain", "resolve", "close", "reopen", "reject", "step", "note", "link",
+    ]
 
     static func parse(_ o: [String: Any]) -> Result<TicketAction, QueryError> {
         guard let name = o["action"] as? String else {
@@ -154,6 +156,11 @@ enum TicketActionRequest {
                 status == .falsePositive || status == .duplicate
             else { return .failure(QueryError("'reject' needs 'as': false_positive or duplicate")) }
             return .success(.reject(as: status, note: note))
+        case "link":
+            guard let incident = o["incident"] as? String, !incident.isEmpty, incident.count <= 128 else {
+                return .failure(QueryError("'link' needs 'incident': the id of the incident that joins"))
+            }
+            return .success(.link(incident: incident))
         case "step":
             guard let step = o["step"] as? String, !step.isEmpty else {
                 return .failure(QueryError("'step' needs 'step': the playbook step's id"))

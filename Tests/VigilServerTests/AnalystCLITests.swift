@@ -58,6 +58,7 @@ struct AnalystCLITests {
         let analyst = ["VIGIL_TOKEN": tokens.analyst]
 
         let list = try await vigil(["tickets", "list"] + server, env: analyst)
+        // (the only ticket so far: the one the audit-off incident opened)
         #expect(list.status == 0, "\(list.err)")
         #expect(list.out.contains("TICKET") && list.out.contains("IV 一般") && list.out.contains("new"), "\(list.out)")
         let id = try #require(
@@ -69,6 +70,13 @@ struct AnalystCLITests {
         #expect(ack.status == 0 && ack.out.contains("acknowledged"), "\(ack)")
         let viewerAck = try await vigil(["tickets", "resolve", id] + server, env: ["VIGIL_TOKEN": tokens.viewer])
         #expect(viewerAck.status == 3 && viewerAck.err.contains("analyst role"), "\(viewerAck)")
+
+        let opened = try await vigil(
+            ["tickets", "open", "--title", "Phishing mail reported by staff", "--level", "III", "--category", "nai"]
+                + server, env: analyst)
+        #expect(opened.status == 0 && opened.out.contains(": new level III"), "\(opened)")
+        let badOpen = try await vigil(["tickets", "open", "--title", "x", "--level", "V"] + server, env: analyst)
+        #expect(badOpen.status == 2 && badOpen.err.contains("not a response level"), "\(badOpen)")
 
         let show = try await vigil(["tickets", "show", id] + server, env: analyst)
         #expect(

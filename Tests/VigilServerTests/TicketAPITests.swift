@@ -64,8 +64,32 @@ struct TicketAPITests {
         #expect(timeline.dropFirst().allSatisfy { ($0["actor"] as? String)?.hasPrefix("ana (tok_") == true })
         #expect((shown.json["deadlines"] as? [[String: Any]])?.first?["state"] as? String == "met")
 
+        // By hand: a ticket for what the rules did not see, and an incident joining it.
+        _ = try await h.post(body: Data(try goldenLines("logs-auth-iso", count: 87).joined(separator: "\n").utf8))
+        let lowIncident = try #require(
+            try h.store.incidents(limit: 100).first { $0.level == "low" }?.id, "a low incident, without a ticket")
+        let manual = try await h.api(
+            "/v1/tickets", token: tokens.analyst,
+            body:
+                #"{"title":"Export found on a public share","level":"II","category":"dsi-leak","note":"reported by phone"}"#
+        )
+        #expect(manual.status == 201 && manual.json["level"] as? String == "II", "\(manual.json)")
+        let manualID = try #require(manual.json["ticket.id"] as? String)
+        #expect(
+            (manual.json["steps"] as? [[String: Any]])?.first?["id"] as? String == "confirm-scope", "the dsi playbook")
+        let linked = try await h.api(
+            "/v1/tickets/\(manualID)/actions", token: tokens.analyst,
+            body: #"{"action":"link","incident":"\#(lowIncident)"}"#)
+        #expect(linked.status == 200 && (linked.json["incidents"] as? [String]) == [lowIncident], "\(linked.json)")
+        let taken = try await h.api(
+            "/v1/tickets/\(manualID)/actions", token: tokens.analyst,
+            body: #"{"action":"link","incident":"\#(ticket["incidents"].flatMap { ($0 as? [String])?.first } ?? "")"}"#)
+        #expect(taken.status == 409 && (taken.json["message"] as? String)?.contains("already in ticket \(id)") == true)
+        #expect(
+            try await h.api("/v1/tickets", token: tokens.analyst, body: #"{"title":"x","level":"V"}"#).status == 400)
+
         let verified = try await h.api("/v1/audit/verify", token: tokens.admin)
-        #expect(verified.json["intact"] as? Bool == true && verified.json["entries"] as? Int == 4, "\(verified.json)")
+        #expect(verified.json["intact"] as? Bool == true && verified.json["entries"] as? Int == 6, "\(verified.json)")
         // An edit with the file open shows, naming the entry.
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
