@@ -5,7 +5,9 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import SwiftASN1
 import VigilCore
+import X509
 
 /// A request's context: Hummingbird's, plus the connection, so handlers can read the client
 /// certificate that identifies the sensor.
@@ -141,12 +143,49 @@ public enum CorrelatorServer {
         } else {
             denyList = DenyList()
         }
+        let verify = try handshakeVerifier(caFile: config.clientCA, denyList: denyList)
         return Application(
             router: router(service: service, denyList: denyList, limits: config.limits),
-            server: try .tls(.http1(), tlsConfiguration: tlsConfiguration(config)),
+            server: try .tls(
+                .http1(),
+                configuration: TLSChannelConfiguration(
+                    tlsConfiguration: tlsConfiguration(config), customAsyncVerificationCallback: verify)),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "vigil-correlator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
+    }
+
+    /// The sensors' certificate check, in the TLS handshake: the chain must lead to the platform
+    /// CA under RFC 5280 (validity, basic constraints, key usage), and the leaf's SHA-256
+    /// fingerprint must not be on the deny-list — a revoked sensor cannot even complete a
+    /// handshake (swift-nio-ssl reads no CRLs; DESIGN §8). The per-request check stays as a second
+    /// line.
+    static func handshakeVerifier(caFile: String, denyList: DenyList) throws(VigilError)
+        -> @Sendable ([NIOSSLCertificate]) async throws -> NIOSSLVerificationResult
+    {
+        let roots: CertificateStore
+        do {
+            let pem = try String(contentsOfFile: caFile, encoding: .utf8)
+            let blocks = try PEMDocument.parseMultiple(pemString: pem)
+            roots = CertificateStore(try blocks.map { try Certificate(pemDocument: $0) })
+        } catch {
+            throw VigilError(.config, "\(caFile): cannot read the client CA: \(error)")
+        }
+        return { certificates in
+            guard let first = certificates.first else { return .failed }
+            let der = try first.toDERBytes()
+            guard let identity = SensorIdentity(certificateDER: der), !denyList.contains(identity) else {
+                return .failed
+            }
+            let leaf = try Certificate(derEncoded: der)
+            let intermediates = CertificateStore(
+                try certificates.dropFirst().map { try Certificate(derEncoded: $0.toDERBytes()) })
+            var verifier = Verifier(rootCertificates: roots) { RFC5280Policy(validationTime: Date()) }
+            guard case .validCertificate = await verifier.validate(leaf: leaf, intermediates: intermediates) else {
+                return .failed
+            }
+            return .certificateVerified
+        }
     }
 
     /// The query API's application (analysts): the same server certificate, no client certificate
