@@ -13,6 +13,9 @@ public struct CorrelatorConfig: Sendable {
         public var decompressedBytes = 64 << 20
         public var lineBytes = 1 << 20
         public var lines = 50_000
+        /// Batches admitted at once (waiting on the store), in all and per sensor; beyond, 429.
+        public var inFlight = 32
+        public var inFlightPerSensor = 4
         public init() {}
     }
 
@@ -81,12 +84,17 @@ public struct CorrelatorConfig: Sendable {
         c.rules = root.child("rules")?.string()
         c.latenessSeconds = root.child("lateness")?.int(in: 0...86_400) ?? c.latenessSeconds
         if let limits = root.child("limits") {
-            limits.allowOnly(["body_bytes", "decompressed_bytes", "line_bytes", "lines"])
+            limits.allowOnly([
+                "body_bytes", "decompressed_bytes", "line_bytes", "lines", "in_flight", "in_flight_per_sensor",
+            ])
             c.limits.bodyBytes = limits.child("body_bytes")?.int(in: 1024...(1 << 30)) ?? c.limits.bodyBytes
             c.limits.decompressedBytes =
                 limits.child("decompressed_bytes")?.int(in: 1024...(4 << 30)) ?? c.limits.decompressedBytes
             c.limits.lineBytes = limits.child("line_bytes")?.int(in: 256...(16 << 20)) ?? c.limits.lineBytes
             c.limits.lines = limits.child("lines")?.int(in: 1...1_000_000) ?? c.limits.lines
+            c.limits.inFlight = limits.child("in_flight")?.int(in: 1...10_000) ?? c.limits.inFlight
+            c.limits.inFlightPerSensor =
+                limits.child("in_flight_per_sensor")?.int(in: 1...1000) ?? c.limits.inFlightPerSensor
         }
         if let response = root.child("response") {
             response.allowOnly(["tickets_from", "operator"])

@@ -77,6 +77,23 @@ public actor IngestService {
     }
 
     public func ingest(_ batch: IngestBatch) async -> Reply {
+        // Back-pressure: batches wait on the store one after another; past the limits a sensor is
+        // told to come back rather than queue unboundedly in memory (deploy/schema/ingest.md).
+        guard inFlight < limits.inFlight, inFlightBySensor[batch.sensor, default: 0] < limits.inFlightPerSensor
+        else {
+            metrics.batchesRefused.increment()
+            counters.refusedBatches += 1
+            return Reply(
+                status: .tooManyRequests,
+                json: ["error": "overloaded", "message": "the ingest queue is full; retry after 1 s"], retryAfter: 1)
+        }
+        inFlight += 1
+        inFlightBySensor[batch.sensor, default: 0] += 1
+        defer {
+            inFlight -= 1
+            inFlightBySensor[batch.sensor, default: 1] -= 1
+            if inFlightBySensor[batch.sensor] == 0 { inFlightBySensor[batch.sensor] = nil }
+        }
         let started = ContinuousClock.now
         let reply = await apply(batch)
         if reply.status == .ok {
@@ -118,6 +135,7 @@ public actor IngestService {
             stored.append(StoredEvent(event: event, json: json, ruleHits: hits.map(\.meta.id)))
         }
         let result: AppendResult
+        if let beforeCommit { await beforeCommit() }
         do {
             let store = self.store
             let rows = stored
@@ -213,6 +231,14 @@ public actor IngestService {
         record.classification = i.classification?.rawValue
         return record
     }
+
+    /// Batches admitted and not yet answered, in all and per sensor.
+    private var inFlight = 0
+    private var inFlightBySensor: [String: Int] = [:]
+    /// Tests: runs before each batch's commit (to hold a batch in flight).
+    var beforeCommit: (@Sendable () async -> Void)?
+
+    func setBeforeCommit(_ hook: (@Sendable () async -> Void)?) { beforeCommit = hook }
 
     /// A batch's changed incidents, and which of them opened or escalated: only those can need a
     /// ticket or a higher one.

@@ -415,3 +415,52 @@ struct IngestRefusalTests {
         await h.stop()
     }
 }
+
+/// A gate tasks wait at until it opens.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private(set) var arrived = 0
+
+    func wait() async {
+        arrived += 1
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for w in waiters { w.resume() }
+        waiters = []
+    }
+}
+
+@Suite("Correlator back-pressure", .serialized)
+struct BackPressureTests {
+    @Test("past the in-flight limit of a sensor its batches get 429 with Retry-After; other sensors still get in")
+    func perSensorLimit() async throws {
+        let h = try Harness()
+        defer { try? FileManager.default.removeItem(at: h.dir) }
+        let gate = Gate()
+        await h.service.setBeforeCommit { await gate.wait() }
+        let lines = try goldenLines("logs-nginx-combined", count: 10)
+        func batch(_ n: Int, sensor: String = "golden") -> IngestBatch {
+            let body = lines[n].replacingOccurrences(of: "\"golden\"", with: "\"\(sensor)\"")
+            return IngestBatch(sensor: sensor, body: Array(body.utf8), gzip: false)
+        }
+        let held = (0..<4).map { n in Task { await h.service.ingest(batch(n)) } }
+        for _ in 0..<200 where await gate.arrived < 4 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await gate.arrived == 4, "four batches of one sensor are in flight")
+        let refused = await h.service.ingest(batch(5))
+        #expect(refused.status == .tooManyRequests && refused.retryAfter == 1)
+        #expect(refused.json["error"] as? String == "overloaded")
+        let other = Task { await h.service.ingest(batch(6, sensor: "node-2")) }
+        for _ in 0..<200 where await gate.arrived < 5 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await gate.arrived == 5, "another sensor is admitted")
+        await gate.open()
+        for task in held { #expect(await task.value.status == .ok) }
+        #expect(await other.value.status == .ok)
+        #expect(try h.store.eventCount() == 5, "the refused batch stored nothing; the sensor retries it")
+        #expect(await h.service.ingest(batch(5)).status == .ok, "once the queue drains the retry gets in")
+    }
+}
