@@ -7,7 +7,7 @@ public struct VigilCommand: AsyncParsableCommand {
         abstract: "Vigil: security situational awareness for government cloud platforms.",
         subcommands: [
             AnalyzeCommand.self, PostureCommand.self, EventsCommand.self, IncidentsCommand.self, TicketsCommand.self,
-            SensorsCommand.self, AuditCommand.self, RulesCommand.self, ProfileCommand.self,
+            SensorsCommand.self, WebhooksCommand.self, AuditCommand.self, RulesCommand.self, ProfileCommand.self,
         ]
     )
 

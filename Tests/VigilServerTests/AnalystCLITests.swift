@@ -247,3 +247,17 @@ struct PostureTests {
         await h.stop()
     }
 }
+
+@Suite("vigil completions")
+struct CompletionTests {
+    @Test("bash, zsh and fish completion scripts come from the parser and know every analyst command")
+    func completions() async throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try await vigil(["--generate-completion-script", shell])
+            #expect(r.status == 0, "\(shell): \(r.err)")
+            for word in ["posture", "events", "incidents", "tickets", "sensors", "audit", "analyze", "rules"] {
+                #expect(r.out.contains(word), "\(shell) completion lacks \(word)")
+            }
+        }
+    }
+}

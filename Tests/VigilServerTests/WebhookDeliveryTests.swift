@@ -291,6 +291,17 @@ struct WebhookDeliveryTests {
         var deadline = Date().addingTimeInterval(20)
         while r.log.isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(r.log.first?.status == 503, "the first attempt failed: \(r.log.map(\.status))")
+        let admin = try h.store.createToken(name: "adam", role: .admin, actor: "test").secret
+        let cli = [
+            "--server", "https://127.0.0.1:\(process.apiPort)", "--ca", h.pki.appendingPathComponent("ca.crt").path,
+        ]
+        let history = try await vigil(["webhooks", "deliveries"] + cli, env: ["VIGIL_TOKEN": admin])
+        #expect(history.status == 0 && history.out.contains("duty") && history.out.contains("pending"), "\(history)")
+        #expect(history.out.contains("503"), "the last status is shown: \(history.out)")
+        let test = try await vigil(["webhooks", "test", "duty"] + cli, env: ["VIGIL_TOKEN": admin])
+        #expect(test.status == 0 && test.out.contains("queued test-"), "\(test)")
+        let unknown = try await vigil(["webhooks", "test", "nobody"] + cli, env: ["VIGIL_TOKEN": admin])
+        #expect(unknown.status == 1 && unknown.err.contains("configured: duty"), "\(unknown)")
         process.kill9()
 
         r.holding = false
@@ -298,9 +309,11 @@ struct WebhookDeliveryTests {
         defer { process.terminate() }
         deadline = Date().addingTimeInterval(30)
         while r.deliveredIDs.isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        for _ in 0..<100 where r.deliveredIDs.count < 2 { try await Task.sleep(for: .milliseconds(200)) }
         let ids = r.deliveredIDs
-        #expect(ids.count == 1 && (ids.first ?? "").hasSuffix("-opened"), "\(r.log.map { ($0.id, $0.status) })")
-        #expect(r.log.filter { $0.status == 200 }.count == 1, "delivered once")
+        #expect(ids.count == 2, "the ticket's and the test message: \(r.log.map { ($0.id, $0.status) })")
+        #expect(ids.contains { $0.hasSuffix("-opened") } && ids.contains { $0.hasPrefix("test-") })
+        #expect(r.log.filter { $0.status == 200 }.count == 2, "each delivered once")
         await r.stop()
     }
 }
