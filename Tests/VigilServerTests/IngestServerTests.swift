@@ -37,8 +37,8 @@ func shOffPool(_ executable: String, _ arguments: [String]) async throws -> (sta
 /// A real correlator on 127.0.0.1 (a free port) with a throwaway PKI, store and the rule pack; talked
 /// to with curl, a real TLS client.
 final class Harness: @unchecked Sendable {
-    // @unchecked: the lets are set in init; `port` and `task` are written and read only by the
-    // test that owns the harness, from its own task, never concurrently.
+    // @unchecked: the lets are set in init; `port`, `apiPort`, `task` and `apiTask` are written and
+    // read only by the test that owns the harness, from its own task, never concurrently.
     let dir: URL
     let pki: URL
     var port = 0

@@ -18,7 +18,9 @@ import VigilStore
 /// Retry-After: 120, then 200), `/hold` (503 while `holding`, then 200), `/dingtalk` (check the
 /// sign query parameters, 200).
 final class Receiver: @unchecked Sendable {
-    // @unchecked: every mutable property is read and written under `lock`.
+    // @unchecked: `deliveries`, `counts` and `holdingFlag` (written by the server's handlers while
+    // tests read them) are only touched under `lock`; `port` and `task` are written by `start()` and
+    // read afterwards by the test that owns the receiver, never concurrently; the rest are lets.
     struct Delivery {
         var path: String
         var id: String?
