@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilCore
 
 /// `vigil events search`: stored events, filtered by a query.
 struct EventsCommand: AsyncParsableCommand {
@@ -34,6 +35,10 @@ struct EventsCommand: AsyncParsableCommand {
         @Option(help: "At most this many matches.") var limit = 50
         @Option(help: "Read at most this many events from the server looking for matches.") var scan = 100_000
         @Flag(help: "One JSON event per line.") var ndjson = false
+        @Flag(
+            name: [.customShort("f"), .long],
+            help: "After the matches so far, keep printing new ones as they are stored (until Ctrl-C).")
+        var follow = false
 
         func validate() throws {
             guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1 to 10000") }
@@ -71,6 +76,11 @@ struct EventsCommand: AsyncParsableCommand {
                     cursor = page["next"] as? String
                     if cursor == nil || events.isEmpty { break }
                 }
+                if follow {
+                    try await followNew(
+                        connection, base: filter?.serverParameters ?? [], filter: filter, shown: matches)
+                    return
+                }
                 if ndjson {
                     for e in matches {
                         let data = try JSONSerialization.data(withJSONObject: e, options: [.sortedKeys])
@@ -86,6 +96,50 @@ struct EventsCommand: AsyncParsableCommand {
                             "\(matches.count) matches in \(scanned) events read\(scanned >= scan ? " (--scan reached)" : "")\n"
                                 .utf8))
                 }
+            }
+        }
+
+        /// Follow mode: the matches so far oldest first, then every 2 s the events stored since,
+        /// looking back 5 minutes of event time for late arrivals (deduplicated by `event.id`).
+        func followNew(
+            _ connection: APIConnection, base: [(String, String)], filter: EventFilter?, shown: [[String: Any]]
+        )
+            async throws
+        {
+            let columns = fields.split(separator: ",").map(String.init)
+            func emit(_ e: [String: Any]) {
+                if ndjson, let data = try? JSONSerialization.data(withJSONObject: e, options: [.sortedKeys]) {
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    print(columns.map { Self.cell(e[$0]) }.joined(separator: "  "))
+                }
+                fflush(nil)
+            }
+            var seen: [String: String] = [:]  // event.id → @timestamp, pruned to the look-back window
+            var latest = ""
+            for e in shown.reversed() {
+                emit(e)
+                if let id = e["event.id"] as? String, let t = e["@timestamp"] as? String {
+                    seen[id] = t
+                    latest = max(latest, t)
+                }
+            }
+            if latest.isEmpty { latest = Timestamp.now().description }
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(2))
+                let back = Timestamp(rfc3339: latest).map { Timestamp(microseconds: $0.microseconds - 300_000_000) }
+                var params = base + [("limit", "1000")]
+                if let back { params.append(("from", back.description)) }
+                let page = try await connection.call("/v1/events", query: params)
+                for e in (page["events"] as? [[String: Any]] ?? []).reversed() {
+                    guard let id = e["event.id"] as? String, let t = e["@timestamp"] as? String, seen[id] == nil else {
+                        continue
+                    }
+                    seen[id] = t
+                    latest = max(latest, t)
+                    if filter?.matches(e) ?? true { emit(e) }
+                }
+                if let back { seen = seen.filter { $0.value >= back.description } }
             }
         }
 

@@ -261,3 +261,55 @@ struct CompletionTests {
         }
     }
 }
+
+@Suite("vigil events search --follow", .serialized)
+struct FollowTests {
+    @Test("follow prints the matches so far, then new matching events as they are stored, and not the others")
+    func follow() async throws {
+        let h = try Harness()
+        try await h.start()
+        let tokens = try makeTokens(h)
+        func login(_ n: Int, outcome: String) -> String {
+            var e = Event(timestamp: .now(), id: "follow-\(n)", dataset: .auth, observerID: "golden")
+            e.set(Fields.eventAction, "ssh_login")
+            e.set(Fields.eventOutcome, outcome)
+            return e.jsonLine
+        }
+        _ = try await h.post(body: Data(login(1, outcome: "failure").utf8))
+        let p = Process()
+        p.executableURL = vigilBinary
+        p.arguments = [
+            "events", "search", "event.outcome=failure", "--follow", "--ndjson", "--server",
+            "https://127.0.0.1:\(h.apiPort)", "--ca", h.pki.appendingPathComponent("ca.crt").path,
+        ]
+        p.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "VIGIL_TOKEN": tokens.viewer]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate() }
+        let lock = NSLock()
+        nonisolated(unsafe) var text = ""
+        let handle = out.fileHandleForReading
+        Thread {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { text += String(decoding: chunk, as: UTF8.self) }
+            }
+        }.start()
+        func ids() -> [String] {
+            lock.withLock { text }.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["event.id"] as? String
+            }
+        }
+        for _ in 0..<100 where ids().isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(ids() == ["follow-1"])
+        _ = try await h.post(body: Data((login(2, outcome: "success") + "\n" + login(3, outcome: "failure")).utf8))
+        for _ in 0..<100 where ids().count < 2 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(ids() == ["follow-1", "follow-3"], "the new failure, not the success")
+        p.terminate()
+        p.waitUntilExit()
+        await h.stop()
+    }
+}
