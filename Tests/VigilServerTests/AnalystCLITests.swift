@@ -287,7 +287,11 @@ struct FollowTests {
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
-        defer { p.terminate() }
+        // SIGKILL, not terminate(): the child inherits this test process's ignored SIGTERM (the
+        // in-process server's signal handling sets it to SIG_IGN), so SIGTERM would not stop it.
+        defer {
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
         let lock = NSLock()
         nonisolated(unsafe) var text = ""
         let handle = out.fileHandleForReading
@@ -308,8 +312,7 @@ struct FollowTests {
         _ = try await h.post(body: Data((login(2, outcome: "success") + "\n" + login(3, outcome: "failure")).utf8))
         for _ in 0..<100 where ids().count < 2 { try await Task.sleep(for: .milliseconds(100)) }
         #expect(ids() == ["follow-1", "follow-3"], "the new failure, not the success")
-        p.terminate()
-        p.waitUntilExit()
+        kill(p.processIdentifier, SIGKILL)
         await h.stop()
     }
 }
