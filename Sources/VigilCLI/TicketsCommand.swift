@@ -103,6 +103,13 @@ struct TicketsCommand: AsyncParsableCommand {
         }
     }
 
+    /// What every status move takes: the server, the ticket and why.
+    struct MoveOptions: ParsableArguments {
+        @OptionGroup var api: APIOptions
+        @Argument(help: "The ticket id (T-…).") var id: String
+        @Option(help: "Why, for the timeline.") var note = ""
+    }
+
     /// Posts one action and prints the ticket's new status.
     static func act(_ api: APIOptions, _ id: String, _ body: [String: Any]) async throws {
         try await APIConnection.run {
@@ -142,12 +149,10 @@ struct TicketsCommand: AsyncParsableCommand {
         func run() async throws { try await TicketsCommand.act(api, id, ["action": "link", "incident": incident]) }
     }
 
-    struct Ack: AsyncParsableCommand {
+    struct Ack: StatusMove {
         static let configuration = CommandConfiguration(abstract: "Acknowledge: someone on duty has it.")
-        @OptionGroup var api: APIOptions
-        @Argument var id: String
-        @Option var note = ""
-        func run() async throws { try await TicketsCommand.act(api, id, ["action": "acknowledge", "note": note]) }
+        static let action = "acknowledge"
+        @OptionGroup var move: MoveOptions
     }
 
     struct Assign: AsyncParsableCommand {
@@ -161,12 +166,10 @@ struct TicketsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Contain: AsyncParsableCommand {
+    struct Contain: StatusMove {
         static let configuration = CommandConfiguration(abstract: "Contained: it no longer spreads.")
-        @OptionGroup var api: APIOptions
-        @Argument var id: String
-        @Option var note = ""
-        func run() async throws { try await TicketsCommand.act(api, id, ["action": "contain", "note": note]) }
+        static let action = "contain"
+        @OptionGroup var move: MoveOptions
     }
 
     struct Step: AsyncParsableCommand {
@@ -188,28 +191,22 @@ struct TicketsCommand: AsyncParsableCommand {
         func run() async throws { try await TicketsCommand.act(api, id, ["action": "note", "note": text]) }
     }
 
-    struct Resolve: AsyncParsableCommand {
+    struct Resolve: StatusMove {
         static let configuration = CommandConfiguration(abstract: "Resolved: recovered.")
-        @OptionGroup var api: APIOptions
-        @Argument var id: String
-        @Option var note = ""
-        func run() async throws { try await TicketsCommand.act(api, id, ["action": "resolve", "note": note]) }
+        static let action = "resolve"
+        @OptionGroup var move: MoveOptions
     }
 
-    struct Close: AsyncParsableCommand {
+    struct Close: StatusMove {
         static let configuration = CommandConfiguration(abstract: "Closed: reviewed, nothing left to do.")
-        @OptionGroup var api: APIOptions
-        @Argument var id: String
-        @Option var note = ""
-        func run() async throws { try await TicketsCommand.act(api, id, ["action": "close", "note": note]) }
+        static let action = "close"
+        @OptionGroup var move: MoveOptions
     }
 
-    struct Reopen: AsyncParsableCommand {
+    struct Reopen: StatusMove {
         static let configuration = CommandConfiguration(abstract: "Reopen a resolved ticket.")
-        @OptionGroup var api: APIOptions
-        @Argument var id: String
-        @Option var note = ""
-        func run() async throws { try await TicketsCommand.act(api, id, ["action": "reopen", "note": note]) }
+        static let action = "reopen"
+        @OptionGroup var move: MoveOptions
     }
 
     struct Reject: AsyncParsableCommand {
@@ -221,5 +218,17 @@ struct TicketsCommand: AsyncParsableCommand {
         func run() async throws {
             try await TicketsCommand.act(api, id, ["action": "reject", "as": reason, "note": note])
         }
+    }
+}
+
+/// A ticket command that only moves the status (`ack`, `contain`, `resolve`, `close`, `reopen`).
+protocol StatusMove: AsyncParsableCommand {
+    static var action: String { get }
+    var move: TicketsCommand.MoveOptions { get }
+}
+
+extension StatusMove {
+    func run() async throws {
+        try await TicketsCommand.act(move.api, move.id, ["action": Self.action, "note": move.note])
     }
 }

@@ -95,18 +95,7 @@ struct DurabilityTests {
     func killNine() async throws {
         let h = try Harness()
         defer { try? FileManager.default.removeItem(at: h.dir) }
-        let config = h.dir.appendingPathComponent("correlator.yaml").path
-        try """
-        listen: 127.0.0.1:0
-        api:
-          listen: 127.0.0.1:0
-        tls:
-          certificate: \(h.config.certificate)
-          key: \(h.config.key)
-          client_ca: \(h.config.clientCA)
-        store: \(h.config.store)
-        rules: \(repoRoot.appendingPathComponent("rules").path)
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try h.binaryConfig("rules: \(repoRoot.appendingPathComponent("rules").path)\n")
         // Recent events: the correlator's hourly retention (180 days) runs at start too.
         let base = Int64(Date().timeIntervalSince1970 - 3600) * 1_000_000
         func batch(_ b: Int) -> Data {

@@ -171,6 +171,24 @@ final class Harness: @unchecked Sendable {
 
     var store: SQLiteStore { get throws { try SQLiteStore(path: config.store) } }
 
+    /// Writes a config for the real `vigil-correlator` binary on this harness's PKI and store
+    /// (ports 0), with `extra` YAML appended; returns its path.
+    func binaryConfig(_ extra: String = "") throws -> String {
+        let path = dir.appendingPathComponent("correlator.yaml").path
+        try """
+        listen: 127.0.0.1:0
+        api:
+          listen: 127.0.0.1:0
+        tls:
+          certificate: \(config.certificate)
+          key: \(config.key)
+          client_ca: \(config.clientCA)
+        store: \(config.store)
+
+        """.appending(extra).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// Calls the query API with curl (server TLS only) and `token` as the bearer (nil: none);
     /// a body makes it a POST.
     func api(_ path: String, token: String?, body: String? = nil) async throws -> Answer {

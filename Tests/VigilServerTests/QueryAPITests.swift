@@ -188,27 +188,11 @@ struct QueryAPITests {
 
 @Suite("vigil-correlator token and systemd notification (the real binary)", .serialized)
 struct CorrelatorBinaryTests {
-    /// A config for the real binary in the harness's folder (ports 0).
-    static func config(_ h: Harness) throws -> String {
-        let path = h.dir.appendingPathComponent("correlator.yaml").path
-        try """
-        listen: 127.0.0.1:0
-        api:
-          listen: 127.0.0.1:0
-        tls:
-          certificate: \(h.config.certificate)
-          key: \(h.config.key)
-          client_ca: \(h.config.clientCA)
-        store: \(h.config.store)
-        """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test("token create prints a secret that the API accepts; token revoke stops it; both are audited")
     func tokenCommand() async throws {
         let h = try Harness()
         defer { try? FileManager.default.removeItem(at: h.dir) }
-        let config = try Self.config(h)
+        let config = try h.binaryConfig()
         let created = try sh(
             correlatorBinary.path, ["--config", config, "token", "create", "--name", "ci bot", "--role", "analyst"])
         #expect(created.status == 0)
@@ -239,7 +223,7 @@ struct CorrelatorBinaryTests {
     func systemdNotify() async throws {
         let h = try Harness()
         defer { try? FileManager.default.removeItem(at: h.dir) }
-        let config = try Self.config(h)
+        let config = try h.binaryConfig()
         let socketPath = h.dir.appendingPathComponent("notify.sock").path
         let listener = try DatagramListener(path: socketPath)
         let process = try CorrelatorProcess(
@@ -298,9 +282,7 @@ struct ReloadTests {
         defer { try? FileManager.default.removeItem(at: h.dir) }
         let rules = h.dir.appendingPathComponent("rules")
         try FileManager.default.copyItem(at: repoRoot.appendingPathComponent("rules"), to: rules)
-        let config = try CorrelatorBinaryTests.config(h)
-        try (String(contentsOfFile: config, encoding: .utf8) + "\nrules: \(rules.path)\n").write(
-            toFile: config, atomically: true, encoding: .utf8)
+        let config = try h.binaryConfig("rules: \(rules.path)\n")
         let process = try CorrelatorProcess(config: config)
         defer { process.terminate() }
         h.port = process.port

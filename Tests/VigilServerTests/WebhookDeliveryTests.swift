@@ -136,7 +136,7 @@ final class Receiver: @unchecked Sendable {
 
 /// A clock the test moves.
 final class TestClock: @unchecked Sendable {
-    // @unchecked: `now` is read and written under `lock`.
+    // @unchecked: its one mutable property, `value`, is only read and written under `lock`.
     private let lock = NSLock()
     private var value: Int64
     init() { value = Timestamp.now().microseconds }
@@ -274,19 +274,17 @@ struct WebhookDeliveryTests {
         try await r.start(pki: h.pki)
         let secretFile = h.dir.appendingPathComponent("hook.secret").path
         try Self.secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
-        let config = try CorrelatorBinaryTests.config(h)
-        try
-            (String(contentsOfFile: config, encoding: .utf8) + """
+        let config = try h.binaryConfig(
+            """
+            rules: \(repoRoot.appendingPathComponent("rules").path)
+            webhooks:
+              - name: duty
+                format: generic
+                url: \(r.url("hold"))
+                secret_files: [\(secretFile)]
+                ca_file: \(h.pki.appendingPathComponent("ca.crt").path)
 
-                rules: \(repoRoot.appendingPathComponent("rules").path)
-                webhooks:
-                  - name: duty
-                    format: generic
-                    url: \(r.url("hold"))
-                    secret_files: [\(secretFile)]
-                    ca_file: \(h.pki.appendingPathComponent("ca.crt").path)
-
-                """).write(toFile: config, atomically: true, encoding: .utf8)
+            """)
         var process = try CorrelatorProcess(config: config)
         h.port = process.port
         _ = try await h.post(body: Data(TicketAPITests.auditOff(1).utf8))
