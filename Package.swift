@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .executable(name: "vigil-correlator", targets: ["vigil-correlator"]),
+        .executable(name: "vigil-sensor", targets: ["vigil-sensor"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
         .library(name: "VigilConfig", targets: ["VigilConfig"]),
         .library(name: "VigilDecode", targets: ["VigilDecode"]),
@@ -53,7 +54,17 @@ let package = Package(
         .target(name: "VigilRules", dependencies: ["VigilCore", "VigilConfig", "CPCRE2"], swiftSettings: strict),
         .target(
             name: "VigilSensor",
-            dependencies: ["VigilCore", "VigilConfig", "VigilDecode", "VigilInspect", "CPcap"],
+            dependencies: [
+                "VigilCore", "VigilConfig", "VigilDecode", "VigilInspect", "CPcap", "CZlib", "COpenSSL",
+                // The sensor agent's spool (SQLite WAL), shipper (HTTPS + mutual TLS) and service runtime.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         .target(
             name: "VigilStore",
@@ -94,6 +105,7 @@ let package = Package(
         ),
         .executableTarget(name: "vigil", dependencies: ["VigilCLI"], swiftSettings: strict),
         .executableTarget(name: "vigil-correlator", dependencies: ["VigilServer"], swiftSettings: strict),
+        .executableTarget(name: "vigil-sensor", dependencies: ["VigilSensor"], swiftSettings: strict),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strict),
         .testTarget(name: "VigilDecodeTests", dependencies: ["VigilDecode"], swiftSettings: strict),
         .testTarget(name: "VigilInspectTests", dependencies: ["VigilInspect"], swiftSettings: strict),
@@ -105,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             // vigil-correlator: the kill -9 tests run the real binary.
-            dependencies: ["VigilServer", "vigil-correlator", "vigil", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VigilServer", "vigil-correlator", "vigil", "vigil-sensor", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
             name: "VigilCLITests",

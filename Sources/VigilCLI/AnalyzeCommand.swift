@@ -301,7 +301,7 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     {
         { config in
             let sink = BackgroundEventSink(factory: EventFactory(config: config), writer: writer, inspect: process)
-            return (output: sink.emit, close: sink.close)
+            return CaptureRun.Sink(output: sink.emit, close: sink.close)
         }
     }
 

@@ -3,6 +3,14 @@ import Foundation
 import Synchronization
 import VigilCore
 
+/// Where a capture's events go, one batch at a time: an `EventWriter` (a file or stdout) or, in
+/// the sensor agent, the spool.
+public protocol EventBatchWriter: AnyObject, Sendable {
+    func write(_ event: Event)
+    /// The end of a batch: make what was written so far durable (or at least written out).
+    func endBatch()
+}
+
 /// Moves event building, JSON encoding and writing off the capture thread: the pipeline hands its
 /// typed outputs over in batches and a dedicated thread turns them into events and writes them, so a
 /// two-core node uses both cores.
@@ -17,10 +25,19 @@ public final class BackgroundEventSink: Sendable {
     private let free = DispatchSemaphore(value: BackgroundEventSink.maxBatches)
     private let finished = DispatchSemaphore(value: 0)
     /// The batch being filled; only the producing thread touches it.
-    private let pending = Mutex<[PipelineOutput]>([])
+    private let pending = Mutex<(items: [PipelineOutput], since: UInt64)>(([], 0))
+    /// A live sensor's bound on how long an event may wait in a partial batch (nil: only full batches).
+    private let maxDelayNanos: UInt64?
 
-    /// - Parameter inspect: the pipeline's Inspect step, run on each event before it is written.
-    public init(factory: EventFactory, writer: EventWriter, inspect: (@Sendable (inout Event) -> Void)? = nil) {
+    /// - Parameters:
+    ///   - inspect: the pipeline's Inspect step, run on each event before it is written.
+    ///   - maxDelay: seconds a partial batch may wait before it is handed over anyway (a live
+    ///     capture with little traffic); nil for files, which end.
+    public init(
+        factory: EventFactory, writer: any EventBatchWriter, inspect: (@Sendable (inout Event) -> Void)? = nil,
+        maxDelay: Double? = nil
+    ) {
+        maxDelayNanos = maxDelay.map { UInt64($0 * 1e9) }
         let thread = Thread { [self] in
             var factory = factory
             while true {
@@ -33,9 +50,10 @@ public final class BackgroundEventSink: Sendable {
                     inspect?(&event)
                     writer.write(event)
                 }
+                writer.endBatch()
             }
             // The writer's owner closes it: other sources (log tailers) may still write to it.
-            writer.flush()
+            writer.endBatch()
             finished.signal()
         }
         thread.name = "vigil-writer"
@@ -43,21 +61,42 @@ public final class BackgroundEventSink: Sendable {
     }
 
     public func emit(_ item: PipelineOutput) {
+        let now = maxDelayNanos == nil ? 0 : DispatchTime.now().uptimeNanoseconds
         let full: [PipelineOutput]? = pending.withLock { batch in
-            if batch.isEmpty { batch.reserveCapacity(Self.batchSize) }
-            batch.append(item)
-            guard batch.count >= Self.batchSize else { return nil }
-            defer { batch = [] }
-            return batch
+            if batch.items.isEmpty {
+                batch.items.reserveCapacity(Self.batchSize)
+                batch.since = now
+            }
+            batch.items.append(item)
+            guard batch.items.count >= Self.batchSize || aged(batch.since, now: now) else { return nil }
+            defer { batch.items = [] }
+            return batch.items
         }
         if let full { push(full) }
+    }
+
+    /// Hands over a partial batch that has waited longer than `maxDelay` (called while the capture is idle).
+    public func idle() {
+        guard maxDelayNanos != nil else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let stale: [PipelineOutput]? = pending.withLock { batch in
+            guard !batch.items.isEmpty, aged(batch.since, now: now) else { return nil }
+            defer { batch.items = [] }
+            return batch.items
+        }
+        if let stale { push(stale) }
+    }
+
+    private func aged(_ since: UInt64, now: UInt64) -> Bool {
+        guard let maxDelayNanos else { return false }
+        return now &- since >= maxDelayNanos
     }
 
     /// Flushes what is pending, ends the writer thread and waits until every event is written.
     public func close() {
         let rest = pending.withLock { batch in
-            defer { batch = [] }
-            return batch
+            defer { batch.items = [] }
+            return batch.items
         }
         if !rest.isEmpty { push(rest) }
         push([])

@@ -30,7 +30,27 @@ public struct CaptureSummary: Sendable {
 public enum CaptureRun {
     /// Makes, on the capture thread, where the pipeline's outputs go; given the run's configuration
     /// so it can build events (`EventFactory`) with the right observer and source identity.
-    public typealias SinkFactory = @Sendable (PipelineConfig) -> (output: (PipelineOutput) -> Void, close: () -> Void)
+    public typealias SinkFactory = @Sendable (PipelineConfig) -> Sink
+
+    /// Where a run's outputs go: `output` for each, `idle` when a live capture had nothing to read
+    /// for a read timeout, `close` at the end (flush everything).
+    public struct Sink {
+        public var output: (PipelineOutput) -> Void
+        public var idle: () -> Void
+        public var close: () -> Void
+        /// Called on the capture thread about once a second with the counters so far (live
+        /// sensors' heartbeats and metrics, progress displays).
+        public var progress: ((PipelineStats, PcapSource.Stats?) -> Void)?
+        public init(
+            output: @escaping (PipelineOutput) -> Void, idle: @escaping () -> Void = {},
+            close: @escaping () -> Void, progress: ((PipelineStats, PcapSource.Stats?) -> Void)? = nil
+        ) {
+            self.output = output
+            self.idle = idle
+            self.close = close
+            self.progress = progress
+        }
+    }
 
     public static func run(
         input: CaptureInput, filter: String?, observerID: String,
@@ -86,16 +106,33 @@ public enum CaptureRun {
         if let filter { try source.setFilter(filter) }
         var config = PipelineConfig(observerID: observerID, sourceIdentity: identity)
         configure(&config)
-        let (output, close) = sink(config)
-        let pipeline = PacketPipeline(config: config, linkType: source.linkType, output: output)
+        let target = sink(config)
+        let close = target.close
+        let pipeline = PacketPipeline(config: config, linkType: source.linkType, output: target.output)
         let started = DispatchTime.now()
+        var nextProgress = started.uptimeNanoseconds + 1_000_000_000
+        var sinceCheck = 0
+        func reportProgress() {
+            guard let progress = target.progress else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now >= nextProgress else { return }
+            nextProgress = now + 1_000_000_000
+            progress(pipeline.stats, source.stats())
+        }
         loop: while !stop.isStopped {
             switch source.next() {
             case .packet(let time, let bytes, let wireLength):
                 pipeline.packet(time: time, bytes: bytes, wireLength: wireLength)
+                sinceCheck += 1
+                if sinceCheck == 4096 {
+                    sinceCheck = 0
+                    reportProgress()
+                }
             case .idle:
+                reportProgress()
                 // No packets: let wall-clock time expire idle flows of a live capture.
                 pipeline.advance(to: Int64(Date().timeIntervalSince1970 * 1_000_000))
+                target.idle()
             case .end:
                 break loop
             case .truncated:
@@ -109,6 +146,7 @@ public enum CaptureRun {
         }
         pipeline.finish()
         close()
+        target.progress?(pipeline.stats, source.stats())
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return CaptureSummary(
             stats: pipeline.stats, linkType: source.linkType.description, elapsedSeconds: elapsed,

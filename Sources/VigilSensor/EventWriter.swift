@@ -7,7 +7,7 @@ import VigilCore
 /// `lock`: a capture's writer thread and a log tailer's thread may share one output. The lock is
 /// uncontended in the common single-source case (tens of nanoseconds against microseconds of JSON
 /// encoding per event).
-public final class EventWriter: @unchecked Sendable, LogEventSink {
+public final class EventWriter: @unchecked Sendable, LogEventSink, EventBatchWriter {
     private let lock = NSLock()
     private let fd: Int32
     private let ownsDescriptor: Bool
@@ -35,6 +35,8 @@ public final class EventWriter: @unchecked Sendable, LogEventSink {
         writer.byte(0x0A)
         if writer.bytes.count >= 1 << 18 { flushLocked() }
     }
+
+    public func endBatch() { flush() }
 
     public func flush() {
         lock.lock()

@@ -72,7 +72,7 @@ struct LiveCaptureTests {
             observerID: "live-test", configure: { $0.timeouts.udp = 1 }, stop: stop,
             sink: { config in
                 var factory = EventFactory(config: config)
-                return (output: { collector.append(factory.event(for: $0)) }, close: {})
+                return CaptureRun.Sink(output: { collector.append(factory.event(for: $0)) }, close: {})
             })
         // The capture starts on its own thread; keep exchanging (bounded) until it has seen one.
         for attempt in 0..<50 {
@@ -98,7 +98,7 @@ struct LiveCaptureTests {
         await #expect(throws: VigilError.self) {
             _ = try await CaptureRun.run(
                 input: .interface("vigil-no-such0", PcapSource.LiveOptions()), filter: nil, observerID: "x",
-                configure: { _ in }, stop: StopSignal(), sink: { _ in (output: { _ in }, close: {}) })
+                configure: { _ in }, stop: StopSignal(), sink: { _ in CaptureRun.Sink(output: { _ in }, close: {}) })
         }
     }
 }

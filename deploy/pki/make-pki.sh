@@ -2,30 +2,41 @@
 # Makes the platform's PKI for Vigil with the openssl command: a CA, the correlator's server
 # certificate, and one client certificate per sensor (mutual TLS, DESIGN §8).
 #
-#   deploy/pki/make-pki.sh DIR [--server-name NAME]... [--sensor ID]... [--days N]
+#   deploy/pki/make-pki.sh DIR [--server-name NAME]... [--sensor ID]... [--days N] [--revoke ID]...
 #
 #   DIR/ca.crt ca.key                       the platform CA (keep ca.key offline)
 #   DIR/correlator.crt correlator.key       server certificate: SAN = every --server-name (default
 #                                           localhost and 127.0.0.1), extendedKeyUsage serverAuth
 #   DIR/sensors/<id>.crt <id>.key           client certificate: subject CN = the sensor id,
 #                                           extendedKeyUsage clientAuth
+#   DIR/deny.txt                            --revoke ID: the SHA-256 fingerprint of
+#                                           DIR/sensors/<id>.crt, as `openssl x509 -noout
+#                                           -fingerprint -sha256` prints it, under a line
+#                                           `# <id> revoked <date>` (once per certificate)
 #
 # Existing files are kept (run it again with new --sensor ids to add sensors). Keys are EC P-256,
-# written mode 0600. Certificates last --days (default 825) days.
+# written mode 0600. Certificates last --days (default 825) days. The correlator reads the
+# deny-list named by tls.deny_list at start: restart it after --revoke. To issue a new
+# certificate to a revoked id, delete its sensors/<id>.crt and .key, then run with --sensor <id>.
 set -euo pipefail
-usage() { sed -n '2,16p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^[^#]/{/^#/p}' "$0" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 dir="$1"; shift
-names=(); sensors=(); days=825
+names=(); sensors=(); revokes=(); days=825
 while [ $# -gt 0 ]; do
     case "$1" in
         --server-name) names+=("$2"); shift 2 ;;
         --sensor) sensors+=("$2"); shift 2 ;;
         --days) days="$2"; shift 2 ;;
+        --revoke) revokes+=("$2"); shift 2 ;;
         *) usage ;;
     esac
 done
 [ ${#names[@]} -gt 0 ] || names=(localhost 127.0.0.1)
+# A certificate to revoke must exist already: a mistyped id or DIR must not make a new CA.
+for id in "${revokes[@]}"; do
+    [ -f "$dir/sensors/$id.crt" ] || { echo "make-pki: $dir/sensors/$id.crt: no such certificate to revoke" >&2; exit 2; }
+done
 umask 077
 mkdir -p "$dir/sensors"
 
@@ -67,4 +78,25 @@ for id in "${sensors[@]}"; do
     sign "sensors/$id" "/O=Vigil/CN=$id" "$ext"
     rm -f "$ext"
 done
-echo "make-pki: $dir: CA, correlator certificate, ${#sensors[@]} sensor certificate(s)" >&2
+[ ${#revokes[@]} -gt 0 ] && [ ${#sensors[@]} -eq 0 ] ||
+    echo "make-pki: $dir: CA, correlator certificate, ${#sensors[@]} sensor certificate(s)" >&2
+
+for id in "${revokes[@]}"; do
+    line="$(openssl x509 -noout -fingerprint -sha256 -in "$dir/sensors/$id.crt")"
+    if [ ! -f "$dir/deny.txt" ]; then
+        # Fingerprints are public; the correlator's user must read this file.
+        printf '# Revoked sensor certificates (tls.deny_list): SHA-256 fingerprints, made by %s.\n' \
+            'make-pki.sh --revoke' > "$dir/deny.txt"
+        chmod 0644 "$dir/deny.txt"
+    fi
+    if grep -qixF "$line" "$dir/deny.txt"; then
+        echo "make-pki: $id is already on $dir/deny.txt" >&2
+        continue
+    fi
+    printf '# %s revoked %s\n%s\n' "$id" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$line" >> "$dir/deny.txt"
+    echo "make-pki: revoked $id (${line#*=}) in $dir/deny.txt" >&2
+done
+if [ ${#revokes[@]} -gt 0 ]; then
+    echo "make-pki: the correlator reads the deny-list at start: point tls.deny_list at $dir/deny.txt" \
+        "and restart it (systemctl restart vigil-correlator)" >&2
+fi

@@ -100,8 +100,9 @@ public final class LogTailer {
         commit()
     }
 
-    /// Follows the files until `stop` is signalled, then flushes and commits.
-    public func follow(until stop: StopSignal) {
+    /// Follows the files until `stop` is signalled, then flushes and commits. `onCommit` gets the
+    /// counters after each commit (about once per `commitInterval`), on this thread.
+    public func follow(until stop: StopSignal, onCommit: ((LogStats) -> Void)? = nil) {
         var lastCommit = clock()
         var first = true
         while !stop.isStopped {
@@ -110,6 +111,7 @@ public final class LogTailer {
             let now = clock()
             if now - lastCommit >= options.commitInterval {
                 commit()
+                onCommit?(stats)
                 lastCommit = now
             }
             if stop.isStopped { break }
@@ -117,6 +119,7 @@ public final class LogTailer {
         }
         for (key, file) in files { flushDecoder(file, key: key) }
         commit()
+        onCommit?(stats)
     }
 
     /// Commits the sink, then the checkpoint.

@@ -1,0 +1,3 @@
+import VigilSensor
+
+await SensorMain.main()

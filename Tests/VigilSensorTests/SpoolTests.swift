@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+import VigilConfig
+import VigilCore
+import VigilDecode
+
+@testable import VigilSensor
+
+/// A spool file in a fresh temporary folder.
+func temporarySpool(_ limits: Spool.Limits = Spool.Limits()) throws -> (Spool, URL) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-spool-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    var limits = limits
+    limits.minFreeBytes = 0
+    return (try Spool(path: dir.appendingPathComponent("spool.db").path, limits: limits), dir)
+}
+
+/// `count` lines of `size` bytes: `{"n":<number>,"pad":"xxx…"}`.
+func lines(_ range: Range<Int>, size: Int = 100, flow: Bool = false) -> [Spool.Line] {
+    range.map { n in
+        var text = "{\"n\":\(n),\"flow\":\(flow),\"pad\":\""
+        text += String(repeating: "x", count: max(0, size - text.utf8.count - 2)) + "\"}"
+        return Spool.Line(bytes: Array(text.utf8), lowValue: flow)
+    }
+}
+
+func numbers(_ batch: Spool.Batch?) -> [Int] {
+    guard let batch else { return [] }
+    return batch.lines.compactMap { line in
+        let text = String(decoding: line, as: UTF8.self)
+        guard let start = text.range(of: "\"n\":"),
+            let end = text.range(of: ",", range: start.upperBound..<text.endIndex)
+        else { return nil }
+        return Int(text[start.upperBound..<end.lowerBound])
+    }
+}
+
+@Suite("The sensor's spool: a SQLite WAL queue with a size cap")
+struct SpoolTests {
+    @Test(
+        "lines come out oldest first in batches bounded by count and bytes; acknowledged ones are gone, also after reopening"
+    )
+    func roundTrip() async throws {
+        let (spool, dir) = try temporarySpool()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spool.append(lines(0..<10))
+        try spool.append(lines(10..<25))
+        let first = try await spool.batch(after: 0, maxEvents: 8, maxBytes: 1 << 20)
+        #expect(numbers(first) == Array(0..<8))
+        // Bytes bound the batch too (at least one line always goes).
+        let small = try await spool.batch(after: 0, maxEvents: 100, maxBytes: 350)
+        #expect(numbers(small) == [0, 1, 2])
+        #expect(numbers(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 10)) == [0])
+        #expect(first?.body.split(separator: 0x0A).count == 8, "NDJSON body")
+        try await spool.acknowledge(first!)
+        #expect(spool.snapshot.rows == 17)
+        #expect(spool.snapshot.bytes == 1700)
+        // A second connection's batch starts after the first one's last line.
+        let second = try await spool.batch(after: first!.last, maxEvents: 100, maxBytes: 1 << 20)
+        #expect(numbers(second) == Array(8..<25))
+        let reopened = try Spool(path: spool.path, limits: spool.limits)
+        #expect(reopened.snapshot.rows == 17 && reopened.snapshot.bytes == 1700)
+        #expect(numbers(try await reopened.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20)) == Array(8..<25))
+    }
+
+    @Test("a full spool drops the oldest flows first, then the oldest other events; losses are counted and kept")
+    func capDropsFlowsFirst() async throws {
+        var limits = Spool.Limits()
+        limits.maxBytes = 5000
+        let (spool, dir) = try temporarySpool(limits)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spool.append(lines(0..<20, flow: true))  // 2 000 bytes of flows
+        try spool.append(lines(100..<120))  // 2 000 bytes of other events
+        // 1 500 more bytes: 500 over the cap, so the 5 oldest flows go.
+        let outcome = try spool.append(lines(200..<215))
+        #expect(outcome.droppedFlows == 5 && outcome.droppedOther == 0)
+        #expect(outcome.reason?.contains("cap") == true)
+        #expect(spool.snapshot.bytes == 5000 && spool.snapshot.lostFlows == 5)
+        let all = numbers(try await spool.batch(after: 0, maxEvents: 1000, maxBytes: 1 << 20))
+        #expect(all == Array(5..<20) + Array(100..<120) + Array(200..<215))
+        // 2 000 more: the 15 remaining flows and then the 5 oldest other events go.
+        let second = try spool.append(lines(300..<320))
+        #expect(second.droppedFlows == 15 && second.droppedOther == 5)
+        let rest = numbers(try await spool.batch(after: 0, maxEvents: 1000, maxBytes: 1 << 20))
+        #expect(rest == Array(105..<120) + Array(200..<215) + Array(300..<320))
+        // The loss survives a restart: an operator sees it in the next heartbeat too.
+        let reopened = try Spool(path: spool.path, limits: limits)
+        #expect(reopened.snapshot.lostFlows == 20 && reopened.snapshot.lostOther == 5)
+        #expect(reopened.snapshot.bytes == 5000)
+    }
+
+    @Test("a batch too large for the correlator splits into halves that cover it exactly")
+    func halves() async throws {
+        let (spool, dir) = try temporarySpool()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spool.append(lines(0..<7))
+        let batch = try #require(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20))
+        let (a, b) = try #require(batch.halves())
+        #expect(numbers(a) == [0, 1, 2] && numbers(b) == [3, 4, 5, 6])
+        #expect(a.bytes + b.bytes == batch.bytes)
+        try await spool.acknowledge(b)
+        #expect(numbers(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20)) == [0, 1, 2])
+        let one = try #require(try await spool.batch(after: 0, maxEvents: 1, maxBytes: 1 << 20))
+        #expect(one.halves() == nil)
+    }
+
+    @Test("gzip batches decompress to the same bytes")
+    func gzip() throws {
+        let body = Array(String(repeating: "{\"event.dataset\":\"web.access\",\"n\":1}\n", count: 500).utf8)
+        let compressed = GzipEncoder.compress(body)
+        #expect(compressed.count < body.count / 10)
+        #expect(compressed.prefix(2) == [0x1F, 0x8B], "a gzip header")
+        #expect(try Gzip.decompress(compressed, limit: 1 << 20).get() == body)
+    }
+}
+
+@Suite("vigil-sensor's configuration")
+struct SensorConfigTests {
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test("deploy/config/sensor.yaml parses with the documented defaults")
+    func example() throws {
+        let path = repo.appendingPathComponent("deploy/config/sensor.yaml").path
+        var diagnostics: [ConfigDiagnostic] = []
+        let config = try #require(
+            SensorConfig.parse(try String(contentsOfFile: path, encoding: .utf8), file: path, diagnostics: &diagnostics)
+        )
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let defaults = SensorConfig()
+        #expect(config.spool == defaults.spool && config.shipping == defaults.shipping)
+        #expect(config.maxFlows == defaults.maxFlows && config.interface == nil)
+        #expect(config.metricsPath == config.stateDir + "/vigil-sensor.prom")
+    }
+
+    @Test("problems name the line and key; unknown keys and bad values are errors")
+    func problems() {
+        let text = """
+            profile: /etc/vigil/sensors/web-node.yaml
+            correlator:
+              url: ftp://example
+              ca: /x
+            spool:
+              max_mib: 0
+            shiping:
+              connections: 2
+
+            """
+        var diagnostics: [ConfigDiagnostic] = []
+        #expect(SensorConfig.parse(text, file: "s.yaml", diagnostics: &diagnostics) == nil)
+        let shown = diagnostics.map(\.description)
+        #expect(shown.contains { $0.hasPrefix("s.yaml:3: correlator.url:") }, "\(shown)")
+        #expect(shown.contains { $0.hasPrefix("s.yaml:6: spool.max_mib:") }, "\(shown)")
+        #expect(shown.contains { $0.hasPrefix("s.yaml:7:") && $0.contains("shiping") }, "\(shown)")
+    }
+}
+
+@Suite("The spool's cap on one large append")
+struct SpoolLargeAppendTests {
+    @Test("one append larger than the cap keeps only its newest lines, up to the cap")
+    func largerThanCap() async throws {
+        var limits = Spool.Limits()
+        limits.maxBytes = 1000
+        let (spool, dir) = try temporarySpool(limits)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outcome = try spool.append(lines(0..<25))
+        #expect(outcome.droppedOther == 15)
+        #expect(spool.snapshot.rows == 10 && spool.snapshot.bytes == 1000 && spool.snapshot.lostOther == 15)
+        #expect(numbers(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20)) == Array(15..<25))
+    }
+}
