@@ -17,6 +17,7 @@ let package = Package(
         bench("LogBenchmarks", ["VigilDecode", "VigilCore"]),
         bench("InspectBenchmarks", ["VigilInspect", "VigilCore"]),
         bench("RuleBenchmarks", ["VigilRules", "VigilCore", "VigilConfig"]),
+        bench("SpoolBenchmarks", ["VigilSensor", "VigilCore"]),
     ]
 )
 

@@ -282,6 +282,20 @@ public actor IngestService {
         } catch {
             return .error(.internalServerError, "store_failed", "the heartbeat could not be stored: \(error)")
         }
+        // A sensor whose spool is empty has sent everything it saw up to its heartbeat's time: its
+        // watermark advances there (never past this correlator's clock), so a quiet node's
+        // correlation windows close without waiting for its next event.
+        if engine != nil, counters["spool_events"] == 0, let text = object["time"] as? String,
+            let time = Timestamp(rfc3339: text)
+        {
+            var changed = ChangedIncidents()
+            for hit in engine!.advance(source: sensor, to: min(time.microseconds, now.microseconds))
+            where !silent.contains(hit.rule.id) {
+                metrics.ruleHit(hit.rule.id, correlation: true)
+                record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
+            }
+            if !changed.incidents.isEmpty { await storeIncidents(changed) }
+        }
         return Reply(status: .ok, json: ["server_time": now.description])
     }
 

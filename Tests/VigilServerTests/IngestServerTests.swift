@@ -333,6 +333,38 @@ struct IngestRefusalTests {
         await h.stop()
     }
 
+    @Test("a heartbeat from a sensor with an empty spool moves its watermark: a quiet node's burst is correlated")
+    func heartbeatWatermark() async throws {
+        let h = try Harness()
+        try await h.start()
+        let start = Timestamp.now().microseconds - 400_000_000
+        let burst = (0..<12).map { i -> String in
+            var e = Event(
+                timestamp: Timestamp(microseconds: start + Int64(i) * 3_000_000), id: "quiet-\(i)", dataset: .auth,
+                observerID: "golden")
+            e.set(Fields.eventAction, "ssh_login")
+            e.set(Fields.eventOutcome, "failure")
+            e.set(Fields.sourceIP, .ip(IPAddress("203.0.113.9")!))
+            return e.jsonLine
+        }
+        _ = try await h.post(body: Data(burst.joined(separator: "\n").utf8))
+        func guessing() throws -> IncidentRecord? {
+            try h.store.incidents(limit: 10).first { $0.ruleID == "3e0e8a39-ce81-4aad-9535-98bd2b2e0809" }
+        }
+        #expect(try guessing() == nil, "held for the 5-minute lateness")
+        func beat(spooled: Int) async throws {
+            let body = #"{"version":"0.4.0","time":"\#(Timestamp.now())","counters":{"spool_events":\#(spooled)}}"#
+            #expect(
+                try await h.post("/v1/heartbeat", body: Data(body.utf8), contentType: "application/json").status == 200)
+        }
+        // Events still waiting in the sensor's spool: its clock says nothing about them.
+        try await beat(spooled: 5)
+        #expect(try guessing() == nil)
+        try await beat(spooled: 0)
+        #expect(try guessing()?.group == ["source.ip": "203.0.113.9"])
+        await h.stop()
+    }
+
     @Test("a password-guessing burst that straddles a restart of the correlator is still caught")
     func restart() async throws {
         let start: Int64 = 1_764_000_000_000_000

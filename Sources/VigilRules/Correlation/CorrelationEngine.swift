@@ -164,6 +164,15 @@ public struct CorrelationEngine: Sendable {
         return release(upTo: releasePoint())
     }
 
+    /// A source says it has sent everything up to `time` (a sensor's heartbeat with an empty spool):
+    /// its watermark moves there as if an event of that time had come, so windows close and held
+    /// matches are correlated on a quiet node too, not only when its next event arrives.
+    public mutating func advance(source: String, to time: Int64) -> [CorrelationHit] {
+        guard time > sources[source] ?? .min else { return [] }
+        sources[source] = time
+        return release(upTo: releasePoint())
+    }
+
     /// Releases and correlates everything pending, then closes every window (end of input).
     public mutating func flush() -> [CorrelationHit] {
         var out = release(upTo: .max)
