@@ -293,15 +293,24 @@ public struct AnalyzeCommand: AsyncParsableCommand {
                 config.timeouts.udp = Int64(udpTimeout)
                 config.timeouts.icmp = Int64(udpTimeout)
             },
-            stop: stop, sink: Self.sink(writer: writer, process: process))
+            stop: stop,
+            sink: Self.sink(
+                writer: writer, process: process,
+                progress: quiet || isatty(STDERR_FILENO) == 0 ? nil : pcap.map { ProgressLine(file: $0) }))
     }
 
     /// Where a capture's outputs go: events built on a writer thread, processed (Inspect, rules), written.
-    static func sink(writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void) -> CaptureRun.SinkFactory
-    {
+    static func sink(
+        writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void, progress: ProgressLine? = nil
+    ) -> CaptureRun.SinkFactory {
         { config in
             let sink = BackgroundEventSink(factory: EventFactory(config: config), writer: writer, inspect: process)
-            return CaptureRun.Sink(output: sink.emit, close: sink.close)
+            return CaptureRun.Sink(
+                output: sink.emit,
+                close: {
+                    sink.close(); progress?.clear()
+                },
+                progress: progress.map { line in { stats, _ in line.show(stats) } })
         }
     }
 

@@ -26,9 +26,9 @@ public struct CorrelatorCommand: AsyncParsableCommand {
               vigil-correlator --config /etc/vigil/correlator.yaml
               vigil-correlator token create --name alice --role analyst
 
-            SIGHUP (systemctl reload) reads the rule pack again: correlation rules that did not \
-            change keep their state; a pack with an error is refused whole and the running rules \
-            stay. SIGTERM finishes the requests in flight and saves the correlation state.
+            SIGHUP (systemctl reload) reads the deny-list (revoked sensor certificates) and the \
+            rule pack again: correlation rules that did not change keep their state; a pack with an \
+            error is refused whole and the running rules stay. SIGTERM finishes the requests in flight and saves the correlation state.
 
             Analysts query events, incidents and sensors on the query API (deploy/schema/query.md) \
             with a token: curl -H "Authorization: Bearer $TOKEN" https://127.0.0.1:8444/v1/incidents
@@ -76,7 +76,10 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             }
         }
         defer { ready.cancel() }
-        let ingest = try CorrelatorServer.application(config: settings, service: service, logger: logger) { port in
+        let revocations = try RevocationList(path: settings.denyList)
+        let ingest = try CorrelatorServer.application(
+            config: settings, service: service, logger: logger, denyList: revocations
+        ) { port in
             Self.say("listening on \(settings.host):\(port) for sensors (mutual TLS)")
             await ready.arrive()
         }
@@ -109,12 +112,13 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             deadlines.cancel()
         }
         defer { delivery.cancel() }
-        // SIGHUP: reload the rule pack; a pack with errors is refused whole and the running rules stay.
+        // SIGHUP: read the deny-list and the rule pack again; a pack with errors is refused whole
+        // and the running rules stay.
         let reloader = Task {
-            guard let directory = settings.rules else { return }
             for await _ in await UnixSignalsSequence(trapping: .sighup) {
                 notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicros())")
-                Self.say(await Self.reload(service, directory: directory))
+                if settings.denyList != nil { Self.say(revocations.reload()) }
+                if let directory = settings.rules { Self.say(await Self.reload(service, directory: directory)) }
                 notifier.notify("READY=1")
             }
         }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import SwiftASN1
+import Synchronization
 import VigilCore
 import X509
 
@@ -80,7 +81,7 @@ public enum CorrelatorServer {
         }
     }
 
-    public static func router(service: IngestService, denyList: DenyList, limits: CorrelatorConfig.Limits)
+    public static func router(service: IngestService, denyList: RevocationList, limits: CorrelatorConfig.Limits)
         -> Router<CorrelatorContext>
     {
         let router = Router(context: CorrelatorContext.self)
@@ -131,18 +132,10 @@ public enum CorrelatorServer {
 
     /// The running application; `onRunning` gets the bound port (port 0 in tests picks a free one).
     public static func application(
-        config: CorrelatorConfig, service: IngestService, logger: Logger,
+        config: CorrelatorConfig, service: IngestService, logger: Logger, denyList: RevocationList? = nil,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let denyList: DenyList
-        if let path = config.denyList {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw VigilError(.config, "\(path): cannot read the deny-list")
-            }
-            denyList = DenyList(text: text)
-        } else {
-            denyList = DenyList()
-        }
+        let denyList = try denyList ?? RevocationList(path: config.denyList)
         let verify = try handshakeVerifier(caFile: config.clientCA, denyList: denyList)
         return Application(
             router: router(service: service, denyList: denyList, limits: config.limits),
@@ -160,7 +153,7 @@ public enum CorrelatorServer {
     /// fingerprint must not be on the deny-list — a revoked sensor cannot even complete a
     /// handshake (swift-nio-ssl reads no CRLs; DESIGN §8). The per-request check stays as a second
     /// line.
-    static func handshakeVerifier(caFile: String, denyList: DenyList) throws(VigilError)
+    static func handshakeVerifier(caFile: String, denyList: RevocationList) throws(VigilError)
         -> @Sendable ([NIOSSLCertificate]) async throws -> NIOSSLVerificationResult
     {
         let roots: CertificateStore
@@ -203,5 +196,42 @@ public enum CorrelatorServer {
                 address: .hostname(config.apiHost, port: config.apiPort), serverName: "vigil-correlator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
+    }
+}
+
+/// The deny-list as the running correlator sees it: read at start and again on SIGHUP
+/// (`systemctl reload`), so a sensor revoked with `make-pki.sh --revoke` is refused — in the
+/// handshake and, on a connection already open, per request — without a restart.
+public final class RevocationList: Sendable {
+    public let path: String?
+    private let current: Mutex<DenyList>
+
+    public init(path: String?) throws(VigilError) {
+        self.path = path
+        current = Mutex(try Self.read(path))
+    }
+
+    static func read(_ path: String?) throws(VigilError) -> DenyList {
+        guard let path else { return DenyList() }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw VigilError(.config, "\(path): cannot read the deny-list")
+        }
+        return DenyList(text: text)
+    }
+
+    public func contains(_ identity: SensorIdentity) -> Bool { current.withLock { $0.contains(identity) } }
+
+    /// Reads the file again; what happened, as a sentence. A file that cannot be read keeps the
+    /// list in force (an empty list would readmit every revoked sensor).
+    public func reload() -> String {
+        guard let path else { return "no deny-list configured" }
+        do {
+            let list = try Self.read(path)
+            let count = list.fingerprints.count
+            current.withLock { $0 = list }
+            return "deny-list \(path) read again: \(count) revoked certificates"
+        } catch {
+            return "deny-list reload refused: \(error.message) (the previous list stays)"
+        }
     }
 }

@@ -120,6 +120,18 @@ struct CorrelationTests {
         #expect(hits.first?.eventIDs.first == events[0].id && hits.first?.eventIDs.last == events[4].id)
     }
 
+    @Test("a correlation hit carries the department and data classification of its events (the incident's assets)")
+    func assetLabels() throws {
+        let r = Corr.load([Corr.failure, guessing])
+        let labelled: [(String, FieldValue)] = [
+            ("labels.department", .string("政务服务中心")), ("data.classification", .string("important")),
+        ]
+        let hits = Corr.run(r, (0..<5).map { Corr.event(Int64($0), extra: labelled) })
+        #expect(hits.first?.event[Fields.labelsDepartment] == .string("政务服务中心"))
+        #expect(hits.first?.event[Fields.dataClassification] == .string("important"))
+        #expect(Corr.run(r, (0..<5).map { Corr.event(Int64($0)) }).first?.event[Fields.labelsDepartment] == nil)
+    }
+
     @Test("failures spread wider than the timespan, or split between sources, do not fire")
     func eventCountWindowAndGroups() {
         let r = Corr.load([Corr.failure, guessing])

@@ -276,6 +276,35 @@ final class DatagramListener {
 
 @Suite("vigil-correlator rule reload on SIGHUP (the real binary)", .serialized)
 struct ReloadTests {
+    @Test("make-pki.sh --revoke then SIGHUP: the revoked sensor fails the handshake at once, the others go on")
+    func revokeWithoutRestart() async throws {
+        let h = try Harness()
+        defer { try? FileManager.default.removeItem(at: h.dir) }
+        let deny = h.pki.appendingPathComponent("deny.txt")
+        try "".write(to: deny, atomically: true, encoding: .utf8)
+        let config = try h.binaryConfig()
+        try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(
+            of: "store:", with: "  deny_list: \(deny.path)\nstore:"
+        ).write(toFile: config, atomically: true, encoding: .utf8)
+        let process = try CorrelatorProcess(config: config)
+        defer { process.terminate() }
+        h.port = process.port
+        func send(_ sensor: String) async throws -> Harness.Answer {
+            var e = Event(timestamp: .now(), id: "r-\(UUID().uuidString)", dataset: .auth, observerID: sensor)
+            e.set(Fields.eventAction, "ssh_login")
+            return try await h.post(body: Data(e.jsonLine.utf8), sensor: sensor)
+        }
+        #expect(try await send("golden").status == 200)
+        try sh(
+            "/bin/bash",
+            [repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, h.pki.path, "--revoke", "golden"])
+        kill(process.process.processIdentifier, SIGHUP)
+        #expect(process.waitForLog("read again: 1 revoked"), "\(process.log)")
+        let refused = try await send("golden")
+        #expect(refused.status == 0 && refused.curlExit != 0, "the handshake fails: \(refused)")
+        #expect(try await send("node-2").status == 200)
+    }
+
     @Test("SIGHUP loads a changed rule pack without a restart; a pack with an error is refused and the old rules stay")
     func sighup() async throws {
         let h = try Harness()

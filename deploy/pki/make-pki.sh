@@ -16,7 +16,7 @@
 #
 # Existing files are kept (run it again with new --sensor ids to add sensors). Keys are EC P-256,
 # written mode 0600. Certificates last --days (default 825) days. The correlator reads the
-# deny-list named by tls.deny_list at start: restart it after --revoke. To issue a new
+# deny-list named by tls.deny_list at start and on SIGHUP: reload it after --revoke. To issue a new
 # certificate to a revoked id, delete its sensors/<id>.crt and .key, then run with --sensor <id>.
 set -euo pipefail
 usage() { sed -n '2,/^[^#]/{/^#/p}' "$0" >&2; exit 2; }
@@ -97,6 +97,6 @@ for id in "${revokes[@]}"; do
     echo "make-pki: revoked $id (${line#*=}) in $dir/deny.txt" >&2
 done
 if [ ${#revokes[@]} -gt 0 ]; then
-    echo "make-pki: the correlator reads the deny-list at start: point tls.deny_list at $dir/deny.txt" \
-        "and restart it (systemctl restart vigil-correlator)" >&2
+    echo "make-pki: point the correlator's tls.deny_list at $dir/deny.txt" \
+        "and reload it (systemctl reload vigil-correlator, or kill -HUP its pid)" >&2
 fi

@@ -6,7 +6,8 @@ public struct CorrelationHit: Sendable {
     public var rule: CorrelationRule.Metadata
     public var type: CorrelationType
     /// An event standing for the hit: the correlation's time, the group-by fields (and new_terms'
-    /// term fields) with their values, `rule.id`, and the observer of the last contributing event.
+    /// term fields) with their values, `rule.id`, and the observer and asset labels (department,
+    /// data classification) of the last contributing event.
     /// Correlations that refer to this one read it; incidents are raised from it.
     public var event: Event
     /// Ids of contributing events (the first of the window and the one that completed it).
@@ -319,7 +320,8 @@ public struct CorrelationEngine: Sendable {
         }
         var item = Projected(
             rule: r, input: input, key: key, keyValues: keyValues, values: [], terms: [],
-            ids: ids, observer: event.observerID)
+            ids: ids, observer: event.observerID, department: event[Fields.labelsDepartment]?.stringValue,
+            classification: event[Fields.dataClassification]?.stringValue)
         switch rule.type {
         case .valueCount:
             item.values = Self.valueTexts(projection.values.first ?? [], in: event).map { fingerprint($0) }
@@ -361,6 +363,8 @@ public struct CorrelationEngine: Sendable {
         withGroup(r, item.key) { g in
             g.lastUpdate = max(g.lastUpdate, t)
             g.observer = item.observer ?? g.observer
+            g.department = item.department ?? g.department
+            g.classification = item.classification ?? g.classification
             switch rule.type {
             case .eventCount:
                 while let first = g.queue.first, first.t < t - span { g.queue.popFirst() }
@@ -449,7 +453,7 @@ public struct CorrelationEngine: Sendable {
         if let last = ids.last, !samples.contains(last) { samples.append(last) }
         return hit(
             r, keyValues: item.keyValues, terms: item.terms, t: t, observer: item.observer, ids: samples,
-            count: fired.count)
+            count: fired.count, labels: (item.department, item.classification))
     }
 
     /// Every value of a counted field: each element of a list, or the single value.
@@ -464,7 +468,8 @@ public struct CorrelationEngine: Sendable {
     }
 
     private func hit(
-        _ r: Int, keyValues: [String], terms: [String], t: Int64, observer: String?, ids: [String], count: Int
+        _ r: Int, keyValues: [String], terms: [String], t: Int64, observer: String?, ids: [String], count: Int,
+        labels: (department: String?, classification: String?)
     ) -> CorrelationHit {
         let rule = set.rules[r]
         let fields = rule.projections.first?.group.map { $0.first ?? FieldID("") } ?? []
@@ -476,6 +481,8 @@ public struct CorrelationEngine: Sendable {
             dataset: Dataset("correlation"), observerID: observer)
         for (field, value) in zip(fields, keyValues) where !field.name.isEmpty { event.set(field, .string(value)) }
         for (field, value) in zip(termFields, terms) where !field.name.isEmpty { event.set(field, .string(value)) }
+        event.set(Fields.labelsDepartment, labels.department)
+        event.set(Fields.dataClassification, labels.classification)
         event.set(FieldID("rule.id"), .string(rule.meta.id))
         event.set(FieldID("vigil.correlation.count"), .int(Int64(count)))
         var meta = rule.meta
@@ -515,7 +522,7 @@ public struct CorrelationEngine: Sendable {
                         out.append(
                             hit(
                                 r, keyValues: g.keyValues, terms: [], t: last, observer: g.observer, ids: g.samples,
-                                count: count))
+                                count: count, labels: (g.department, g.classification)))
                     }
                     // Windows follow each other (tumbling from the first event of each): the
                     // events of a judged window do not count again in the next.

@@ -48,6 +48,10 @@ struct GroupState: Codable, Sendable {
     /// Ids of the first events of the current window (incident samples).
     var samples: [String] = []
     var observer: String?
+    /// The last contributing event's asset labels (`labels.department`, `data.classification`), so
+    /// the incident shows whose data it touched. Optional: snapshots saved before them still load.
+    var department: String?
+    var classification: String?
     var lastUpdate: Int64 = .min
 
     mutating func reset() {
@@ -77,6 +81,8 @@ struct Projected: Sendable {
     /// Contributing event ids (one, or a lower correlation's samples).
     var ids: [String]
     var observer: String?
+    var department: String? = nil
+    var classification: String? = nil
 }
 
 /// Fingerprint of several texts as one (separated, so ["ab", "c"] and ["a", "bc"] differ).
