@@ -226,6 +226,22 @@ class Sensor:
     def metrics(self):
         return metrics(self.metrics_path)
 
+    def spooled(self):
+        """Lines appended to the spool so far, read from the spool itself (its AUTOINCREMENT counter):
+        the metrics file lags while a heartbeat to an unreachable correlator is pending."""
+        path = os.path.join(self.state, "spool.db")
+        if not os.path.exists(path):
+            return 0
+        try:
+            db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+            try:
+                row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'spool'").fetchone()
+                return row[0] if row else 0
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return 0
+
     def metric(self, name):
         return self.metrics().get(name, 0)
 
@@ -273,15 +289,17 @@ def shipping(n, pki):
         correlator = None
         try:
             t0 = time.monotonic()
-            if not wait_until(lambda: sensor.metric("vigil_sensor_spooled_total") >= n, 600, 0.1):
+            if not wait_until(lambda: sensor.spooled() >= n, 600, 0.05):
                 raise RuntimeError("spool not filled: %s\n%s" % (sensor.metrics(), sensor.proc.log()[-3000:]))
-            fill = time.monotonic() - t0  # up to one metrics interval late
+            fill = time.monotonic() - t0
             cpu_fill = sensor.proc.cpu()
             hwm_fill = sensor.proc.hwm_mb()
             spool_db = os.path.join(sensor.state, "spool.db")
             spool_mb = sum(os.path.getsize(spool_db + s) for s in ("", "-wal") if os.path.exists(spool_db + s)) / 1e6
             spool_bytes = sensor.metric("vigil_sensor_spool_bytes")
-            say("(a) %s: spool filled with %d events in %.2f s (≤ 1 s metrics lag) = %.0f events/s; "
+            if not wait_until(lambda: sensor.metric("vigil_sensor_spooled_total") >= n, 60):
+                raise RuntimeError("metrics: spooled_total %s" % sensor.metric("vigil_sensor_spooled_total"))
+            say("(a) %s: spool filled with %d events in %.2f s (from process start) = %.0f events/s; "
                 "sensor CPU %.2f s, VmHWM %.0f MB; spool %.0f MB of lines, %.0f MB on disk" % (
                     tag, n, fill, n / fill, cpu_fill, hwm_fill, spool_bytes / 1e6, spool_mb))
             correlator = Correlator(pki, port, tag, rules)
@@ -369,15 +387,19 @@ def capture(packets, rates, pki):
     if not os.path.exists(pcap):
         subprocess.run([sys.executable, os.path.join(BENCH, "make-capture.py"), "--packets", str(packets),
                         "--out", pcap], check=True)
-    say("## capture: tcpreplay on lo of %s (%d packets, %.0f MB); sensor capturing lo, no BPF filter, "
-        "32 MiB ring (profile default), shipping to a correlator (rules/) on the same 2 cores" % (
-            os.path.relpath(pcap, ROOT), packets, os.path.getsize(pcap) / 1e6))
+    say("## capture%s: tcpreplay on lo of %s (%d packets, %.0f MB); sensor capturing lo, no BPF filter, "
+        "snaplen %s, buffer_mib %s, shipping to a correlator (rules/) on the same 2 cores" % (
+            os.environ.get("CAPTURE_TAG", ""), os.path.relpath(pcap, ROOT), packets, os.path.getsize(pcap) / 1e6,
+            os.environ.get("CAPTURE_SNAPLEN", "65535 (default)"), os.environ.get("CAPTURE_BUFFER_MIB", "32 (default)")))
     version = subprocess.run([tcpreplay, "--version"], capture_output=True, text=True)
     say("tcpreplay: " + (version.stdout + version.stderr).splitlines()[0])
     port = free_port()
     correlator = Correlator(pki, port, "capture", True)
     profile = ("kind: bench-node\nlabels:\n  department: 大数据管理局\n  data_classification: important\n"
                "capture:\n  interface: lo\n")
+    for key in ("snaplen", "buffer_mib"):
+        if os.environ.get("CAPTURE_" + key.upper()):
+            profile += "  %s: %s\n" % (key, os.environ["CAPTURE_" + key.upper()])
     rows = []
     try:
         for rate in rates:

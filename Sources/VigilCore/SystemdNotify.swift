@@ -41,7 +41,16 @@ public struct SystemdNotifier: Sendable {
     /// false when there is no socket or the send failed (systemd gone: nothing to do about it).
     @discardableResult
     public func notify(_ state: String) -> Bool {
-        guard let socketPath, socketPath.utf8.count < 108 else { return false }
+        guard let socketPath else { return false }
+        return UnixDatagram.send(Array(state.utf8), to: socketPath)
+    }
+}
+
+/// One datagram to a Unix socket path (or `@name`, Linux's abstract namespace): systemd's
+/// notification and journal sockets.
+enum UnixDatagram {
+    static func send(_ message: [UInt8], to socketPath: String) -> Bool {
+        guard socketPath.utf8.count < 108 else { return false }
         #if canImport(Glibc)
             let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
@@ -58,12 +67,49 @@ public struct SystemdNotifier: Sendable {
             for (i, byte) in bytes.enumerated() { raw[i] = byte }
         }
         let length = socklen_t(MemoryLayout.offset(of: \sockaddr_un.sun_path)! + bytes.count)
-        let message = Array(state.utf8)
         let sent = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, sa, length) }
             }
         }
         return sent == message.count
+    }
+}
+
+/// Structured entries for systemd-journald over its native socket (`systemd.journal-fields(7)`),
+/// without libsystemd: `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER` and the caller's own fields
+/// (upper-case names), which `journalctl VIGIL_TIMELINE_HASH=…` finds again. Outside systemd (no
+/// socket) sends do nothing.
+public struct JournalWriter: Sendable {
+    public static let defaultSocket = "/run/systemd/journal/socket"
+    public let socketPath: String
+    public let identifier: String
+
+    public init(identifier: String, socketPath: String = JournalWriter.defaultSocket) {
+        self.identifier = identifier
+        self.socketPath = socketPath
+    }
+
+    /// The datagram for one entry: `KEY=value` lines (values on one line: newlines become spaces).
+    public func entry(message: String, priority: Int, fields: [(String, String)]) -> [UInt8] {
+        var text = ""
+        for (key, value) in [("MESSAGE", message), ("PRIORITY", String(priority)), ("SYSLOG_IDENTIFIER", identifier)]
+            + fields
+        {
+            text += key + "=" + value.replacingNewlines() + "\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// Sends one entry (priority 6: info); false when journald is not there.
+    @discardableResult
+    public func send(message: String, priority: Int = 6, fields: [(String, String)] = []) -> Bool {
+        UnixDatagram.send(entry(message: message, priority: priority, fields: fields), to: socketPath)
+    }
+}
+
+extension String {
+    fileprivate func replacingNewlines() -> String {
+        String(String.UnicodeScalarView(unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 }))
     }
 }

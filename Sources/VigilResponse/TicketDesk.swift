@@ -81,13 +81,16 @@ public enum TicketAction: Sendable, Equatable {
 
 /// Opens tickets for incidents and applies analysts' actions, through the store (every change and
 /// its timeline entry in one transaction). After each change the chain head goes to `headFile`
-/// too (one `seq hash` line appended), so deleting the newest timeline rows shows.
+/// too (one `seq hash` line appended) and to the journal (`VIGIL_TIMELINE_SEQ`,
+/// `VIGIL_TIMELINE_HASH`), so deleting the newest timeline rows shows against either.
 public struct TicketDesk: Sendable {
     public let store: any TicketStore
     public let policy: ResponsePolicy
     public let headFile: String?
     /// Where notifications of opened and escalated tickets go (outbox rows written with the change).
     public let endpoints: [WebhookSettings]
+    /// The journal the chain head also goes to (nil: none; outside systemd sends do nothing).
+    public var journal: JournalWriter?
 
     public init(store: any TicketStore, policy: ResponsePolicy, headFile: String?, endpoints: [WebhookSettings] = []) {
         (self.store, self.policy, self.headFile, self.endpoints) = (store, policy, headFile, endpoints)
@@ -332,6 +335,9 @@ public struct TicketDesk: Sendable {
 
     /// Appends the chain head to `headFile` (O_APPEND: each line lands whole at the end).
     func recordHead(_ entry: TimelineEntry) {
+        journal?.send(
+            message: "ticket timeline head \(entry.seq) \(entry.hash)",
+            fields: [("VIGIL_TIMELINE_SEQ", String(entry.seq)), ("VIGIL_TIMELINE_HASH", entry.hash)])
         guard let headFile else { return }
         let line = Array("\(entry.seq) \(entry.hash)\n".utf8)
         let fd = Glibc.open(headFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)

@@ -195,6 +195,7 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             policy.deadlines.operatorKind = settings.operatorKind
             desk = TicketDesk(
                 store: store, policy: policy, headFile: settings.timelineHead, endpoints: settings.webhooks)
+            desk?.journal = JournalWriter(identifier: "vigil-correlator")
         }
         return IngestService(
             store: store, limits: settings.limits, rules: result.rules, correlations: result.correlations,

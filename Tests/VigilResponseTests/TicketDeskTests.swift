@@ -72,6 +72,37 @@ struct TicketDeskTests {
         #expect(try f.store.tickets(status: nil, limit: 10).map(\.id) == [TicketDesk.ticketID(incident: "a")])
     }
 
+    @Test("each change's chain head also goes to the journal, the same seq and hash as the head file")
+    func journal() throws {
+        let f = try DeskFixture()
+        let path = f.dir.appendingPathComponent("journal.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        #expect(bound == 0)
+        var desk = f.desk
+        desk.journal = JournalWriter(identifier: "vigil-correlator", socketPath: path)
+        _ = try desk.incidentChanged(f.incident("j"), now: t0)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&poller, 1, 1000) == 1)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        let entry = String(decoding: buffer[..<max(0, n)], as: UTF8.self)
+        let head = try #require(TicketDesk.readHead(f.head))
+        #expect(
+            entry.contains("VIGIL_TIMELINE_SEQ=\(head.seq)\n") && entry.contains("VIGIL_TIMELINE_HASH=\(head.hash)\n"),
+            "\(entry)")
+    }
+
     @Test("an escalating incident raises its ticket's level and adds the report deadline it now needs")
     func escalates() throws {
         let f = try DeskFixture()
