@@ -35,6 +35,7 @@ final class Receiver: @unchecked Sendable {
     private var holdingFlag = true
     let secrets: [StandardWebhookSecret]
     let dingtalkSecret: String
+    let feishuSecret = "feishu-bot-signing-secret"
     var port = 0
     var task: Task<Void, any Error>?
 
@@ -101,9 +102,15 @@ final class Receiver: @unchecked Sendable {
             case "hold": status = holdingFlag ? 503 : 200
             case "dingtalk":
                 status = Self.dingtalkSignatureValid(uri: uri, secret: dingtalkSecret) ? 200 : 401
+            case "feishu":
+                status = Self.feishuSignatureValid(body: body, secret: feishuSecret) ? 200 : 401
+            case "wecom":
+                // No signature: the robot's key in the URL is the credential. A markdown message.
+                let message = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+                status = message?["msgtype"] as? String == "markdown" ? 200 : 400
             default: status = 200
             }
-            if status == 200 && path != "dingtalk" {
+            if status == 200 && !["dingtalk", "feishu", "wecom"].contains(path) {
                 // Standard Webhooks, as a receiver checks it: any listed v1 signature, 5 min tolerance.
                 do {
                     _ = try StandardWebhooks.verify(headers: headers, body: body, secrets: secrets, now: .now())
@@ -118,6 +125,17 @@ final class Receiver: @unchecked Sendable {
                     body: String(decoding: body, as: UTF8.self)))
             return status
         }
+    }
+
+    /// Feishu's robot check, as its guide describes it: the HMAC-SHA256 *key* is
+    /// "{timestamp}\n{secret}" and the message empty; `timestamp` and `sign` are in the JSON body,
+    /// the timestamp within an hour of now.
+    static func feishuSignatureValid(body: [UInt8], secret: String) -> Bool {
+        guard let message = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
+            let timestamp = message["timestamp"] as? String, let seconds = Int64(timestamp),
+            abs(seconds - Int64(Date().timeIntervalSince1970)) < 3600, let sign = message["sign"] as? String
+        else { return false }
+        return Base64.encode(HMACSHA256(key: Array("\(timestamp)\n\(secret)".utf8)).mac([UInt8]())) == sign
     }
 
     /// DingTalk's robot check: sign = base64(HMAC-SHA256(secret, "{timestamp}\n{secret}")), URL-encoded.
@@ -169,8 +187,14 @@ struct WebhookDeliveryTests {
     }
 
     func endpoint(_ r: Receiver, _ h: Harness, _ path: String, perMinute: Int? = nil) throws -> WebhookSettings {
-        let format: WebhookFormat = path == "dingtalk" ? .dingtalk : .generic
-        let secrets = path == "dingtalk" ? [r.dingtalkSecret] : [Self.newSecret, Self.secret]
+        let format: WebhookFormat = WebhookFormat(rawValue: path) ?? .generic
+        let secrets: [String] =
+            switch format {
+            case .dingtalk: [r.dingtalkSecret]
+            case .feishu: [r.feishuSecret]
+            case .wecom, .slack: []
+            case .generic: [Self.newSecret, Self.secret]
+            }
         var s = WebhookSettings(
             name: path, endpoint: try WebhookEndpoint(format: format, url: r.url(path), secrets: secrets),
             perMinute: perMinute)
@@ -220,6 +244,28 @@ struct WebhookDeliveryTests {
         await d.deliverDue()
         #expect(try row("busy")?.state == .delivered)
         #expect(r.deliveredIDs == ["T-1-opened", "T-2-opened"])
+        await d.shutdown()
+        await r.stop()
+    }
+
+    @Test("a Feishu card with a body signature its robot accepts, and WeCom markdown, are delivered")
+    func chatRobots() async throws {
+        let h = try Harness()
+        defer { try? FileManager.default.removeItem(at: h.dir) }
+        let r = try Receiver(secrets: [Self.secret])
+        try await r.start(pki: h.pki)
+        let endpoints = try ["feishu", "wecom"].map { try endpoint(r, h, $0) }
+        let store = try Self.queue(h, [Self.note(7, level: .ii)], to: endpoints)
+        let d = WebhookDispatcher(store: store, endpoints: endpoints)
+        #expect(await d.deliverDue() == 2)
+        for path in ["feishu", "wecom"] {
+            let delivery = try #require(r.log.first { $0.path == path })
+            #expect(delivery.status == 200, "\(path): \(delivery.body)")
+            #expect(delivery.body.contains("数据泄露 7"), "\(path) shows the ticket's title")
+            #expect(try store.outbox(limit: 10, endpoint: path).first?.state == .delivered)
+        }
+        #expect(
+            r.log.first { $0.path == "feishu" }?.body.contains("\"template\":\"orange\"") == true, "level II is orange")
         await d.shutdown()
         await r.stop()
     }
