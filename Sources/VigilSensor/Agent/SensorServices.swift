@@ -110,27 +110,23 @@ struct ReportingService: Service {
 
     func run() async throws {
         let config = agent.config
-        let heartbeatEvery = Double(config.shipping.heartbeatSeconds)
         let metricsEvery = Double(config.metricsInterval)
         let watchdog = notifier.watchdogInterval.map { Double($0.components.seconds) } ?? 0
-        let tick = max(0.5, min(heartbeatEvery, metricsEvery, watchdog > 0 ? watchdog : .infinity))
-        var lastHeartbeat = -Double.infinity
-        var lastMetrics = -Double.infinity
-        let clock = ContinuousClock()
-        let start = clock.now
-        func elapsed() -> Double {
-            let d = clock.now - start
-            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let tick = max(0.5, min(metricsEvery, watchdog > 0 ? watchdog : .infinity))
+        // Heartbeats on their own task: a correlator that does not answer (a black-holed network
+        // waits out the request timeout) must not delay the metrics file or starve the watchdog.
+        let agent = self.agent
+        let beats = Task {
+            while !Task.isCancelled {
+                await agent.shipper.heartbeat(version: SensorAgent.version, counters: agent.counters())
+                try? await Task.sleep(for: .seconds(config.shipping.heartbeatSeconds))
+            }
         }
+        var lastMetrics = ContinuousClock.now - .seconds(3600)
         notifier.notify("READY=1\nSTATUS=capturing, tailing and shipping")
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let now = elapsed()
-            if now - lastHeartbeat >= heartbeatEvery {
-                lastHeartbeat = now
-                await agent.shipper.heartbeat(version: SensorAgent.version, counters: agent.counters())
-            }
-            if now - lastMetrics >= metricsEvery {
-                lastMetrics = now
+            if ContinuousClock.now - lastMetrics >= .milliseconds(Int64(metricsEvery * 1000)) {
+                lastMetrics = .now
                 await onThread("vigil-metrics") { agent.writeMetrics() }
             }
             // Proof of life: the capture thread reported lately (a wedged capture stops the pings
@@ -140,9 +136,11 @@ struct ReportingService: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(tick * 1000))) }
         }
+        beats.cancel()
         notifier.notify("STOPPING=1")
         await onThread("vigil-metrics") { agent.writeMetrics() }
-        await agent.shipper.heartbeat(version: SensorAgent.version, counters: agent.counters())
+        // The last heartbeat gets a short timeout: a stop must not wait on an absent correlator.
+        await agent.shipper.heartbeat(version: SensorAgent.version, counters: agent.counters(), timeout: 3)
     }
 }
 

@@ -294,7 +294,7 @@ public final class Shipper: Sendable {
     /// Posts a heartbeat with `counters`; returns whether the correlator answered 200. Logs a clock
     /// skew above 5 s (correlation runs on event time).
     @discardableResult
-    public func heartbeat(version: String, counters: [(String, Int)]) async -> Bool {
+    public func heartbeat(version: String, counters: [(String, Int)], timeout: Int64? = nil) async -> Bool {
         var body = "{\"version\":\"\(version)\",\"time\":\"\(Timestamp.now().description)\",\"counters\":{"
         body += counters.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
         body += "}}"
@@ -303,7 +303,8 @@ public final class Shipper: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: body))
         do {
-            let response = try await client.execute(request, timeout: .seconds(Int64(settings.timeoutSeconds)))
+            let response = try await client.execute(
+                request, timeout: .seconds(timeout ?? Int64(settings.timeoutSeconds)))
             let bytes = try await response.body.collect(upTo: 64 << 10)
             guard response.status.code == 200 else { return false }
             let answer = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any]
