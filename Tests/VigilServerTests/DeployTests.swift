@@ -66,7 +66,7 @@ struct DeployTests {
         #expect(try run("/bin/bash", [script, pki.path, "--sensor", "a", "--sensor", "b"]).status == 0)
         for _ in 0..<2 {
             let (status, text) = try run("/bin/bash", [script, pki.path, "--revoke", "a"])
-            #expect(status == 0 && text.contains("restart"), "\(text)")
+            #expect(status == 0 && text.contains("reload it"), "tells the operator to reload the correlator: \(text)")
         }
         func fingerprint(_ id: String) throws -> String {
             let crt = pki.appendingPathComponent("sensors/\(id).crt").path
