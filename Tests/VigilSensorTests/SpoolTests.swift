@@ -169,3 +169,29 @@ struct SpoolLargeAppendTests {
         #expect(numbers(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20)) == Array(15..<25))
     }
 }
+
+@Suite("SpoolSink: events into the spool")
+struct SpoolSinkTests {
+    @Test("a source catching up holds at most a few MiB: past them lines are spooled before the commit")
+    func boundedHold() throws {
+        let (spool, dir) = try temporarySpool()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sink = SpoolSink(spool: spool, report: { _, _, _ in })
+        var event = Event(timestamp: .now(), id: "x", dataset: .webAccess, observerID: "node-1")
+        event.set(Fields.urlOriginal, String(repeating: "a", count: 1000))
+        for n in 0..<3000 {
+            event.id = "e\(n)"
+            sink.write(event)
+        }
+        // About 3 MB: nothing spooled until the commit.
+        #expect(spool.snapshot.rows == 0)
+        for n in 3000..<10_000 {
+            event.id = "e\(n)"
+            sink.write(event)
+        }
+        let early = spool.snapshot.rows
+        #expect(early > 0 && early < 10_000, "spooled in steps of about 4 MiB: \(early)")
+        #expect(sink.commit())
+        #expect(spool.snapshot.rows == 10_000)
+    }
+}

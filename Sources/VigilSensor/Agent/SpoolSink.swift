@@ -12,6 +12,10 @@ import VigilCore
 public final class SpoolSink: LogEventSink, EventBatchWriter, @unchecked Sendable {
     /// Held lines beyond this (the spool failing for a long time) are dropped and counted.
     static let maxHeldBytes = 64 << 20
+    /// Held lines are spooled as soon as they reach this, without waiting for `commit`: a tailer
+    /// catching up on a large log holds at most this much (spooling early is safe: the checkpoint
+    /// still moves only at `commit`, and a replay after a crash is deduplicated by event id).
+    static let flushBytes = 4 << 20
 
     private let lock = NSLock()
     private let spool: Spool
@@ -43,6 +47,7 @@ public final class SpoolSink: LogEventSink, EventBatchWriter, @unchecked Sendabl
         event.writeJSON(to: &writer)
         held.append(Spool.Line(bytes: writer.bytes, lowValue: event.dataset == .flow))
         heldBytes += writer.bytes.count
+        if heldBytes >= Self.flushBytes { _ = spoolHeld() }
     }
 
     public func endBatch() { _ = commit() }
@@ -50,6 +55,11 @@ public final class SpoolSink: LogEventSink, EventBatchWriter, @unchecked Sendabl
     public func commit() -> Bool {
         lock.lock()
         defer { lock.unlock() }
+        return spoolHeld()
+    }
+
+    /// Appends what is held; the caller holds `lock`.
+    private func spoolHeld() -> Bool {
         guard !held.isEmpty else { return true }
         do {
             let outcome = try spool.append(held)
