@@ -89,6 +89,22 @@ struct SpoolTests {
         #expect(reopened.snapshot.bytes == 5000)
     }
 
+    @Test("a batch waiting to be sent again loses the lines the cap dropped meanwhile; nothing left is nil")
+    func surviving() async throws {
+        var limits = Spool.Limits()
+        limits.maxBytes = 1000
+        let (spool, dir) = try temporarySpool(limits)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spool.append(lines(0..<10))
+        let claimed = try #require(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20))
+        #expect(numbers(try await spool.surviving(claimed)) == Array(0..<10), "untouched: the same batch")
+        try spool.append(lines(10..<14))  // the 4 oldest go
+        let rest = try #require(try await spool.surviving(claimed))
+        #expect(numbers(rest) == Array(4..<10) && rest.bytes == 600)
+        try spool.append(lines(14..<24))
+        #expect(try await spool.surviving(claimed) == nil)
+    }
+
     @Test("a batch too large for the correlator splits into halves that cover it exactly")
     func halves() async throws {
         let (spool, dir) = try temporarySpool()

@@ -130,10 +130,20 @@ public final class Shipper: Sendable {
 
     /// Sends one batch until the correlator answers it for good; returns without acknowledging when
     /// cancelled (the batch stays in the spool for the next start).
-    func deliver(_ batch: Spool.Batch) async {
+    func deliver(_ claimed: Spool.Batch) async {
         let batchID = UUID().uuidString.lowercased()
         var attempt = 0
+        var batch = claimed
         while !Task.isCancelled {
+            if attempt > 0 {
+                // A full spool may have dropped some of these lines while they waited: send the rest.
+                do {
+                    guard let rest = try await spool.surviving(batch) else { return }
+                    batch = rest
+                } catch {
+                    logger.error("cannot read the spool: \(error)")
+                }
+            }
             let outcome = await send(batch, batchID: batchID)
             switch outcome {
             case .delivered:

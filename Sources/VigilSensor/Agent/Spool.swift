@@ -249,6 +249,25 @@ public final class Spool: Sendable {
         }
     }
 
+    /// The part of `batch` still in the spool: rows the cap dropped while the batch waited to be
+    /// sent again are not sent (what the loss counters call lost is not delivered after all);
+    /// nil when nothing is left.
+    public func surviving(_ batch: Batch) async throws -> Batch? {
+        let kept = try await pool.read { db in
+            Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT seq FROM spool WHERE seq BETWEEN ? AND ?", arguments: [batch.first, batch.last]))
+        }
+        guard kept.count < batch.count else { return batch }
+        var out = Batch(seqs: [], lines: [], firstAppendedMicros: batch.firstAppendedMicros, bytes: 0)
+        for (seq, line) in zip(batch.seqs, batch.lines) where kept.contains(seq) {
+            out.seqs.append(seq)
+            out.lines.append(line)
+            out.bytes += line.count
+        }
+        return out.count > 0 ? out : nil
+    }
+
     /// Deletes a batch the correlator acknowledged (rows the cap already dropped are simply gone).
     public func acknowledge(_ batch: Batch) async throws {
         let (rows, bytes, oldest) = try await pool.write { db -> (Int, Int64, Int64?) in
