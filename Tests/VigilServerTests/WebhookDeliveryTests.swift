@@ -359,7 +359,13 @@ struct WebhookDeliveryTests {
         let ids = r.deliveredIDs
         #expect(ids.count == 2, "the ticket's and the test message: \(r.log.map { ($0.id, $0.status) })")
         #expect(ids.contains { $0.hasSuffix("-opened") } && ids.contains { $0.hasPrefix("test-") })
-        #expect(r.log.filter { $0.status == 200 }.count == 2, "each delivered once")
+        // At least once, under one webhook-id per notification: a request the killed process had
+        // already sent can still be answered 200 after `holding` flips (the receiver does not know
+        // its client died), and the restarted correlator then sends it again. A receiver
+        // deduplicates on webhook-id, so every 200 must carry one of the two ids.
+        let answered = r.log.filter { $0.status == 200 }
+        #expect(answered.allSatisfy { ids.contains($0.id ?? "") }, "\(r.log.map { ($0.id, $0.status) })")
+        #expect(answered.count <= 3, "at most the one in flight at the kill is seen twice")
         await r.stop()
     }
 }
