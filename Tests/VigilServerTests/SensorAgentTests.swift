@@ -80,8 +80,8 @@ func freePort() -> Int {
 /// A correlator (the real binary, on a fixed port) and sensors (the real binary) sharing one
 /// throwaway PKI, with an nginx access log the sensors tail.
 final class SensorRig: @unchecked Sendable {
-    // @unchecked: the lets are set in init; `correlator` is written only by the test that owns the
-    // rig, from its own task.
+    // @unchecked: the lets are set in init; the vars (`correlator`, `lineNumber`) are read and
+    // written only by the test that owns the rig, from its own task, never concurrently.
     let h: Harness
     let port = freePort()
     let accessLog: URL
