@@ -20,15 +20,19 @@ builds), mutual TLS on 127.0.0.1, a throwaway PKI from deploy/pki/make-pki.sh.
 
 Usage: python3 Benchmarks/sensor-bench.py [shipping] [capture] [--no-build]
        env: SENSOR_EVENTS (200000), CAPTURE_PACKETS (600000),
-            RATES ("50,100,200,400,800,1000,top": Mbps, "top" = --topspeed)
+            RATES ("50,100,200,400,800,1000,top": Mbps, "top" = --topspeed),
+            SHIP_CONNECTIONS (shipping.connections; unset: the default 2) with SHIP_TAG,
+            CAPTURE_SNAPLEN / CAPTURE_BUFFER_MIB (the profile's capture.snaplen / buffer_mib; unset: the
+            defaults) with CAPTURE_TAG (" snaplen 2048": names the results section), KEEP=1 keeps the
+            stores and spools in Benchmarks/data/sensor-bench/
 Needs root for the capture part (and tcpreplay: apt-get install -y tcpreplay). Talks only to
 127.0.0.1 / lo. Data in Benchmarks/data/ (git-ignored); results in Benchmarks/results/sensor.txt
 (each part rewrites its own section).
 """
 
-import math
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -52,6 +56,13 @@ report = []
 def say(text=""):
     print(text, flush=True)
     report.append(text)
+
+
+def busy_seconds():
+    """CPU seconds the whole machine has spent busy (all cores), from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v[:8]) - v[3] - v[4]) / CLK_TCK
 
 
 def wait_until(condition, seconds, interval=0.2):
@@ -219,6 +230,8 @@ class Sensor:
                     "  certificate: %s/sensors/%s.crt\n  key: %s/sensors/%s.key\nstate_dir: %s\n"
                     "spool:\n  max_mib: 4096\n  min_free_mib: 0\nmetrics:\n  interval_seconds: 1\n"
                     % (profile_path, port, pki, pki, SENSOR_ID, pki, SENSOR_ID, self.state))
+            if os.environ.get("SHIP_CONNECTIONS"):
+                f.write("shipping:\n  connections: %s\n" % os.environ["SHIP_CONNECTIONS"])
         self.metrics_path = os.path.join(self.state, "vigil-sensor.prom")
         self.proc = Proc("vigil-sensor", [binary("vigil-sensor"), "--config", config],
                          os.path.join(WORK, "sensor-%s.log" % tag))
@@ -278,9 +291,10 @@ def rate_from_ingested(correlator, n):
 
 def shipping(n, pki):
     log = access_log(n)
-    say("## shipping: %d nginx lines (%s, %.0f MB), one sensor, one correlator, 127.0.0.1, mutual TLS" % (
-        n, os.path.relpath(log, ROOT), os.path.getsize(log) / 1e6))
-    say("sensor: batches of 2 000 events / 4 MiB, 2 connections (the defaults), metrics every 1 s")
+    say("## shipping%s: %d nginx lines (%s, %.0f MB), one sensor, one correlator, 127.0.0.1, mutual TLS" % (
+        os.environ.get("SHIP_TAG", ""), n, os.path.relpath(log, ROOT), os.path.getsize(log) / 1e6))
+    say("sensor: batches of 2 000 events / 4 MiB, %s connections%s, metrics every 1 s" % (
+        os.environ.get("SHIP_CONNECTIONS", "2"), "" if os.environ.get("SHIP_CONNECTIONS") else " (the default)"))
     rows = []
     for rules in (True, False):
         tag = "a-rules" if rules else "a-norules"
@@ -289,19 +303,21 @@ def shipping(n, pki):
         correlator = None
         try:
             t0 = time.monotonic()
+            busy0 = busy_seconds()
             if not wait_until(lambda: sensor.spooled() >= n, 600, 0.05):
                 raise RuntimeError("spool not filled: %s\n%s" % (sensor.metrics(), sensor.proc.log()[-3000:]))
             fill = time.monotonic() - t0
             cpu_fill = sensor.proc.cpu()
             hwm_fill = sensor.proc.hwm_mb()
+            other_fill = busy_seconds() - busy0 - cpu_fill
             spool_db = os.path.join(sensor.state, "spool.db")
             spool_mb = sum(os.path.getsize(spool_db + s) for s in ("", "-wal") if os.path.exists(spool_db + s)) / 1e6
-            spool_bytes = sensor.metric("vigil_sensor_spool_bytes")
             if not wait_until(lambda: sensor.metric("vigil_sensor_spooled_total") >= n, 60):
                 raise RuntimeError("metrics: spooled_total %s" % sensor.metric("vigil_sensor_spooled_total"))
+            spool_bytes = sensor.metric("vigil_sensor_spool_bytes")
             say("(a) %s: spool filled with %d events in %.2f s (from process start) = %.0f events/s; "
-                "sensor CPU %.2f s, VmHWM %.0f MB; spool %.0f MB of lines, %.0f MB on disk" % (
-                    tag, n, fill, n / fill, cpu_fill, hwm_fill, spool_bytes / 1e6, spool_mb))
+                "sensor CPU %.2f s, VmHWM %.0f MB; spool %.0f MB of lines, %.0f MB on disk; everything else on the box: "
+                "%.1f CPU s" % (tag, n, fill, n / fill, cpu_fill, hwm_fill, spool_bytes / 1e6, spool_mb, other_fill))
             correlator = Correlator(pki, port, tag, rules)
             t_up = time.monotonic()
             if not wait_until(lambda: correlator.count("web.access") > 0, 600, 0.05):
@@ -309,11 +325,13 @@ def shipping(n, pki):
             t_first = time.monotonic()
             cpu_first = sensor.proc.cpu()
             ccpu_first = correlator.proc.cpu()
+            busy_first = busy_seconds()
             if not wait_until(lambda: correlator.count("web.access") >= n, 900, 0.2):
                 raise RuntimeError("store has %d of %d" % (correlator.count("web.access"), n))
             t_done = time.monotonic()
             cpu_done = sensor.proc.cpu()
             ccpu_done = correlator.proc.cpu()
+            other = busy_seconds() - busy_first - (cpu_done - cpu_first) - (ccpu_done - ccpu_first)
             wait_until(lambda: sensor.metric("vigil_sensor_spool_events") == 0, 10)
             m = sensor.metrics()
             distinct = correlator.query("SELECT count(DISTINCT event_id) FROM events WHERE dataset = 'web.access'")[0]
@@ -322,16 +340,18 @@ def shipping(n, pki):
             say("    correlator %s rules: first event stored %.2f s after it started (the sensor's retry "
                 "backoff); then %d events in %.2f s = %.0f events/s (store's ingested column: %s); "
                 "sensor CPU %.2f s (%.0f %% of a core), correlator CPU %.2f s; sensor VmHWM %.0f MB; "
-                "stored %d distinct; spool_events %d, shipping_failures %d, duplicates %d" % (
+                "stored %d distinct; spool_events %d, shipping_failures %d, duplicates %d; "
+                "everything else on the box: %.1f CPU s" % (
                     "with" if rules else "without", t_first - t_up, n, wall, n / wall,
                     "%.0f events/s over %.2f s" % (by_ingested, span) if by_ingested else "n/a",
                     cpu_done - cpu_first, 100 * (cpu_done - cpu_first) / wall, ccpu_done - ccpu_first,
                     sensor.proc.hwm_mb(), distinct, m.get("vigil_sensor_spool_events", -1),
-                    m.get("vigil_sensor_shipping_failures_total", -1), m.get("vigil_sensor_duplicates_total", -1)))
+                    m.get("vigil_sensor_shipping_failures_total", -1), m.get("vigil_sensor_duplicates_total", -1), other))
             rows.append(("(a) spool → correlator, %s rules" % ("with" if rules else "no"), n / wall, by_ingested,
-                         cpu_done - cpu_first, sensor.proc.hwm_mb()))
+                         cpu_done - cpu_first, sensor.proc.hwm_mb(), other))
             if tag == "a-rules":
-                rows.insert(0, ("(a) tail + Inspect + spool (correlator down)", n / fill, None, cpu_fill, hwm_fill))
+                rows.insert(0, ("(a) tail + Inspect + spool (correlator down)", n / fill, None, cpu_fill, hwm_fill,
+                                other_fill))
         finally:
             sensor.stop()
             if correlator:
@@ -343,29 +363,34 @@ def shipping(n, pki):
     sensor = None
     try:
         t0 = time.monotonic()
+        busy0 = busy_seconds()
+        ccpu0 = correlator.proc.cpu()
         sensor = Sensor(pki, port, "b", log_profile(log))
         if not wait_until(lambda: correlator.count("web.access") >= n, 900, 0.2):
             raise RuntimeError("store has %d of %d" % (correlator.count("web.access"), n))
         wall = time.monotonic() - t0
         cpu = sensor.proc.cpu()
-        ccpu = correlator.proc.cpu()
+        ccpu = correlator.proc.cpu() - ccpu0
+        other = busy_seconds() - busy0 - cpu - ccpu
         by_ingested, span = rate_from_ingested(correlator, n)
         m = sensor.metrics()
         say("(b) correlator up (with rules): sensor start → %d events in the store in %.2f s = %.0f events/s "
             "end to end (store's ingested column: %s); sensor CPU %.2f s (%.0f %% of a core), "
-            "correlator CPU %.2f s, sensor VmHWM %.0f MB; shipping_failures %d" % (
+            "correlator CPU %.2f s, sensor VmHWM %.0f MB; shipping_failures %d; everything else on the box: %.1f CPU s" % (
                 n, wall, n / wall, "%.0f events/s over %.2f s" % (by_ingested, span) if by_ingested else "n/a",
-                cpu, 100 * cpu / wall, ccpu, sensor.proc.hwm_mb(), m.get("vigil_sensor_shipping_failures_total", -1)))
-        rows.append(("(b) end to end, correlator up, rules", n / wall, by_ingested, cpu, sensor.proc.hwm_mb()))
+                cpu, 100 * cpu / wall, ccpu, sensor.proc.hwm_mb(), m.get("vigil_sensor_shipping_failures_total", -1),
+                other))
+        rows.append(("(b) end to end, correlator up, rules", n / wall, by_ingested, cpu, sensor.proc.hwm_mb(), other))
     finally:
         if sensor:
             sensor.stop()
         correlator.stop()
     say()
-    say("| run | events/s (wall) | events/s (ingested column) | sensor CPU s | sensor VmHWM MB |")
-    say("| --- | ---: | ---: | ---: | ---: |")
-    for name, rate, by_ingested, cpu, hwm in rows:
-        say("| %s | %.0f | %s | %.2f | %.0f |" % (name, rate, "%.0f" % by_ingested if by_ingested else "—", cpu, hwm))
+    say("| run | events/s (wall) | events/s (ingested column) | sensor CPU s | sensor VmHWM MB | other CPU s |")
+    say("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, rate, by_ingested, cpu, hwm, other in rows:
+        say("| %s | %.0f | %s | %.2f | %.0f | %.1f |" % (
+            name, rate, "%.0f" % by_ingested if by_ingested else "—", cpu, hwm, other))
 
 
 def softnet_dropped():
@@ -412,6 +437,9 @@ def capture(packets, rates, pki):
                 base = sensor.metric("vigil_sensor_captured_total")
                 cpu0 = sensor.proc.cpu()
                 soft0 = softnet_dropped()
+                busy0 = busy_seconds()
+                ccpu0 = correlator.proc.cpu()
+                children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 args = [tcpreplay, "--intf1=lo"] + (["--topspeed"] if rate == "top" else ["--mbps=%s" % rate]) + [pcap]
                 out = subprocess.run(args, capture_output=True, text=True, timeout=900)
                 text = out.stdout + out.stderr
@@ -419,6 +447,12 @@ def capture(packets, rates, pki):
                 rated = re.search(r"Rated: [\d.]+ Bps, ([\d.]+) Mbps, ([\d.]+) pps", text)
                 elapsed = float(re.search(r"sent in ([\d.]+) seconds", text).group(1))
                 failed = int(re.search(r"Failed packets:\s+(\d+)", text).group(1))
+                busy = busy_seconds() - busy0
+                ccpu = correlator.proc.cpu() - ccpu0
+                children = resource.getrusage(resource.RUSAGE_CHILDREN)
+                tcpreplay_cpu = (children.ru_utime + children.ru_stime) - (children0.ru_utime + children0.ru_stime)
+                cpu = sensor.proc.cpu() - cpu0  # during the replay
+                other = busy - ccpu - tcpreplay_cpu - cpu
                 # Until the sensor has taken everything in (the metrics file is written every second).
                 last = [-1]
 
@@ -432,26 +466,30 @@ def capture(packets, rates, pki):
                 m = sensor.metrics()
                 captured = m.get("vigil_sensor_captured_total", 0) - base
                 dropped = m.get("vigil_sensor_kernel_dropped_total", 0)
-                cpu = sensor.proc.cpu() - cpu0
+                cpu_after = sensor.proc.cpu() - cpu0 - cpu  # the rest of the work, after the replay
                 hwm = sensor.proc.hwm_mb()
                 events = m.get("vigil_sensor_events_total", 0)
                 say("%s: tcpreplay %d packets in %.2f s = %s Mbps, %s pps (failed %d); sensor captured %d "
                     "(%+d vs sent), kernel_dropped %d, softnet backlog drops %d, events %d, decode_errors %d; "
-                    "sensor CPU %.2f s (%.0f %% of a core over the replay), VmHWM %.0f MB" % (
+                    "sensor CPU %.2f s during the replay (%.0f %% of a core) + %.2f s after it, VmHWM %.0f MB; "
+                    "during the replay the box was "
+                    "busy %.0f %% of its %d cores (correlator %.1f CPU s, tcpreplay %.1f, everything else %.1f)" % (
                         "--topspeed" if rate == "top" else "--mbps=%s" % rate, sent, elapsed, rated.group(1),
                         rated.group(2), failed, captured, captured - sent, dropped, soft, events,
-                        m.get("vigil_sensor_decode_errors_total", 0), cpu, 100 * cpu / elapsed, hwm))
+                        m.get("vigil_sensor_decode_errors_total", 0), cpu, 100 * cpu / elapsed, cpu_after, hwm,
+                        100 * busy / elapsed / os.cpu_count(), os.cpu_count(), ccpu, tcpreplay_cpu, other))
                 rows.append((rate, float(rated.group(1)), float(rated.group(2)), sent, captured, dropped, soft, cpu,
-                             100 * cpu / elapsed, hwm))
+                             100 * cpu / elapsed, hwm, other))
             finally:
                 sensor.stop()
     finally:
         correlator.stop()
     say()
-    say("| requested | actual Mbps | actual pps | sent | captured | kernel_dropped | softnet drops | sensor CPU s | CPU % | VmHWM MB |")
-    say("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    say("| requested | actual Mbps | actual pps | sent | captured | kernel_dropped | softnet drops | sensor CPU s "
+        "(replay) | CPU % | VmHWM MB | other CPU s |")
+    say("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
-        say("| %s | %.0f | %.0f | %d | %d | %d | %d | %.2f | %.0f | %.0f |" % (
+        say("| %s | %.0f | %.0f | %d | %d | %d | %d | %.2f | %.0f | %.0f | %.1f |" % (
             "topspeed" if r[0] == "top" else r[0] + " Mbps", *r[1:]))
     clean = [r for r in rows if r[5] == 0 and r[4] >= r[3]]
     if clean:
@@ -517,6 +555,14 @@ def main():
             p.stop(timeout=10)
         os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
         write_results(report)
+        if not os.environ.get("KEEP"):
+            # Stores and spools are hundreds of MB; the logs and configs stay for a look afterwards.
+            for name in os.listdir(WORK):
+                path = os.path.join(WORK, name)
+                if name.startswith("store-"):
+                    os.remove(path)
+                elif name.startswith("state-"):
+                    shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__":
