@@ -534,6 +534,9 @@ def main():
     args = sys.argv[1:]
     no_build = "--no-build" in args
     parts = [a for a in args if not a.startswith("--")] or ["shipping", "capture"]
+    unknown = [a for a in args if a not in ("shipping", "capture", "--no-build")]
+    if unknown:
+        sys.exit("sensor-bench.py: unknown %s\n%s" % (" ".join(unknown), __doc__))
     n = int(os.environ.get("SENSOR_EVENTS", "200000"))
     packets = int(os.environ.get("CAPTURE_PACKETS", "600000"))
     rates = os.environ.get("RATES", "50,100,200,400,800,1000,top").split(",")

@@ -1,7 +1,7 @@
 // The sensor's spool (issue 8): "a durable on-disk queue (SQLite WAL or segment files — justify the
 // choice with a measurement)". Each iteration is one durable operation on a batch:
 //
-// - `Spool.append` of 1 024 event lines (~600 B of web.access JSON each) in one fsynced
+// - `Spool.append` of 1 024 event lines (avg 729 B of web.access JSON each) in one fsynced
 //   transaction — what the capture writer thread and the log tailer do per batch/commit;
 // - the baseline: the same bytes as length-prefixed records appended to a segment file with one
 //   write(2) + fsync(2) per batch (a new 64 MiB segment when full, the directory fsynced then);
@@ -52,7 +52,8 @@ private let paths: [(String, String?)] = [
 private let referrers = ["-", "https://portal.example.gov.cn/", "https://www.example.gov.cn/service?id=12"]
 
 /// web.access events as the sensor spools them (the nginx decoder's fields, the profile's labels,
-/// the sensor's observer.id; JSON as `Event.writeJSON` writes it): 1 024 lines of ~600 B.
+/// the sensor's observer.id; JSON as `Event.writeJSON` writes it): 1 024 lines of avg 729 B (the real
+/// sensor spools ~735 B per make-access-log.py line).
 private let eventLines: [[UInt8]] = {
     var r = Picker()
     return (0..<1024).map { i in
@@ -61,7 +62,8 @@ private let eventLines: [[UInt8]] = {
         let status = r.pick([200, 200, 200, 304, 404, 500])
         let referrer = r.pick(referrers)
         let id = String(format: "%016llx%016llx", UInt64(truncatingIfNeeded: r.next()), UInt64(i))
-        var json = "{\"@timestamp\":\"2026-11-23T17:\(two(i / 60 % 60)):\(two(i % 60)).000000Z\",\"event.id\":\"\(id)\","
+        var json = "{\"@timestamp\":\"2026-11-23T17:\(two(i / 60 % 60)):\(two(i % 60)).000000Z\","
+        json += "\"event.id\":\"\(id)\","
         json += "\"event.dataset\":\"web.access\",\"observer.id\":\"web-01\",\"event.kind\":\"event\","
         json += "\"log.file.path\":\"/var/log/nginx/access.log\",\"log.offset\":\(i * 187),"
         json += "\"source.ip\":\"10.\(r.next() % 256).\(r.next() % 256).\(r.next() % 254 + 1)\","
@@ -71,7 +73,8 @@ private let eventLines: [[UInt8]] = {
         if referrer != "-" { json += "\"http.request.referrer\":\"\(referrer)\"," }
         json += "\"user_agent.original\":\"\(r.pick(userAgents))\","
         json += "\"event.outcome\":\"\(status < 400 ? "success" : "failure")\",\"event.category\":[\"web\"],"
-        json += "\"event.type\":[\"access\"],\"labels.department\":\"大数据管理局\",\"data.classification\":\"important\"}"
+        json += "\"event.type\":[\"access\"],\"labels.department\":\"大数据管理局\","
+        json += "\"data.classification\":\"important\"}"
         return Array(json.utf8)
     }
 }()

@@ -6,11 +6,13 @@ import VigilCore
 /// The sensor's durable queue between the pipeline and the shipper (DESIGN §1): event lines in a
 /// SQLite file in WAL mode, deleted only when the correlator has acknowledged them.
 ///
-/// Why SQLite rather than segment files (Benchmarks/README.md, "spool"): one file gives atomic
-/// appends and acknowledgements, an index that finds the oldest low-value events (flows) to drop
-/// when the spool is full without rewriting segments, and counters kept in the same transaction as
-/// the drop; the measured cost of a 1 024-line transaction, fsynced, is far below what a node
-/// produces (see the benchmark), so the simpler design wins.
+/// Why SQLite rather than segment files (Benchmarks/README.md, "Spool: SQLite WAL vs segment
+/// files"): one file gives atomic appends and acknowledgements, an index that finds the oldest
+/// low-value events (flows) to drop when the spool is full without rewriting segments, and counters
+/// kept in the same transaction as the drop. It is not the cheap option: measured, an event costs
+/// about 6 µs to append and 5.5 µs to ship and acknowledge (8× and 16× a bare segment file), so
+/// about 86 k events/s pass through the spool — above what a node produces here (live capture
+/// 12 k/s at 400 Mbps, a log backlog 51–66 k/s) and what the correlator ingests (50–53 k/s).
 ///
 /// PRAGMAs: `journal_mode=WAL` (DatabasePool): the shipper reads batches while the capture and
 /// log threads append; `synchronous=FULL`: every append is fsynced before the log tailer
