@@ -91,6 +91,9 @@ public struct TicketDesk: Sendable {
     public let endpoints: [WebhookSettings]
     /// The journal the chain head also goes to (nil: none; outside systemd sends do nothing).
     public var journal: JournalWriter?
+    /// The store's path, sent with each head as `VIGIL_STORE` so that `vigil audit verify --journal`
+    /// finds this store's heads among others'.
+    public var journalStore: String?
 
     public init(store: any TicketStore, policy: ResponsePolicy, headFile: String?, endpoints: [WebhookSettings] = []) {
         (self.store, self.policy, self.headFile, self.endpoints) = (store, policy, headFile, endpoints)
@@ -337,7 +340,8 @@ public struct TicketDesk: Sendable {
     func recordHead(_ entry: TimelineEntry) {
         journal?.send(
             message: "ticket timeline head \(entry.seq) \(entry.hash)",
-            fields: [("VIGIL_TIMELINE_SEQ", String(entry.seq)), ("VIGIL_TIMELINE_HASH", entry.hash)])
+            fields: [("VIGIL_TIMELINE_SEQ", String(entry.seq)), ("VIGIL_TIMELINE_HASH", entry.hash)]
+                + (journalStore.map { [("VIGIL_STORE", $0)] } ?? []))
         guard let headFile else { return }
         let line = Array("\(entry.seq) \(entry.hash)\n".utf8)
         let fd = Glibc.open(headFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
@@ -354,6 +358,74 @@ public struct TicketDesk: Sendable {
         let parts = last.split(separator: " ")
         guard parts.count == 2, let seq = Int64(parts[0]) else { return nil }
         return (seq, String(parts[1]))
+    }
+
+    /// The newest chain head the correlator of the store at `store` (its path as the correlator
+    /// opened it) sent to the journal: `journalctl VIGIL_STORE=<store>`, newest first.
+    /// `directory` reads a copy of journal files (`journalctl --directory`) instead of the system's.
+    /// nil when the journal holds no head (never written, or rotated away); an error when
+    /// `journalctl` is missing or refuses (not root and not in group systemd-journal).
+    public static func readJournalHead(
+        store: String, directory: String? = nil, journalctl: String = "/usr/bin/journalctl"
+    ) throws(VigilError) -> (seq: Int64, hash: String)? {
+        guard FileManager.default.isExecutableFile(atPath: journalctl) else {
+            throw VigilError(.io, "\(journalctl) not found: install systemd, or check against the head file only")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: journalctl)
+        process.arguments =
+            [
+                "--no-pager", "--quiet", "--output=json", "--reverse", "--lines=1",
+                "--output-fields=VIGIL_TIMELINE_SEQ,VIGIL_TIMELINE_HASH", "VIGIL_STORE=\(store)",
+            ] + (directory.map { ["--directory", $0] } ?? [])
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw VigilError(.io, "cannot run \(journalctl): \(error.localizedDescription)")
+        }
+        var found: (seq: Int64, hash: String)?
+        var pending: [UInt8] = []
+        reading: while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            pending.append(contentsOf: chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Data(pending[..<newline])
+                pending.removeSubrange(...newline)
+                if let head = journalHead(line) {
+                    found = head
+                    break reading
+                }
+            }
+        }
+        if found != nil, process.isRunning { process.terminate() }
+        try? out.fileHandleForReading.close()
+        let problem = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if found == nil, process.terminationReason == .exit, process.terminationStatus != 0 {
+            let reason = problem.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw VigilError(
+                .io,
+                "journalctl failed (exit \(process.terminationStatus)): \(reason.isEmpty ? "no reason given" : reason)")
+        }
+        return found
+    }
+
+    /// A store file's name in the journal: its absolute path with symbolic links resolved.
+    public static func storeName(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+    }
+
+    /// `VIGIL_TIMELINE_SEQ` and `VIGIL_TIMELINE_HASH` of one `journalctl --output=json` line.
+    static func journalHead(_ line: Data) -> (seq: Int64, hash: String)? {
+        guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
+            let seqText = object["VIGIL_TIMELINE_SEQ"] as? String, let seq = Int64(seqText),
+            let hash = object["VIGIL_TIMELINE_HASH"] as? String, !hash.isEmpty
+        else { return nil }
+        return (seq, hash)
     }
 
     static func json(_ object: [String: String]) -> String {

@@ -12,6 +12,9 @@ public struct WebhookSettings: Sendable {
     public var minResponseLevel: ResponseLevel?
     /// Only these GB/T 20986 codes (a category matches its subcategories); empty: all.
     public var categories: [String] = []
+    /// Only these kinds of notification (`ticket.opened`, `deadline.missed` …); empty: all. A
+    /// test message always goes.
+    public var kinds: Set<WebhookNotification.Kind> = []
     /// Messages per minute (DingTalk and WeCom robots allow 20); a burst over it is folded into one
     /// digest message.
     public var perMinute: Int
@@ -26,6 +29,7 @@ public struct WebhookSettings: Sendable {
     /// Whether this endpoint wants `notification`.
     public func accepts(_ n: WebhookNotification) -> Bool {
         if n.kind == .test { return true }
+        if !kinds.isEmpty, !kinds.contains(n.kind) { return false }
         if let min = minResponseLevel {
             guard let level = n.responseLevel, level >= min else { return false }
         }
@@ -45,7 +49,7 @@ public struct WebhookSettings: Sendable {
         var names: Set<String> = []
         for node in list.sequence() {
             node.allowOnly([
-                "name", "format", "url", "url_file", "secret_files", "min_response_level", "categories",
+                "name", "format", "url", "url_file", "secret_files", "min_response_level", "categories", "kinds",
                 "per_minute", "ca_file",
             ])
             guard let name = node.child("name")?.string(), !name.isEmpty else {
@@ -104,6 +108,10 @@ public struct WebhookSettings: Sendable {
                 settings.minResponseLevel = level
             }
             settings.categories = node.child("categories")?.sequence().compactMap { $0.string() } ?? []
+            let kindNames = WebhookNotification.Kind.sent.map(\.rawValue)
+            for kindNode in node.child("kinds")?.sequence() ?? [] {
+                if let text = kindNode.oneOf(kindNames) { settings.kinds.insert(.init(rawValue: text)) }
+            }
             if let caNode = node.child("ca_file"), let path = caNode.string() {
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     caNode.error("\(path): cannot read the file")

@@ -29,6 +29,13 @@ public final class PcapSource {
         public var promiscuous = false
         public var bufferSize: Int32 = 8 << 20
         public var readTimeoutMs: Int32 = 100
+        /// Off (the default), libpcap on Linux uses a TPACKET_V3 ring of blocks that packets fill
+        /// back to back, handed over when a block is full or `readTimeoutMs` has passed. On, it uses
+        /// TPACKET_V2 with one slot per packet sized for the interface's largest frame: on `lo`
+        /// (64 KiB frames) a 32 MiB ring then holds about 500 packets, and the sensor dropped at
+        /// 100 Mbps with CPU to spare (Benchmarks/README.md, "Capture ring"). Immediate mode only
+        /// saves the read timeout's latency.
+        public var immediate = false
         public init() {}
     }
 
@@ -71,7 +78,7 @@ public final class PcapSource {
 
     private static func fail(_ error: VigilError) throws(VigilError) -> PcapSource { throw error }
 
-    /// Opens a live interface (root or CAP_NET_RAW), in immediate mode so packets arrive as they come.
+    /// Opens a live interface (root or CAP_NET_RAW). Packets arrive within `readTimeoutMs` at most.
     public static func open(interface: String, options: LiveOptions = LiveOptions()) throws(VigilError) -> PcapSource {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard let h = pcap_create(interface, &errbuf) else {
@@ -81,7 +88,7 @@ public final class PcapSource {
         pcap_set_promisc(h, options.promiscuous ? 1 : 0)
         pcap_set_timeout(h, options.readTimeoutMs)
         pcap_set_buffer_size(h, options.bufferSize)
-        pcap_set_immediate_mode(h, 1)
+        pcap_set_immediate_mode(h, options.immediate ? 1 : 0)
         let status = pcap_activate(h)
         if status < 0 {
             let reason = String(cString: pcap_geterr(h))

@@ -196,6 +196,7 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             desk = TicketDesk(
                 store: store, policy: policy, headFile: settings.timelineHead, endpoints: settings.webhooks)
             desk?.journal = JournalWriter(identifier: "vigil-correlator")
+            desk?.journalStore = TicketDesk.storeName(settings.store)
         }
         return IngestService(
             store: store, limits: settings.limits, rules: result.rules, correlations: result.correlations,

@@ -240,8 +240,9 @@ public actor IngestService {
 
     func setBeforeCommit(_ hook: (@Sendable () async -> Void)?) { beforeCommit = hook }
 
-    /// A batch's changed incidents, and which of them opened or escalated: only those can need a
-    /// ticket or a higher one.
+    /// A batch's changed incidents, and which of them may need a ticket or a higher one: every one
+    /// that opened, escalated or grew (the response level also counts the people and events an
+    /// incident involves, so a growing incident of the same severity can cross a scale threshold).
     struct ChangedIncidents {
         var incidents: [String: Incident] = [:]
         var leveled: Set<String> = []
@@ -260,6 +261,7 @@ public actor IngestService {
             changed.leveled.insert(i.id)
         case .updated(let i):
             changed.incidents[i.id] = i
+            changed.leveled.insert(i.id)
         }
     }
 

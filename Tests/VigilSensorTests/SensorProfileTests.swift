@@ -37,6 +37,8 @@ struct SensorProfileTests {
               interface: eth1
               bpf: tcp port 5432
               snaplen: 2048
+              buffer_mib: 64
+              immediate: true
             logs:
               - format: postgres
                 path: /var/log/postgresql/main.log
@@ -49,7 +51,10 @@ struct SensorProfileTests {
         #expect(diagnostics.isEmpty)
         let p = try #require(profile)
         #expect(p.observerID == "db-01")
-        #expect(p.capture == SensorProfile.Capture(interface: "eth1", bpf: "tcp port 5432", snaplen: 2048))
+        #expect(
+            p.capture
+                == SensorProfile.Capture(
+                    interface: "eth1", bpf: "tcp port 5432", snaplen: 2048, bufferMiB: 64, immediate: true))
         #expect(p.logs.map(\.format.name) == ["postgres", "sshd"])
         #expect(p.logs[0].format.utcOffsetSeconds == 8 * 3600)
         #expect(p.logs[1].startAtEnd)

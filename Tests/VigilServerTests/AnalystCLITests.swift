@@ -141,6 +141,97 @@ struct AnalystCLITests {
     }
 }
 
+/// systemd-journald for a test: the machine's own when it answers on its socket, else one started
+/// for the test (as root, from Debian's systemd package) and stopped after it.
+final class Journald: @unchecked Sendable {
+    // @unchecked: `process` is set in init and read only by the test that owns it, in `stop`.
+    static let binary = "/lib/systemd/systemd-journald"
+    private var process: Process?
+
+    /// A probe entry the journal keeps (priority 7, debug); false when no journald answers.
+    static func answers() -> Bool {
+        JournalWriter(identifier: "vigil-tests").send(message: "vigil tests: is journald there?", priority: 7)
+    }
+
+    static var usable: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl")
+            && (answers() || (getuid() == 0 && FileManager.default.isExecutableFile(atPath: binary)))
+    }
+
+    init() throws {
+        guard !Self.answers() else { return }
+        try FileManager.default.createDirectory(atPath: "/run/systemd/journal", withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        (p.standardOutput, p.standardError) = (FileHandle.nullDevice, FileHandle.nullDevice)
+        try p.run()
+        process = p
+        for _ in 0..<100 where !Self.answers() { usleep(50_000) }
+        guard Self.answers() else { throw VigilError(.io, "systemd-journald started but does not answer") }
+    }
+
+    func stop() {
+        guard let process else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+extension AnalystCLITests {
+    @Test(
+        "audit verify --journal: the head in the journal catches deleted newest entries that the head file, trimmed too, misses",
+        .enabled(if: Journald.usable, "needs journalctl and a journald (root can start one)"))
+    func journalHead() async throws {
+        let journald = try Journald()
+        defer { journald.stop() }
+        let h = try Harness()
+        try await h.start()
+        _ = try await h.post(body: Data(TicketAPITests.auditOff(1).utf8))
+        await h.stop(keep: true)
+        defer { try? FileManager.default.removeItem(at: h.dir) }
+        let store = h.config.store
+
+        // journald stores what it is sent a moment later: wait for the head to show (bounded).
+        var good = CLIResult(status: -1, out: "", err: "")
+        for _ in 0..<50 {
+            good = try await vigil(["audit", "verify", "--db", store, "--journal"])
+            if good.status == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(
+            good.status == 0 && good.out.contains("chained to the head file") && good.out.contains("the journal"),
+            "\(good)")
+
+        // An intruder with the database and the head file deletes the newest entry and trims the
+        // head file to match: the chain and the head file agree again.
+        let entries = try SQLiteStore(readingOnly: store).timeline(ticket: nil)
+        let last = try #require(entries.last)
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [
+            store, "DROP TRIGGER timeline_append_only_delete; DELETE FROM timeline WHERE seq = \(last.seq);",
+        ]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let headFile = store + ".timeline-head"
+        let kept = try String(contentsOfFile: headFile, encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("\(last.seq) ") }
+        try (kept.map { $0 + "\n" }.joined()).write(toFile: headFile, atomically: true, encoding: .utf8)
+
+        let fooled = try await vigil(["audit", "verify", "--db", store])
+        #expect(fooled.status == 0, "the head file alone cannot tell: \(fooled)")
+        let caught = try await vigil(["audit", "verify", "--db", store, "--journal"])
+        #expect(
+            caught.status == 1 && caught.out.contains("BROKEN at entry \(last.seq)")
+                && caught.out.contains("newest entries were deleted")
+                && caught.out.contains("checked against the journal"), "\(caught)")
+        let elsewhere = try await vigil(["audit", "verify", "--db", store, "--journal-store", "/nonexistent/vigil.db"])
+        #expect(
+            elsewhere.status == 0 && elsewhere.err.contains("holds no chain head for /nonexistent/vigil.db"),
+            "\(elsewhere)")
+    }
+}
+
 @Suite("Posture", .serialized)
 struct PostureTests {
     @Test("figures from known incidents, tickets and sensors: counts, trends, heat, top sources, silent sensors")

@@ -16,6 +16,39 @@ struct TicketAPITests {
         return e.jsonLine
     }
 
+    @Test("an incident that grows past a scale threshold of levels.yaml raises its ticket, same severity or not")
+    func growingIncidentRaisesTicket() async throws {
+        let h = try Harness()
+        try await h.start()
+        let tokens = try makeTokens(h)
+        func batch(_ n: Int, people: Int) -> Data {
+            var e = Event(timestamp: .now(), id: "audit-off-people-\(n)", dataset: .auth, observerID: "golden")
+            e.set(Fields.eventAction, "sudo_command")
+            e.set(FieldID("process.command_line"), "/usr/sbin/auditctl -e 0")
+            e.set(Fields.userName, "mallory")
+            e.set(Fields.dlpCount, .int(Int64(people)))
+            return Data(e.jsonLine.utf8)
+        }
+        func ticket() async throws -> [String: Any] {
+            let list = try await h.api("/v1/tickets?status=open", token: tokens.viewer)
+            let tickets = try #require(list.json["tickets"] as? [[String: Any]])
+            #expect(tickets.count == 1, "\(list.json)")
+            return try #require(tickets.first)
+        }
+        #expect(try await h.post(body: batch(1, people: 10)).status == 200)
+        #expect(try await ticket()["level"] as? String == "IV")
+        // The same incident (same rule, same user), the same severity, now 1.2 million people: III by
+        // the `people: 1000000` row.
+        #expect(try await h.post(body: batch(2, people: 1_200_000)).status == 200)
+        let raised = try await ticket()
+        #expect(raised["level"] as? String == "III", "\(raised)")
+        let why = raised["level_why"] as? String ?? ""
+        #expect(why.contains("people") && why.contains("levels.yaml"), "\(why)")
+        let shown = try await h.api("/v1/tickets/\(raised["ticket.id"] as? String ?? "")", token: tokens.viewer)
+        #expect("\(shown.json)".contains("ticket.escalate"), "\(shown.json)")
+        await h.stop()
+    }
+
     @Test("a high incident opens a ticket with its playbook; actions are checked, audited and chained")
     func ticketLifecycle() async throws {
         let h = try Harness()

@@ -27,6 +27,10 @@ public struct WebhookNotification: Sendable, Equatable {
         public static let test = Kind(rawValue: "test")
         /// Several notifications folded into one message (`items` lists them).
         public static let digest = Kind(rawValue: "digest")
+        /// The kinds an endpoint can choose among (`kinds:` in the correlator's config).
+        public static let sent: [Kind] = [
+            .ticketOpened, .ticketEscalated, .deadlineApproaching, .deadlineMissed,
+        ]
     }
 
     /// A category of incident (事件分类), shown as `code 中文名 / English name`.

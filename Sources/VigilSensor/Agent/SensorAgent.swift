@@ -143,6 +143,7 @@ public final class SensorAgent: Sendable {
         options.snaplen = Int32(capture.snaplen)
         options.promiscuous = capture.promiscuous
         options.bufferSize = Int32(capture.bufferMiB) << 20
+        options.immediate = capture.immediate
         let spoolSink = SpoolSink(spool: spool, report: sinkReport())
         let maxFlows = config.maxFlows
         let inspect = self.inspect

@@ -16,6 +16,8 @@ public struct SensorProfile: Sendable {
         public var snaplen: Int = 65535
         public var promiscuous = false
         public var bufferMiB: Int = 32
+        /// libpcap's immediate mode (see `PcapSource.LiveOptions.immediate`): off by default.
+        public var immediate = false
     }
 
     public struct Log: Sendable {
@@ -61,7 +63,7 @@ public struct SensorProfile: Sendable {
 extension SensorProfile {
     static let topKeys = ["kind", "description", "observer_id", "labels", "capture", "logs"]
     static let labelKeys = ["department", "data_classification"]
-    static let captureKeys = ["interface", "bpf", "snaplen", "promiscuous", "buffer_mib"]
+    static let captureKeys = ["interface", "bpf", "snaplen", "promiscuous", "buffer_mib", "immediate"]
     static let logKeys = [
         "format", "path", "log_format", "prefix", "mapping", "timestamp_field", "timestamp_format", "utc_offset",
         "duration_unit", "start_at",
@@ -142,6 +144,7 @@ extension SensorProfile {
         if let n = node.child("snaplen")?.int(in: 64...262_144) { capture.snaplen = n }
         if let p = node.child("promiscuous")?.bool() { capture.promiscuous = p }
         if let b = node.child("buffer_mib")?.int(in: 1...4096) { capture.bufferMiB = b }
+        if let i = node.child("immediate")?.bool() { capture.immediate = i }
         return capture
     }
 
