@@ -14,13 +14,14 @@
 #                    interface; under --root, the profile's)
 #   --no-build       do not build: take the binaries from --from DIR (default .build-release/release)
 #   --root DIR       install under DIR instead of / (a staging tree: no user, no chown, no systemctl)
-#   --uninstall      remove the binaries, the units, /usr/share/vigil and /usr/share/doc/vigil;
+#   --uninstall      remove the binaries, the units, the man pages, /usr/share/vigil and /usr/share/doc/vigil;
 #                    /etc/vigil and /var/lib/vigil (configuration, PKI, store, spool) are kept
 #
 # What it installs (under --root DIR when given):
 #   /usr/local/bin/vigil vigil-correlator vigil-sensor
 #   /etc/systemd/system/vigil-correlator.service vigil-sensor.service
 #   /usr/share/vigil/rules/ sensors/          replaced on each install (the package's files)
+#   /usr/local/share/man/man1/vigil.1 man8/vigil-correlator.8 man8/vigil-sensor.8   (deploy/man/)
 #   /etc/vigil/correlator.yaml sensor.yaml    from deploy/config/, only when absent (an operator's
 #   /etc/vigil/sensors/NAME.yaml              configuration is never overwritten), paths rewritten
 #   /etc/vigil/pki/                           deploy/pki/make-pki.sh, when this node's files are absent
@@ -64,6 +65,7 @@ did() { changes=$((changes + 1)); [ "$quiet" = yes ] || say "$*"; }
 
 binaries=(vigil vigil-correlator vigil-sensor)
 units=(vigil-correlator.service vigil-sensor.service)
+manuals=(man1/vigil.1 man8/vigil-correlator.8 man8/vigil-sensor.8)
 
 if [ "$uninstall" = yes ]; then
     if systemd_running; then
@@ -81,6 +83,10 @@ if [ "$uninstall" = yes ]; then
     done
     for u in "${units[@]}"; do
         f="$R/etc/systemd/system/$u"
+        [ ! -e "$f" ] || { rm -f "$f"; did "removed $f"; }
+    done
+    for m in "${manuals[@]}"; do
+        f="$R/usr/local/share/man/$m"
         [ ! -e "$f" ] || { rm -f "$f"; did "removed $f"; }
     done
     for d in "$R/usr/share/vigil" "$R/usr/share/doc/vigil"; do
@@ -213,6 +219,10 @@ tree "$repo/rules" "$R/usr/share/vigil/rules"
 tree "$repo/sensors" "$R/usr/share/vigil/sensors"
 directory "$R/usr/share/doc/vigil" 0755
 put "$repo/README.md" "$R/usr/share/doc/vigil/README.md" 0644
+for m in "${manuals[@]}"; do
+    directory "$R/usr/local/share/man/${m%%/*}" 0755
+    put "$repo/deploy/man/${m##*/}" "$R/usr/local/share/man/$m" 0644
+done
 
 # --- State: the units make these themselves (StateDirectory=); deploy/start.sh without systemd does not.
 directory "$R/var/lib/vigil" 0750 vigil:vigil

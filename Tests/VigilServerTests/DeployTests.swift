@@ -122,6 +122,10 @@ struct DeployTests {
             try text("usr/share/vigil/rules/overrides.yaml")
                 == String(contentsOf: repoRoot.appendingPathComponent("rules/overrides.yaml"), encoding: .utf8))
         #expect(files.fileExists(atPath: path("usr/share/vigil/sensors/web-node.yaml")))
+        for page in ["man1/vigil.1", "man8/vigil-correlator.8", "man8/vigil-sensor.8"] {
+            let shipped = repoRoot.appendingPathComponent("deploy/man/" + page.split(separator: "/")[1])
+            #expect(try text("usr/local/share/man/\(page)") == String(contentsOf: shipped, encoding: .utf8), "\(page)")
+        }
         #expect(files.fileExists(atPath: path("etc/vigil/sensors/database-node.yaml")))
 
         let sensor = try text("etc/vigil/sensor.yaml")
@@ -152,7 +156,10 @@ struct DeployTests {
 
         let removed = try run("/bin/bash", [script, "--uninstall", "--root", root.path])
         #expect(removed.status == 0, "\(removed.output)")
-        for gone in ["usr/local/bin/vigil-sensor", "etc/systemd/system/vigil-sensor.service", "usr/share/vigil"] {
+        for gone in [
+            "usr/local/bin/vigil-sensor", "etc/systemd/system/vigil-sensor.service", "usr/share/vigil",
+            "usr/local/share/man/man1/vigil.1",
+        ] {
             #expect(!files.fileExists(atPath: path(gone)), "\(gone)")
         }
         for kept in ["etc/vigil/sensor.yaml", "etc/vigil/correlator.yaml", "etc/vigil/pki/ca.key"] {
