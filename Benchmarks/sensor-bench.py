@@ -22,8 +22,8 @@ Usage: python3 Benchmarks/sensor-bench.py [shipping] [capture] [--no-build]
        env: SENSOR_EVENTS (200000), CAPTURE_PACKETS (600000),
             RATES ("50,100,200,400,800,1000,top": Mbps, "top" = --topspeed),
             SHIP_CONNECTIONS (shipping.connections; unset: the default 2) with SHIP_TAG,
-            CAPTURE_SNAPLEN / CAPTURE_BUFFER_MIB (the profile's capture.snaplen / buffer_mib; unset: the
-            defaults) with CAPTURE_TAG (" snaplen 2048": names the results section), KEEP=1 keeps the
+            CAPTURE_SNAPLEN / CAPTURE_BUFFER_MIB / CAPTURE_IMMEDIATE (the profile's capture.snaplen /
+            buffer_mib / immediate; unset: the defaults) with CAPTURE_TAG (" snaplen 2048": names the results section), KEEP=1 keeps the
             stores and spools in Benchmarks/data/sensor-bench/
 Needs root for the capture part (and tcpreplay: apt-get install -y tcpreplay). Talks only to
 127.0.0.1 / lo. Data in Benchmarks/data/ (git-ignored); results in Benchmarks/results/sensor.txt
@@ -413,16 +413,17 @@ def capture(packets, rates, pki):
         subprocess.run([sys.executable, os.path.join(BENCH, "make-capture.py"), "--packets", str(packets),
                         "--out", pcap], check=True)
     say("## capture%s: tcpreplay on lo of %s (%d packets, %.0f MB); sensor capturing lo, no BPF filter, "
-        "snaplen %s, buffer_mib %s, shipping to a correlator (rules/) on the same 2 cores" % (
+        "snaplen %s, buffer_mib %s, immediate %s, shipping to a correlator (rules/) on the same 2 cores" % (
             os.environ.get("CAPTURE_TAG", ""), os.path.relpath(pcap, ROOT), packets, os.path.getsize(pcap) / 1e6,
-            os.environ.get("CAPTURE_SNAPLEN", "65535 (default)"), os.environ.get("CAPTURE_BUFFER_MIB", "32 (default)")))
+            os.environ.get("CAPTURE_SNAPLEN", "65535 (default)"), os.environ.get("CAPTURE_BUFFER_MIB", "32 (default)"),
+            os.environ.get("CAPTURE_IMMEDIATE", "false (default)")))
     version = subprocess.run([tcpreplay, "--version"], capture_output=True, text=True)
     say("tcpreplay: " + (version.stdout + version.stderr).splitlines()[0])
     port = free_port()
     correlator = Correlator(pki, port, "capture", True)
     profile = ("kind: bench-node\nlabels:\n  department: 大数据管理局\n  data_classification: important\n"
                "capture:\n  interface: lo\n")
-    for key in ("snaplen", "buffer_mib"):
+    for key in ("snaplen", "buffer_mib", "immediate"):
         if os.environ.get("CAPTURE_" + key.upper()):
             profile += "  %s: %s\n" % (key, os.environ["CAPTURE_" + key.upper()])
     rows = []

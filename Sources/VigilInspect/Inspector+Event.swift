@@ -10,7 +10,6 @@ extension Inspector {
         var samples: [String] = []
         /// Distinct truncated MACs, as big-endian words so their order is the order of their hex.
         var digests: [Digest] = []
-        var authenticator: HMACSHA256.Authenticator?
         /// A cheap fingerprint of each normalised value seen, so a value that appears in several
         /// fields (`url.original` and `url.query`) or twice in a body is counted once.
         var seen = FingerprintSet()
@@ -101,8 +100,7 @@ extension Inspector {
             if !findings.samples.contains(sample) { findings.samples.append(sample) }
         }
         if findings.digests.count < options.maxHashes {
-            if findings.authenticator == nil { findings.authenticator = hmac.makeAuthenticator() }
-            let digest = self.digest(m, view, findings.authenticator!)
+            let digest = self.digest(m, view)
             if !findings.digests.contains(digest) { findings.digests.append(digest) }
         }
     }

@@ -123,7 +123,6 @@ public struct Inspector: Sendable {
     public func inspect(text: String, reporting minimum: Confidence = .medium) -> TextInspection {
         var detections: [Detection] = []
         var out: MaskedText? = nil
-        var authenticator: HMACSHA256.Authenticator? = nil
         var utf8 = text
         utf8.withUTF8 { utf8 in
             scan(UnsafeRawBufferPointer(utf8)) { m, view in
@@ -132,11 +131,10 @@ public struct Inspector: Sendable {
                     view.mask(m, in: &out!)
                 }
                 guard m.confidence >= minimum else { return true }
-                if authenticator == nil { authenticator = hmac.makeAuthenticator() }
                 detections.append(
                     Detection(
                         kind: m.kind, confidence: m.confidence, range: view.rawRange(m), masked: view.masked(m),
-                        hash: hash(m, view, authenticator!)))
+                        hash: hash(m, view)))
                 return true
             }
         }
@@ -144,15 +142,15 @@ public struct Inspector: Sendable {
     }
 
     /// Hex of the truncated HMAC of the normalised value of `m`.
-    func hash(_ m: Match, _ view: ScanView, _ authenticator: HMACSHA256.Authenticator) -> String {
-        digest(m, view, authenticator).hex(bytes: options.hashBytes)
+    func hash(_ m: Match, _ view: ScanView) -> String {
+        digest(m, view).hex(bytes: options.hashBytes)
     }
 
     /// The first 128 bits of the HMAC of the normalised value of `m`.
-    func digest(_ m: Match, _ view: ScanView, _ authenticator: HMACSHA256.Authenticator) -> Digest {
+    func digest(_ m: Match, _ view: ScanView) -> Digest {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ScanView.normalisedCapacity) { buffer in
             let count = view.normalise(m, into: buffer.baseAddress!)
-            return authenticator.withMAC(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count)) { mac in
+            return hmac.withMAC(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count)) { mac in
                 var high: UInt64 = 0, low: UInt64 = 0
                 for k in 0..<8 {
                     high = high << 8 | UInt64(mac[k])

@@ -33,8 +33,8 @@ public final class PcapSource {
         /// back to back, handed over when a block is full or `readTimeoutMs` has passed. On, it uses
         /// TPACKET_V2 with one slot per packet sized for the interface's largest frame: on `lo`
         /// (64 KiB frames) a 32 MiB ring then holds about 500 packets, and the sensor dropped at
-        /// 100 Mbps with CPU to spare (Benchmarks/README.md, "Capture ring"). Immediate mode only
-        /// saves the read timeout's latency.
+        /// 100 Mbps with CPU to spare; off, it captured all of 400 Mbps (Benchmarks/README.md, "Live
+        /// capture"). Immediate mode only saves the read timeout's latency.
         public var immediate = false
         public init() {}
     }

@@ -52,14 +52,13 @@ struct HMACTests {
         }
     }
 
-    @Test("one authenticator reused for many messages gives the one-shot results")
+    @Test("one key used for many messages in a row gives the same MACs as fresh keys")
     func reuse() {
-        let hmac = HMACSHA256(key: Array("Jefe".utf8))
-        let authenticator = hmac.makeAuthenticator()
+        let hmac = HMACSHA256(key: [UInt8](repeating: 0xaa, count: 131))
         for vector in Self.vectors + Self.vectors {
-            #expect(authenticator.mac(vector.data) == hmac.mac(vector.data))
+            #expect(hmac.mac(vector.data) == HMACSHA256(key: [UInt8](repeating: 0xaa, count: 131)).mac(vector.data))
         }
-        #expect(Hex.encode(authenticator.mac(Array("what do ya want for nothing?".utf8))) == Self.vectors[1].mac)
+        #expect(Hex.encode(hmac.mac(Self.vectors[5].data)) == Self.vectors[5].mac)
     }
 
     @Test("an empty key is a valid key, distinct from a one-zero-byte key only by length")
