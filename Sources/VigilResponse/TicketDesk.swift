@@ -197,6 +197,20 @@ public struct TicketDesk: Sendable {
     /// Notifications for the deadlines of open tickets that are approaching (75 % of the time used)
     /// or missed at `now`, one per ticket, deadline and state: their ids are fixed, so the outbox
     /// (which ignores a row it already has) sends each once however often this runs.
+    /// `deadlineAlerts` over every open ticket, read a page of 1 000 at a time (bounded: at most
+    /// 10 million tickets).
+    public func deadlineAlerts(now: Int64) throws(VigilError) -> [OutboxRow] {
+        var rows: [OutboxRow] = []
+        var after: String? = nil
+        for _ in 0..<10_000 {
+            let page = try store.openTickets(after: after, limit: 1000)
+            rows += deadlineAlerts(page, now: now)
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.id
+        }
+        return rows
+    }
+
     public func deadlineAlerts(_ tickets: [TicketRecord], now: Int64) -> [OutboxRow] {
         var rows: [OutboxRow] = []
         for t in tickets where TicketStatus(rawValue: t.status)?.isOpen == true {

@@ -213,7 +213,7 @@ public actor IngestService {
         guard let desk, !desk.endpoints.isEmpty, let outbox = store as? any OutboxStore else { return 0 }
         return
             (try? await lane.run {
-                let rows = desk.deadlineAlerts(try desk.store.tickets(status: "open", limit: 1000), now: now)
+                let rows = try desk.deadlineAlerts(now: now)
                 if !rows.isEmpty { try outbox.enqueue(rows) }
                 return rows.count
             }) ?? 0

@@ -84,12 +84,24 @@ extension SQLiteStore: TicketStore {
         }
     }
 
+    static let openStatus = "status NOT IN ('resolved', 'closed', 'false_positive', 'duplicate')"
+
+    public func openTickets(after: String?, limit: Int) throws(VigilError) -> [TicketRecord] {
+        try read("cannot list open tickets") { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT record FROM tickets WHERE \(Self.openStatus) AND id > ? ORDER BY id LIMIT ?",
+                arguments: [after ?? "", max(1, min(limit, 1000))]
+            ).compactMap(Self.decodeTicket)
+        }
+    }
+
     public func tickets(status: String?, limit: Int) throws(VigilError) -> [TicketRecord] {
         try read("cannot list tickets") { db in
             var sql = "SELECT record FROM tickets"
             var arguments = StatementArguments()
             if status == "open" {
-                sql += " WHERE status NOT IN ('resolved', 'closed', 'false_positive', 'duplicate')"
+                sql += " WHERE \(Self.openStatus)"
             } else if let status {
                 sql += " WHERE status = ?"
                 arguments += [status]

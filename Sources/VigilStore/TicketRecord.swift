@@ -78,6 +78,9 @@ public protocol TicketStore: Sendable {
     func ticket(forIncident id: String) throws(VigilError) -> TicketRecord?
     /// Tickets, most recently updated first; `status` nil for all, `open` for every non-final one.
     func tickets(status: String?, limit: Int) throws(VigilError) -> [TicketRecord]
+    /// Every non-final ticket, a page at a time in id order: the `limit` (at most 1 000) after the
+    /// ticket id `after` (nil: from the first).
+    func openTickets(after: String?, limit: Int) throws(VigilError) -> [TicketRecord]
     /// Timeline entries in sequence order (all tickets, or one).
     func timeline(ticket: String?) throws(VigilError) -> [TimelineEntry]
 }

@@ -188,6 +188,29 @@ struct TicketDeskTests {
         #expect(note.kind == .deadlineMissed && note.title.contains("report"))
     }
 
+    @Test("deadlines are checked on every open ticket, past the first thousand, and not on closed ones")
+    func deadlineAlertsOnEveryTicket() throws {
+        let f = try DeskFixture()
+        let hook = WebhookSettings(
+            name: "duty",
+            endpoint: try WebhookEndpoint(
+                format: .generic, url: "https://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]))
+        let desk = TicketDesk(store: f.store, policy: f.desk.policy, headFile: nil, endpoints: [hook])
+        var ids: [String] = []
+        for n in 0..<1_203 {
+            guard case .opened(let t) = try desk.incidentChanged(f.incident("i\(n)", dlp: 2_000_000), now: t0) else {
+                Issue.record("ticket \(n) not opened")
+                return
+            }
+            ids.append(t.id)
+        }
+        try desk.act(.reject(as: .falsePositive, note: "test traffic"), ticket: ids[7], actor: "ana", now: t0 + 1)
+        let rows = try desk.deadlineAlerts(now: t0 + 61 * 60_000_000)
+        let alerted = Set(rows.map { String($0.id.dropLast("-acknowledge-missed".count)) })
+        #expect(rows.count == 1_202 && rows.allSatisfy { $0.id.hasSuffix("-acknowledge-missed") }, "\(rows.count)")
+        #expect(alerted == Set(ids).subtracting([ids[7]]))
+    }
+
     @Test("tampering shows: an edited row names its entry, deleted newest rows show against the head file")
     func tamper() throws {
         let f = try DeskFixture()
