@@ -113,12 +113,15 @@ public struct TicketDesk: Sendable {
             let what = d.kind == "report" ? "报告时限 report to the authority by" : "确认时限 acknowledge by"
             lines.append("\(what) \(Timestamp(microseconds: d.due))")
         }
+        if let departments = t.departments, !departments.isEmpty {
+            lines.append("部门 Departments: \(departments.joined(separator: ", "))")
+        }
         if let first = t.steps.first { lines.append("第一步 First step: \(first.zh) / \(first.en)") }
         let suffix = kind == .ticketEscalated ? "-" + t.level : ""
         return WebhookNotification(
             id: "\(t.id)-\(kind == .ticketOpened ? "opened" : "raised")\(suffix)", kind: kind, title: t.title,
             level: ruleLevel, responseLevel: level, category: category, summary: lines.joined(separator: "\n"),
-            link: "vigil tickets show \(t.id)", time: now)
+            link: "vigil tickets show \(t.id)", time: now, departments: t.departments ?? [])
     }
 
     /// The ticket id of an incident's ticket: derived from the incident, so opening is idempotent
@@ -139,10 +142,12 @@ public struct TicketDesk: Sendable {
         let deadlines = policy.deadlines.deadlines(opened: opened, level: level).map {
             TicketRecord.Deadline(kind: $0.kind.rawValue, due: $0.due.microseconds)
         }
-        return TicketRecord(
+        var ticket = TicketRecord(
             id: Self.ticketID(incident: incident.id), title: incident.title, level: level.roman, levelWhy: why,
             category: incident.category, status: TicketStatus.new.rawValue, opened: now, incidents: [incident.id],
             steps: steps, deadlines: deadlines)
+        ticket.departments = incident.departments.isEmpty ? nil : incident.departments.sorted()
+        return ticket
     }
 
     /// What happened to a ticket because an incident changed.
@@ -177,6 +182,8 @@ public struct TicketDesk: Sendable {
             (ticket: inout TicketRecord) throws(VigilError) -> (detail: String, outbox: [OutboxRow]) in
             ticket.level = next.roman
             ticket.levelWhy = wanted.levelWhy
+            let departments = Set(ticket.departments ?? []).union(wanted.departments ?? [])
+            ticket.departments = departments.isEmpty ? nil : departments.sorted()
             for deadline in wanted.deadlines where !ticket.deadlines.contains(where: { $0.kind == deadline.kind }) {
                 ticket.deadlines.append(deadline)
             }

@@ -15,6 +15,8 @@ public struct WebhookSettings: Sendable {
     /// Only these kinds of notification (`ticket.opened`, `deadline.missed` …); empty: all. A
     /// test message always goes.
     public var kinds: Set<WebhookNotification.Kind> = []
+    /// Only notifications about one of these departments (`labels.department`); empty: all.
+    public var departments: [String] = []
     /// Messages per minute (DingTalk and WeCom robots allow 20); a burst over it is folded into one
     /// digest message.
     public var perMinute: Int
@@ -30,6 +32,7 @@ public struct WebhookSettings: Sendable {
     public func accepts(_ n: WebhookNotification) -> Bool {
         if n.kind == .test { return true }
         if !kinds.isEmpty, !kinds.contains(n.kind) { return false }
+        if !departments.isEmpty, !n.departments.contains(where: departments.contains) { return false }
         if let min = minResponseLevel {
             guard let level = n.responseLevel, level >= min else { return false }
         }
@@ -50,6 +53,7 @@ public struct WebhookSettings: Sendable {
         for node in list.sequence() {
             node.allowOnly([
                 "name", "format", "url", "url_file", "secret_files", "min_response_level", "categories", "kinds",
+                "departments",
                 "per_minute", "ca_file",
             ])
             guard let name = node.child("name")?.string(), !name.isEmpty else {
@@ -108,6 +112,7 @@ public struct WebhookSettings: Sendable {
                 settings.minResponseLevel = level
             }
             settings.categories = node.child("categories")?.sequence().compactMap { $0.string() } ?? []
+            settings.departments = node.child("departments")?.sequence().compactMap { $0.string() } ?? []
             let kindNames = WebhookNotification.Kind.sent.map(\.rawValue)
             for kindNode in node.child("kinds")?.sequence() ?? [] {
                 if let text = kindNode.oneOf(kindNames) { settings.kinds.insert(.init(rawValue: text)) }
@@ -133,13 +138,15 @@ public enum NotificationPayload {
         var categoryCode, categoryZH, categoryEN, link: String?
         var time: Int64
         var items: [String]
+        var departments: [String]?
     }
 
     public static func encode(_ n: WebhookNotification) -> String {
         let stored = Stored(
             id: n.id, kind: n.kind.rawValue, title: n.title, level: n.level.rawValue, summary: n.summary,
             responseLevel: n.responseLevel?.roman, categoryCode: n.category?.code, categoryZH: n.category?.zh,
-            categoryEN: n.category?.en, link: n.link, time: n.time, items: n.items)
+            categoryEN: n.category?.en, link: n.link, time: n.time, items: n.items,
+            departments: n.departments.isEmpty ? nil : n.departments)
         return String(decoding: (try? JSONEncoder().encode(stored)) ?? Data(), as: UTF8.self)
     }
 
@@ -149,7 +156,7 @@ public enum NotificationPayload {
             id: s.id, kind: .init(rawValue: s.kind), title: s.title, level: RuleLevel(rawValue: s.level) ?? .medium,
             responseLevel: s.responseLevel.flatMap(ResponseLevel.init(roman:)),
             category: s.categoryCode.map { .init(code: $0, zh: s.categoryZH, en: s.categoryEN) }, summary: s.summary,
-            link: s.link, time: s.time, items: s.items)
+            link: s.link, time: s.time, items: s.items, departments: s.departments ?? [])
     }
 
     /// The outbox rows of `notification` for every endpoint that wants it.

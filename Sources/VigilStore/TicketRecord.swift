@@ -44,6 +44,9 @@ public struct TicketRecord: Sendable, Equatable, Codable {
     public var opened: Int64
     public var updated: Int64
     public var incidents: [String]
+    /// Departments whose assets its incidents touched (`labels.department`); nil in tickets stored
+    /// before it was kept.
+    public var departments: [String]?
     public var steps: [Step]
     public var deadlines: [Deadline]
 

@@ -188,6 +188,44 @@ struct TicketDeskTests {
         #expect(note.kind == .deadlineMissed && note.title.contains("report"))
     }
 
+    @Test(
+        "a ticket keeps its incidents' departments: its notifications name them and reach only that department's endpoint"
+    )
+    func departments() throws {
+        let f = try DeskFixture()
+        func hook(_ name: String, _ department: String) throws -> WebhookSettings {
+            var h = WebhookSettings(
+                name: name,
+                endpoint: try WebhookEndpoint(format: .slack, url: "https://127.0.0.1:9/\(name)", secrets: []))
+            h.departments = [department]
+            return h
+        }
+        let desk = TicketDesk(
+            store: f.store, policy: f.desk.policy, headFile: nil,
+            endpoints: [try hook("population", "人口处"), try hook("transport", "交通局")])
+        var incident = f.incident("d", dlp: 10)
+        incident.departments = ["人口处"]
+        guard case .opened(let t) = try desk.incidentChanged(incident, now: t0) else {
+            Issue.record("a ticket")
+            return
+        }
+        #expect(t.departments == ["人口处"])
+        let rows = try f.store.outbox(limit: 10, endpoint: nil)
+        #expect(rows.map(\.endpoint) == ["population"], "\(rows.map(\.endpoint))")
+        let note = try #require(rows.first.flatMap { NotificationPayload.decode($0.payload) })
+        #expect(note.departments == ["人口处"] && note.summary.contains("部门 Departments: 人口处"), "\(note.summary)")
+
+        // The incident grows into the transport department's assets too, past a scale threshold.
+        incident.departments = ["人口处", "交通局"]
+        incident.dlpCount = 2_000_000
+        guard case .escalated(let raised, _) = try desk.incidentChanged(incident, now: t0 + 1) else {
+            Issue.record("escalated")
+            return
+        }
+        #expect(raised.departments == ["人口处", "交通局"].sorted())
+        #expect(try f.store.outbox(limit: 10, endpoint: "transport").count == 1, "the escalation reaches transport")
+    }
+
     @Test("deadlines are checked on every open ticket, past the first thousand, and not on closed ones")
     func deadlineAlertsOnEveryTicket() throws {
         let f = try DeskFixture()

@@ -13,15 +13,17 @@ struct WebhookFilterTests {
         return (settings, reader.diagnostics.map { "line \($0.line ?? 0): \($0.problem)" })
     }
 
-    static func note(_ kind: WebhookNotification.Kind, level: ResponseLevel?, category: String?)
-        -> WebhookNotification
-    {
+    static func note(
+        _ kind: WebhookNotification.Kind, level: ResponseLevel?, category: String?, departments: [String] = ["人口处"]
+    ) -> WebhookNotification {
         WebhookNotification(
             id: "n", kind: kind, title: "t", level: .high, responseLevel: level,
-            category: category.map { .init(code: $0) }, summary: "s", time: 0)
+            category: category.map { .init(code: $0) }, summary: "s", time: 0, departments: departments)
     }
 
-    @Test("min_response_level, categories and kinds each narrow what an endpoint receives; a test message always goes")
+    @Test(
+        "min_response_level, categories, kinds and departments each narrow what an endpoint receives; a test message always goes"
+    )
     func filters() throws {
         let (settings, problems) = Self.parse(
             """
@@ -35,6 +37,7 @@ struct WebhookFilterTests {
                 min_response_level: III
                 categories: [dsi]
                 kinds: [ticket.opened, deadline.missed]
+                departments: [人口处, 社保局]
             """)
         #expect(problems.isEmpty, "\(problems)")
         let (all, narrow) = (try #require(settings.first), try #require(settings.last))
@@ -45,6 +48,10 @@ struct WebhookFilterTests {
         let approaching = Self.note(.deadlineApproaching, level: .ii, category: "dsi")
         #expect(all.accepts(approaching) && !narrow.accepts(approaching), "a kind not listed")
         #expect(narrow.accepts(Self.note(.deadlineMissed, level: .i, category: "dsi")))
+        let elsewhere = Self.note(.ticketOpened, level: .ii, category: "dsi", departments: ["交通局"])
+        #expect(all.accepts(elsewhere) && !narrow.accepts(elsewhere), "another department")
+        #expect(narrow.accepts(Self.note(.ticketOpened, level: .ii, category: "dsi", departments: ["交通局", "社保局"])))
+        #expect(!narrow.accepts(Self.note(.ticketOpened, level: .ii, category: "dsi", departments: [])))
         #expect(narrow.accepts(Self.note(.test, level: nil, category: nil)))
     }
 

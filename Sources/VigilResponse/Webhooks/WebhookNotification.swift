@@ -63,10 +63,13 @@ public struct WebhookNotification: Sendable, Equatable {
     public var time: Int64
     /// For a digest, the titles of the notifications it folds together; empty otherwise.
     public var items: [String]
+    /// Departments the incident or ticket concerns (endpoints can filter on them).
+    public var departments: [String]
 
     public init(
         id: String, kind: Kind, title: String, level: RuleLevel, responseLevel: ResponseLevel? = nil,
-        category: Category? = nil, summary: String, link: String? = nil, time: Int64, items: [String] = []
+        category: Category? = nil, summary: String, link: String? = nil, time: Int64, items: [String] = [],
+        departments: [String] = []
     ) {
         self.id = id
         self.kind = kind
@@ -78,5 +81,6 @@ public struct WebhookNotification: Sendable, Equatable {
         self.link = link
         self.time = time
         self.items = items
+        self.departments = departments
     }
 }
