@@ -11,8 +11,9 @@ import VigilCore
 /// Invariant: a rule that matches an event is always a candidate (every clause is necessary, and
 /// scanning sees the same text `ValueTest` matches: `Event.ruleValue`, list elements, scalars
 /// rendered by `ValueTest.withText`). Immutable after `init`; matching allocates nothing but its
-/// result, so one prefilter serves any number of threads.
-struct Prefilter: Sendable {
+/// result, so one prefilter serves any number of threads. Classes, not structs, for the same
+/// reason as `PrefilterAutomaton`.
+final class Prefilter: Sendable {
     static let maxSecondaryClauses = 3
 
     /// Global rule indices, ascending (load order); mark i < rules.count is `rules[i]`.
@@ -25,11 +26,15 @@ struct Prefilter: Sendable {
     let scanners: [FieldScanner]
 
     /// One field's automaton.
-    struct FieldScanner: Sendable {
+    final class FieldScanner: Sendable {
         let field: FieldID
         let automaton: PrefilterAutomaton
         /// Marks of Unicode-folded needles on this field: set whenever its text is not ASCII.
         let unicodeMarks: [Int32]
+
+        init(field: FieldID, automaton: PrefilterAutomaton, unicodeMarks: [Int32]) {
+            (self.field, self.automaton, self.unicodeMarks) = (field, automaton, unicodeMarks)
+        }
     }
 
     /// `detections[i]` belongs to global rule `rules[i]`.
