@@ -11,20 +11,19 @@ public struct HMACSHA256: Sendable {
     /// Length of a full MAC in bytes.
     public static let byteCount = 32
 
-    private let key: vigil_hmac_sha256_key
+    /// Boxed: the schedule is 224 bytes, and structs holding an HMAC (Inspect's `Inspector`) are
+    /// copied per event.
+    private let key: KeySchedule
 
     public init(key: some Collection<UInt8>) {
-        var schedule = vigil_hmac_sha256_key()
-        let bytes = Array(key)
-        bytes.withUnsafeBufferPointer { vigil_hmac_sha256_init(&schedule, $0.baseAddress, $0.count) }
-        self.key = schedule
+        self.key = KeySchedule(key: Array(key))
     }
 
     /// The MAC of `data`, handed to `body` without allocating a result array (the buffer is valid
     /// inside `body` only).
     public func withMAC<R>(_ data: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.byteCount) { out in
-            withUnsafePointer(to: key) { vigil_hmac_sha256($0, data.baseAddress, data.count, out.baseAddress) }
+            vigil_hmac_sha256(key.schedule, data.baseAddress, data.count, out.baseAddress)
             return body(UnsafeBufferPointer(out))
         }
     }
@@ -33,4 +32,24 @@ public struct HMACSHA256: Sendable {
     public func mac(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { mac($0) } }
     public func mac(_ string: String) -> [UInt8] { mac(Array(string.utf8)) }
     public func hex(_ string: String) -> String { Hex.encode(mac(string)) }
+}
+
+/// The key schedule in memory of its own, wiped when the last HMAC using it goes.
+///
+/// `@unchecked Sendable`: `schedule` is written only in `init`; afterwards `vigil_hmac_sha256`
+/// reads it through a `const` pointer (copying the two states to its own stack), so any number of
+/// threads may use it at once.
+private final class KeySchedule: @unchecked Sendable {
+    let schedule: UnsafeMutablePointer<vigil_hmac_sha256_key>
+
+    init(key: [UInt8]) {
+        schedule = .allocate(capacity: 1)
+        schedule.initialize(to: vigil_hmac_sha256_key())
+        key.withUnsafeBufferPointer { vigil_hmac_sha256_init(schedule, $0.baseAddress, $0.count) }
+    }
+
+    deinit {
+        OPENSSL_cleanse(schedule, MemoryLayout<vigil_hmac_sha256_key>.size)
+        schedule.deallocate()
+    }
 }
