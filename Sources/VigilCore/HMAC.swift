@@ -23,7 +23,11 @@ public struct HMACSHA256: Sendable {
     /// inside `body` only).
     public func withMAC<R>(_ data: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.byteCount) { out in
-            vigil_hmac_sha256(key.schedule, data.baseAddress, data.count, out.baseAddress)
+            // The schedule lives as long as `key`: keep it alive past the C call, or a temporary
+            // HMAC could be released (and its schedule wiped and freed) before the call reads it.
+            withExtendedLifetime(key) {
+                vigil_hmac_sha256(key.schedule, data.baseAddress, data.count, out.baseAddress)
+            }
             return body(UnsafeBufferPointer(out))
         }
     }
