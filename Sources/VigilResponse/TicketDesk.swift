@@ -201,9 +201,6 @@ public struct TicketDesk: Sendable {
         return .escalated(ticket, from: current.roman)
     }
 
-    /// Notifications for the deadlines of open tickets that are approaching (75 % of the time used)
-    /// or missed at `now`, one per ticket, deadline and state: their ids are fixed, so the outbox
-    /// (which ignores a row it already has) sends each once however often this runs.
     /// `deadlineAlerts` over every open ticket, read a page of 1 000 at a time (bounded: at most
     /// 10 million tickets).
     public func deadlineAlerts(now: Int64) throws(VigilError) -> [OutboxRow] {
@@ -218,6 +215,9 @@ public struct TicketDesk: Sendable {
         return rows
     }
 
+    /// Notifications for the deadlines of open tickets that are approaching (75 % of the time used)
+    /// or missed at `now`, one per ticket, deadline and state: their ids are fixed, so the outbox
+    /// (which ignores a row it already has) sends each once however often this runs.
     public func deadlineAlerts(_ tickets: [TicketRecord], now: Int64) -> [OutboxRow] {
         var rows: [OutboxRow] = []
         for t in tickets where TicketStatus(rawValue: t.status)?.isOpen == true {

@@ -11,8 +11,9 @@ import VigilCore
 /// low-value events (flows) to drop when the spool is full without rewriting segments, and counters
 /// kept in the same transaction as the drop. It is not the cheap option: measured, an event costs
 /// about 6 µs to append and 5.5 µs to ship and acknowledge (8× and 16× a bare segment file), so
-/// about 86 k events/s pass through the spool — above what a node produces here (live capture
-/// 12 k/s at 400 Mbps, a log backlog 51–66 k/s) and what the correlator ingests (50–53 k/s).
+/// about 86 k events/s pass through the spool: more than live capture makes here (12 k/s at
+/// 400 Mbps) and than the correlator ingests (50–53 k/s). A log backlog fills it at 86 k/s,
+/// decoding and Inspect included, so there the spool sets the pace.
 ///
 /// PRAGMAs: `journal_mode=WAL` (DatabasePool): the shipper reads batches while the capture and
 /// log threads append; `synchronous=FULL`: every append is fsynced before the log tailer
