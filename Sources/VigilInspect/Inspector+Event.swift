@@ -82,26 +82,26 @@ extension Inspector {
     private func record(_ m: Match, _ view: ScanView, _ findings: inout Findings) {
         if findings.counts.isEmpty { findings.counts = [Int](repeating: 0, count: DLPKind.allCases.count) }
         findings.highest = max(findings.highest, m.confidence)
-        let fingerprint = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ScanView.normalisedCapacity) {
-            buffer in
+        // The value is normalised once, for the fingerprint and (for the first `maxHashes`) the MAC.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ScanView.normalisedCapacity) { buffer in
             let count = view.normalise(m, into: buffer.baseAddress!)
             // FNV-1a over kind and value: in-process deduplication only, never written out.
             // The kind is hashed as a byte of its own, before the value (XOR-ing it into the seed
             // collides: kind 2 + "1…" and kind 3 + "0…" gave the same hash).
             var h: UInt64 = (0xcbf2_9ce4_8422_2325 ^ UInt64(m.kind.index)) &* 0x0000_0100_0000_01b3
             for i in 0..<count { h = (h ^ UInt64(buffer[i])) &* 0x0000_0100_0000_01b3 }
-            return h
-        }
-        guard findings.seen.insert(fingerprint) else { return }
-        findings.counts[m.kind.index] += 1
-        findings.total += 1
-        if findings.samples.count < options.maxSamples {
-            let sample = view.masked(m)
-            if !findings.samples.contains(sample) { findings.samples.append(sample) }
-        }
-        if findings.digests.count < options.maxHashes {
-            let digest = self.digest(m, view)
-            if !findings.digests.contains(digest) { findings.digests.append(digest) }
+            guard findings.seen.insert(h) else { return }
+            findings.counts[m.kind.index] += 1
+            findings.total += 1
+            if findings.samples.count < options.maxSamples {
+                let sample = view.masked(m)
+                if !findings.samples.contains(sample) { findings.samples.append(sample) }
+            }
+            if findings.digests.count < options.maxHashes {
+                // The MAC leaves the kind out, so one value found as two kinds gives one digest.
+                let digest = digest(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count))
+                if !findings.digests.contains(digest) { findings.digests.append(digest) }
+            }
         }
     }
 }

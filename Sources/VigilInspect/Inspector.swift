@@ -150,14 +150,19 @@ public struct Inspector: Sendable {
     func digest(_ m: Match, _ view: ScanView) -> Digest {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ScanView.normalisedCapacity) { buffer in
             let count = view.normalise(m, into: buffer.baseAddress!)
-            return hmac.withMAC(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count)) { mac in
-                var high: UInt64 = 0, low: UInt64 = 0
-                for k in 0..<8 {
-                    high = high << 8 | UInt64(mac[k])
-                    low = low << 8 | UInt64(mac[k + 8])
-                }
-                return Digest(high: high, low: low)
+            return digest(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count))
+        }
+    }
+
+    /// The first 128 bits of the HMAC of `normalised`.
+    func digest(_ normalised: UnsafeRawBufferPointer) -> Digest {
+        hmac.withMAC(normalised) { mac in
+            var high: UInt64 = 0, low: UInt64 = 0
+            for k in 0..<8 {
+                high = high << 8 | UInt64(mac[k])
+                low = low << 8 | UInt64(mac[k + 8])
             }
+            return Digest(high: high, low: low)
         }
     }
 }
