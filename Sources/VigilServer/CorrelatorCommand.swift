@@ -54,8 +54,14 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         var logger = Logger(label: "vigil-correlator")
         logger.logLevel = .info
         let service = try Self.service(settings)
+        let notifier = SystemdNotifier.fromProcess()
         let resumed = await service.restoreIncidents()
-        let (restored, replayed) = await service.restoreCorrelation()
+        // Replaying the events stored after the last snapshot can outlast systemd's start timeout
+        // on a busy platform: say how far it got and ask for 30 s more at every 10 000 events.
+        let (restored, replayed) = await service.restoreCorrelation { n in
+            notifier.notify(
+                "STATUS=replaying events stored after the last snapshot: \(n)\nEXTEND_TIMEOUT_USEC=30000000")
+        }
         if resumed > 0 { Self.say("\(resumed) recent incidents taken up") }
         if restored > 0 || replayed > 0 {
             Self.say("correlation state of \(restored) rules restored, \(replayed) events replayed")
@@ -63,7 +69,6 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         let store = service.store
         let api = QueryAPI(
             store: store, storePath: settings.store, service: service, logger: logger, webhooks: settings.webhooks)
-        let notifier = SystemdNotifier.fromProcess()
         // READY=1 once both listeners are bound; only then is the watchdog fed, and only while the
         // ingest actor answers: a wedged correlator stops the pings and systemd restarts it.
         let ready = ReadyLatch(count: 2) {

@@ -318,7 +318,8 @@ public actor IngestService {
     /// correlated (later than its watermark), so a burst that straddles a restart, even kill -9, is
     /// still caught. Detection incidents of replayed events were raised before; only correlation
     /// hits are new. Returns (rules whose state was restored, events replayed).
-    public func restoreCorrelation() async -> (rules: Int, replayed: Int) {
+    /// `progress` is called with the number of events replayed so far, every 10 000 events.
+    public func restoreCorrelation(progress: (@Sendable (Int) -> Void)? = nil) async -> (rules: Int, replayed: Int) {
         guard engine != nil else { return (0, 0) }
         let store = self.store
         // No snapshot yet (first start, or killed before the first one): every stored event is
@@ -327,9 +328,13 @@ public actor IngestService {
         let restored = saved.flatMap { try? engine!.restore($0.data) } ?? 0
         let after = saved?.watermark ?? .min
         var changed = ChangedIncidents()
-        // Page by page (bounded memory), on the actor: the engine is its state.
+        var replayed = 0
+        // Page by page (bounded memory), on the actor: the engine is its state. The correlator
+        // restores before its listeners start, so nothing else waits on the actor meanwhile.
         let count =
             (try? store.replay(after: after, pageSize: 1000) { page in
+                replayed += page.count
+                if replayed % 10_000 < page.count { progress?(replayed) }
                 for line in page {
                     guard let event = try? Event(jsonLine: Array(line.utf8)) else { continue }
                     var enriched = event

@@ -243,6 +243,44 @@ struct CorrelatorBinaryTests {
     }
 }
 
+extension CorrelatorBinaryTests {
+    @Test("a start that replays many stored events reports its progress and asks systemd for more time, before READY=1")
+    func replayExtendsStartTimeout() async throws {
+        let h = try Harness()
+        defer { try? FileManager.default.removeItem(at: h.dir) }
+        // 25 000 events stored and no correlation snapshot: a correlator killed before its first one.
+        let store = try SQLiteStore(path: h.config.store)
+        for chunk in 0..<25 {
+            let batch = (0..<1000).map { n in
+                var e = Event(timestamp: .now(), id: "replay-\(chunk)-\(n)", dataset: .auth, observerID: "golden")
+                e.set(Fields.eventAction, "ssh_login")
+                e.set(Fields.eventOutcome, "failure")
+                e.set(Fields.userName, "root")
+                return StoredEvent(event: e, json: e.jsonLine)
+            }
+            _ = try store.append(batch)
+        }
+        let config = try h.binaryConfig("rules: \(repoRoot.appendingPathComponent("rules").path)\n")
+        let socketPath = h.dir.appendingPathComponent("notify.sock").path
+        let listener = try DatagramListener(path: socketPath)
+        let process = try CorrelatorProcess(config: config, environment: ["NOTIFY_SOCKET": socketPath])
+        var messages: [String] = []
+        let deadline = Date().addingTimeInterval(120)
+        while !messages.contains(where: { $0.hasPrefix("READY=1") }), Date() < deadline {
+            if let m = listener.receive(timeoutMillis: 1000) { messages.append(m) }
+        }
+        process.terminate()
+        let before = messages.prefix { !$0.hasPrefix("READY=1") }
+        for n in [10_000, 20_000] {
+            #expect(
+                before.contains(
+                    "STATUS=replaying events stored after the last snapshot: \(n)\nEXTEND_TIMEOUT_USEC=30000000"),
+                "\(messages)")
+        }
+        #expect(messages.contains { $0.hasPrefix("READY=1") }, "\(messages)")
+    }
+}
+
 /// A Unix datagram socket that receives sd_notify messages, as systemd's would.
 final class DatagramListener {
     let fd: Int32
