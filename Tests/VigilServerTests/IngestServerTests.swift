@@ -251,6 +251,73 @@ struct IngestServerTests {
 
 @Suite("Correlator refusals and incidents", .serialized)
 struct IngestRefusalTests {
+    /// Signs a certificate for sensor `golden` with the platform CA, valid only in January 2020
+    /// (`openssl ca` sets past dates; `openssl x509` cannot), as `pki/sensors/<name>.crt`.
+    static func expiredCertificate(_ h: Harness, name: String) throws {
+        let work = h.dir.appendingPathComponent("expired-ca")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try "".write(to: work.appendingPathComponent("index.txt"), atomically: true, encoding: .utf8)
+        try "1000\n".write(to: work.appendingPathComponent("serial"), atomically: true, encoding: .utf8)
+        let config = work.appendingPathComponent("ca.cnf")
+        try """
+        [ca]
+        default_ca = this
+        [this]
+        database = \(work.path)/index.txt
+        new_certs_dir = \(work.path)
+        serial = \(work.path)/serial
+        default_md = sha256
+        policy = any
+        x509_extensions = client
+        [any]
+        commonName = supplied
+        [client]
+        basicConstraints = critical,CA:FALSE
+        keyUsage = critical,digitalSignature
+        extendedKeyUsage = clientAuth
+
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let sensors = h.pki.appendingPathComponent("sensors")
+        let key = sensors.appendingPathComponent("\(name).key").path
+        let csr = work.appendingPathComponent("\(name).csr").path
+        #expect(
+            try sh(
+                "/usr/bin/openssl",
+                [
+                    "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                    "-subj", "/CN=golden", "-out", csr,
+                ]
+            ).status == 0)
+        #expect(
+            try sh(
+                "/usr/bin/openssl",
+                [
+                    "ca", "-batch", "-config", config.path, "-cert", h.pki.appendingPathComponent("ca.crt").path,
+                    "-keyfile", h.pki.appendingPathComponent("ca.key").path, "-in", csr, "-out",
+                    sensors.appendingPathComponent("\(name).crt").path, "-startdate", "20200101000000Z",
+                    "-enddate", "20200201000000Z", "-notext",
+                ]
+            ).status == 0)
+    }
+
+    @Test("a certificate of a known sensor, signed by the platform CA but expired, fails in the handshake")
+    func expired() async throws {
+        let h = try Harness()
+        try Self.expiredCertificate(h, name: "golden-expired")
+        // Only its dates are wrong: openssl accepts it when told to ignore time.
+        let ca = h.pki.appendingPathComponent("ca.crt").path
+        let cert = h.pki.appendingPathComponent("sensors/golden-expired.crt").path
+        #expect(try sh("/usr/bin/openssl", ["verify", "-no_check_time", "-CAfile", ca, cert]).status == 0)
+        #expect(try sh("/usr/bin/openssl", ["verify", "-CAfile", ca, cert]).status != 0)
+        try await h.start()
+        let body = Data(try goldenLines("logs-nginx-combined", count: 1).joined(separator: "\n").utf8)
+        let expired = try await h.post(body: body, sensor: "golden-expired")
+        #expect(expired.status == 0 && expired.curlExit != 0, "\(expired)")
+        #expect(try await h.post(body: body, sensor: "golden").status == 200, "the valid one still gets in")
+        #expect(try h.store.eventCount() == 1)
+        await h.stop()
+    }
+
     @Test("no client certificate, one from another CA, or a revoked one fails in the TLS handshake")
     func authentication() async throws {
         let h = try Harness(denyListed: ["node-2"])
