@@ -407,26 +407,12 @@ public struct TicketDesk: Sendable {
         do { try process.run() } catch {
             throw VigilError(.io, "cannot run \(journalctl): \(error.localizedDescription)")
         }
-        var found: (seq: Int64, hash: String)?
-        var pending: [UInt8] = []
-        reading: while true {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            pending.append(contentsOf: chunk)
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Data(pending[..<newline])
-                pending.removeSubrange(...newline)
-                if let head = journalHead(line) {
-                    found = head
-                    break reading
-                }
-            }
-        }
-        if found != nil, process.isRunning { process.terminate() }
-        try? out.fileHandleForReading.close()
+        // One entry at most (--lines=1), so the whole output is small.
+        let output = out.fileHandleForReading.readDataToEndOfFile()
         let problem = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        if found == nil, process.terminationReason == .exit, process.terminationStatus != 0 {
+        let found = output.split(separator: UInt8(ascii: "\n")).lazy.compactMap { journalHead(Data($0)) }.first
+        if found == nil, process.terminationStatus != 0 {
             let reason = problem.trimmingCharacters(in: .whitespacesAndNewlines)
             throw VigilError(
                 .io,

@@ -25,6 +25,15 @@ final class DeskFixture {
 
     deinit { try? FileManager.default.removeItem(at: dir) }
 
+    /// A desk on this store whose notifications go to one generic endpoint, "duty" (no head file).
+    func dutyDesk() throws -> TicketDesk {
+        let hook = WebhookSettings(
+            name: "duty",
+            endpoint: try WebhookEndpoint(
+                format: .generic, url: "https://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]))
+        return TicketDesk(store: store, policy: desk.policy, headFile: nil, endpoints: [hook])
+    }
+
     func incident(_ id: String, level: String = "high", category: String? = "dsi-leak", hits: Int = 1, dlp: Int = 0)
         -> IncidentRecord
     {
@@ -159,11 +168,7 @@ struct TicketDeskTests {
     @Test("approaching and missed deadlines raise one notification each, however often they are checked")
     func deadlineAlerts() throws {
         let f = try DeskFixture()
-        let hook = WebhookSettings(
-            name: "duty",
-            endpoint: try WebhookEndpoint(
-                format: .generic, url: "https://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]))
-        let desk = TicketDesk(store: f.store, policy: f.desk.policy, headFile: nil, endpoints: [hook])
+        let desk = try f.dutyDesk()
         guard case .opened(let t) = try desk.incidentChanged(f.incident("a", dlp: 2_000_000), now: t0) else {
             Issue.record("a level III ticket")
             return
@@ -229,11 +234,7 @@ struct TicketDeskTests {
     @Test("deadlines are checked on every open ticket, past the first thousand, and not on closed ones")
     func deadlineAlertsOnEveryTicket() throws {
         let f = try DeskFixture()
-        let hook = WebhookSettings(
-            name: "duty",
-            endpoint: try WebhookEndpoint(
-                format: .generic, url: "https://127.0.0.1:9/hook", secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]))
-        let desk = TicketDesk(store: f.store, policy: f.desk.policy, headFile: nil, endpoints: [hook])
+        let desk = try f.dutyDesk()
         var ids: [String] = []
         for n in 0..<1_203 {
             guard case .opened(let t) = try desk.incidentChanged(f.incident("i\(n)", dlp: 2_000_000), now: t0) else {

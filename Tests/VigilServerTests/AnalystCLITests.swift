@@ -144,9 +144,10 @@ struct AnalystCLITests {
 /// systemd-journald for a test: the machine's own when it answers on its socket, else one started
 /// for the test (as root, from Debian's systemd package) and stopped after it.
 final class Journald: @unchecked Sendable {
-    // @unchecked: `process` is set in init and read only by the test that owns it, in `stop`.
+    // @unchecked: Process is not Sendable; `process` is a let set in init and used only by the
+    // test that owns this object, in `stop`, never from two tasks at once.
     static let binary = "/lib/systemd/systemd-journald"
-    private var process: Process?
+    private let process: Process?
 
     /// A probe entry the journal keeps (priority 7, debug); false when no journald answers.
     static func answers() -> Bool {
@@ -159,7 +160,10 @@ final class Journald: @unchecked Sendable {
     }
 
     init() throws {
-        guard !Self.answers() else { return }
+        guard !Self.answers() else {
+            process = nil
+            return
+        }
         try FileManager.default.createDirectory(atPath: "/run/systemd/journal", withIntermediateDirectories: true)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
@@ -167,7 +171,10 @@ final class Journald: @unchecked Sendable {
         try p.run()
         process = p
         for _ in 0..<100 where !Self.answers() { usleep(50_000) }
-        guard Self.answers() else { throw VigilError(.io, "systemd-journald started but does not answer") }
+        guard Self.answers() else {
+            p.terminate()
+            throw VigilError(.io, "systemd-journald started but does not answer")
+        }
     }
 
     func stop() {

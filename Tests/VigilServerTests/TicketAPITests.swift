@@ -7,12 +7,14 @@ import VigilStore
 
 @Suite("Tickets through the correlator: opened from incidents, worked over the query API, audited", .serialized)
 struct TicketAPITests {
-    /// An event the shipped rule "Audit Logging Disabled or Stopped" (high, gbt20986.voi) matches.
-    static func auditOff(_ n: Int) -> String {
+    /// An event the shipped rule "Audit Logging Disabled or Stopped" (high, gbt20986.voi) matches;
+    /// `people` sets its dlp.count.
+    static func auditOff(_ n: Int, people: Int? = nil) -> String {
         var e = Event(timestamp: .now(), id: "audit-off-\(n)", dataset: .auth, observerID: "golden")
         e.set(Fields.eventAction, "sudo_command")
         e.set(FieldID("process.command_line"), "/usr/sbin/auditctl -e 0")
         e.set(Fields.userName, "mallory")
+        if let people { e.set(Fields.dlpCount, .int(Int64(people))) }
         return e.jsonLine
     }
 
@@ -21,14 +23,7 @@ struct TicketAPITests {
         let h = try Harness()
         try await h.start()
         let tokens = try makeTokens(h)
-        func batch(_ n: Int, people: Int) -> Data {
-            var e = Event(timestamp: .now(), id: "audit-off-people-\(n)", dataset: .auth, observerID: "golden")
-            e.set(Fields.eventAction, "sudo_command")
-            e.set(FieldID("process.command_line"), "/usr/sbin/auditctl -e 0")
-            e.set(Fields.userName, "mallory")
-            e.set(Fields.dlpCount, .int(Int64(people)))
-            return Data(e.jsonLine.utf8)
-        }
+        func batch(_ n: Int, people: Int) -> Data { Data(Self.auditOff(n, people: people).utf8) }
         func ticket() async throws -> [String: Any] {
             let list = try await h.api("/v1/tickets?status=open", token: tokens.viewer)
             let tickets = try #require(list.json["tickets"] as? [[String: Any]])
