@@ -75,23 +75,16 @@ public struct IncidentTracker: Sendable {
     /// The latest hit's event time: incidents quiet for longer than the quiet period before it can
     /// no longer be updated (`expire`).
     private var latest = Timestamp(microseconds: .min)
+    /// The last hit time, as stored, of each incident taken up after a restart (by `activeKey`),
+    /// until the replay of the events after the last snapshot is done (`alreadyCounted`).
+    private var resumedThrough: [String: Timestamp] = [:]
 
     public init(quietPeriodSeconds: Int64 = 3600) { self.quietPeriodSeconds = quietPeriodSeconds }
 
     /// Records a hit of `rule` on `event`; `samples` are the contributing event ids when the hit is a
     /// correlation's (default: the event's own id).
     public mutating func hit(_ rule: CompiledRule.Metadata, event: Event, samples: [String]? = nil) -> Action {
-        var key: [(String, String)] = []
-        for field in rule.groupBy {
-            if let value = event[field], let text = Self.text(value), !text.isEmpty { key.append((field.name, text)) }
-        }
-        if key.isEmpty {
-            if let user = event[Fields.userName].flatMap(Self.text) {
-                key = [("user.name", user)]
-            } else if let observer = event.observerID {
-                key = [("observer.id", observer)]
-            }
-        }
+        let key = Self.groupKey(rule, event)
         let slot = rule.id + "\u{0}" + key.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{0}")
         let dlp = Int(event[Fields.dlpCount]?.intValue ?? 0)
         latest = max(latest, event.timestamp)
@@ -129,6 +122,38 @@ public struct IncidentTracker: Sendable {
         return .opened(opened)
     }
 
+    /// The group an event's hit of `rule` counts in: the rule's group-by fields, else the user,
+    /// else the sensor.
+    static func groupKey(_ rule: CompiledRule.Metadata, _ event: Event) -> [(String, String)] {
+        var key: [(String, String)] = []
+        for field in rule.groupBy {
+            if let value = event[field], let text = Self.text(value), !text.isEmpty { key.append((field.name, text)) }
+        }
+        if key.isEmpty {
+            if let user = event[Fields.userName].flatMap(Self.text) {
+                key = [("user.name", user)]
+            } else if let observer = event.observerID {
+                key = [("observer.id", observer)]
+            }
+        }
+        return key
+    }
+
+    /// Whether a hit of `rule` on `event`, produced again while a restarted correlator replays the
+    /// events stored after its last snapshot, is one the incident taken up from the store already
+    /// counted: the same rule and group, no later than that incident's last hit as stored. Hits of
+    /// one rule and group come in event-time order (matches are released by watermark), so the
+    /// replay first re-creates the hits counted before the crash, then new ones.
+    public func alreadyCounted(_ rule: CompiledRule.Metadata, event: Event) -> Bool {
+        guard !resumedThrough.isEmpty,
+            let through = resumedThrough[Self.activeKey(rule.id, Self.groupKey(rule, event))]
+        else { return false }
+        return event.timestamp <= through
+    }
+
+    /// Ends the replay after a restart: from now on every hit is new.
+    public mutating func replayDone() { resumedThrough = [:] }
+
     /// Adds the event's department and data class to the incident's.
     static func noteData(_ event: Event, in incident: inout Incident) {
         if let d = event[Fields.labelsDepartment].flatMap(text), !d.isEmpty, !incident.departments.contains(d),
@@ -155,6 +180,7 @@ public struct IncidentTracker: Sendable {
     public mutating func resume(_ incident: Incident) {
         let key = Self.activeKey(incident.ruleID, incident.groupKey)
         guard active[key] == nil else { return }
+        resumedThrough[key] = incident.lastSeen
         latest = max(latest, incident.lastSeen)
         active[key] = incidents.count
         incidents.append(incident)

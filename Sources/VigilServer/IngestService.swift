@@ -17,6 +17,8 @@ public actor IngestService {
         public var rejected = 0
         public var refusedBatches = 0
         public var incidentsOpened = 0
+        /// Correlation hits re-created by the replay at start that stored incidents already had.
+        public var replayedHitsSkipped = 0
     }
 
     let store: any EventStore
@@ -329,6 +331,7 @@ public actor IngestService {
         let after = saved?.watermark ?? .min
         var changed = ChangedIncidents()
         var replayed = 0
+        var skipped = 0
         // Page by page (bounded memory), on the actor: the engine is its state. The correlator
         // restores before its listeners start, so nothing else waits on the actor meanwhile.
         let count =
@@ -341,11 +344,19 @@ public actor IngestService {
                     enrichment.apply(&enriched)
                     let matched = rules.matches(enriched).map(\.meta.id)
                     let hits = engine!.process(enriched, matched: matched, source: event.observerID ?? "unknown")
+                    // A hit counted before a crash (kill -9 after the snapshot) comes again: the
+                    // incident taken up from the store has it already.
                     for hit in hits where !silent.contains(hit.rule.id) {
+                        if tracker.alreadyCounted(hit.rule, event: hit.event) {
+                            skipped += 1
+                            continue
+                        }
                         record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
                     }
                 }
             }) ?? 0
+        tracker.replayDone()
+        counters.replayedHitsSkipped += skipped
         if !changed.incidents.isEmpty { await storeIncidents(changed) }
         return (restored, count)
     }

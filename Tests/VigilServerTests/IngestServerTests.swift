@@ -117,13 +117,13 @@ final class Harness: @unchecked Sendable {
     }
 
     /// Stops the server as SIGTERM does (the correlation state is saved); `keep` leaves the
-    /// folder for a restart.
-    func stop(keep: Bool = false) async {
+    /// folder for a restart; `crash` stops it as kill -9 would, without saving the state.
+    func stop(keep: Bool = false, crash: Bool = false) async {
         task?.cancel()
         apiTask?.cancel()
         _ = try? await task?.value
         _ = try? await apiTask?.value
-        await service.saveCorrelation()
+        if !crash { await service.saveCorrelation() }
         if !keep { try? FileManager.default.removeItem(at: dir) }
     }
 
@@ -497,6 +497,53 @@ struct IngestRefusalTests {
         let second = try Harness(reusing: first.dir)
         try await second.start()
         _ = try await second.post(body: Data(lines[split...].joined(separator: "\n").utf8))
+        #expect(try summary(second.store) == expected)
+        await second.stop()
+    }
+
+    @Test("a crash after the last snapshot does not count twice the correlation hits the replay re-creates")
+    func crashAfterSnapshot() async throws {
+        // Two bursts of 30 SSH password failures from one address, each closed by a login 15
+        // minutes on that moves the sensor's watermark past it. The correlation state is saved
+        // after the first burst; the second burst's hits are counted and stored, then the
+        // correlator dies without saving. At start it replays the events after the snapshot,
+        // which re-creates those hits: the stored incident must not count them again.
+        let start: Int64 = 1_795_600_000_000_000
+        func ssh(_ second: Int64, _ outcome: String = "failure") -> String {
+            var e = Event(
+                timestamp: Timestamp(microseconds: start + second * 1_000_000), id: "k-\(second)", dataset: .auth,
+                observerID: "golden")
+            e.set(Fields.eventAction, "ssh_login")
+            e.set(Fields.eventOutcome, outcome)
+            e.set(Fields.sourceIP, .ip(IPAddress("198.51.100.77")!))
+            return e.jsonLine
+        }
+        let firstBurst = (0..<30).map { ssh(Int64($0) * 3) } + [ssh(900, "success")]
+        let secondBurst = (0..<30).map { ssh(1000 + Int64($0) * 3) } + [ssh(1900, "success")]
+        let third = (0..<30).map { ssh(3000 + Int64($0) * 3) } + [ssh(3900, "success")]
+        func summary(_ store: SQLiteStore) throws -> [String] {
+            try store.incidents(limit: 1000).map { "\($0.ruleID) \($0.group) hits=\($0.hits) level=\($0.level)" }
+                .sorted()
+        }
+        let whole = try Harness()
+        try await whole.start()
+        _ = try await whole.post(body: Data((firstBurst + secondBurst + third).joined(separator: "\n").utf8))
+        let expected = try summary(whole.store)
+        await whole.stop()
+        #expect(expected.contains { !$0.contains("hits=1 ") }, "some incident has several hits: \(expected)")
+
+        let first = try Harness()
+        try await first.start()
+        _ = try await first.post(body: Data(firstBurst.joined(separator: "\n").utf8))
+        await first.service.saveCorrelation()
+        _ = try await first.post(body: Data(secondBurst.joined(separator: "\n").utf8))
+        let beforeCrash = try summary(first.store)
+        await first.stop(keep: true, crash: true)
+        let second = try Harness(reusing: first.dir)
+        try await second.start()
+        #expect(try summary(second.store) == beforeCrash, "the replay at start changes no stored incident")
+        #expect(await second.service.counters.replayedHitsSkipped > 0, "the replay did re-create counted hits")
+        _ = try await second.post(body: Data(third.joined(separator: "\n").utf8))
         #expect(try summary(second.store) == expected)
         await second.stop()
     }
