@@ -23,27 +23,43 @@ public struct JSONWriter: Sendable {
 
     public mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        // Copy runs of plain bytes in one go: escaping is the hot loop of event output.
+        guard let base = utf8.baseAddress else {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        // Copy runs of plain bytes in one go: escaping is the hot loop of event output. Eight bytes
+        // are tested at once (ByteScan); only a word holding a byte to escape is looked at bytewise.
+        let count = utf8.count
         var runStart = 0
+        var i = 0
         Self.needsEscape.withUnsafeBufferPointer { table in
-            for i in 0..<utf8.count {
-                let b = utf8[i]
-                guard table[Int(b)] else { continue }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                runStart = i + 1
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-                case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-                default:
-                    bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
-                    bytes.append(Self.hex[Int(b >> 4)])
-                    bytes.append(Self.hex[Int(b & 0xF)])
+            while i < count {
+                while i + 8 <= count, !ByteScan.needsJSONEscape(ByteScan.word(base, i)) { i += 8 }
+                let stop = min(i + 8, count)
+                while i < stop {
+                    let b = base[i]
+                    i += 1
+                    guard table[Int(b)] else { continue }
+                    if runStart < i - 1 {
+                        bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - 1 - runStart))
+                    }
+                    runStart = i
+                    switch b {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
+                    case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
+                    case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
+                    case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
+                    default:
+                        bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
+                        bytes.append(Self.hex[Int(b >> 4)])
+                        bytes.append(Self.hex[Int(b & 0xF)])
+                    }
                 }
             }
         }
-        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        if runStart < count {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
+        }
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -57,7 +57,7 @@ import VigilCore
 /// normalised values with the secret, truncated to `hashBytes` bytes — 128 bits by default, ample to
 /// count and join distinct values). Normalised: letters upper-cased (ID `X`), phone numbers without
 /// country code or separators, email lower-cased. An event with no detection gets no `dlp.*` field.
-public struct Inspector: Sendable {
+public final class Inspector: Sendable {
     public struct Options: Sendable {
         /// Latest birth year a resident ID may carry. Inspect has no clock: the sensor sets this from its
         /// configuration or the current year; a few years ahead is harmless.

@@ -70,7 +70,18 @@ enum EventBuilder {
         }
         // Control bytes other than whitespace mean binary.
         let binary = bytes.withUnsafeBufferPointer { buf in
-            for i in 0..<end where buf[i] < 0x20 && buf[i] != 0x09 && buf[i] != 0x0A && buf[i] != 0x0D { return true }
+            let base = buf.baseAddress!
+            var i = 0
+            while i < end {
+                // Eight bytes at a time; a word with a byte below 0x20 is looked at bytewise.
+                while i + 8 <= end, !ByteScan.hasByte(below: 0x20, in: ByteScan.word(base, i)) { i += 8 }
+                let stop = min(i + 8, end)
+                while i < stop {
+                    let b = base[i]
+                    if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return true }
+                    i += 1
+                }
+            }
             return false
         }
         if binary { return nil }

@@ -1,0 +1,34 @@
+/// Word-at-a-time tests over bytes (SWAR): eight bytes per step on the hot paths that look for rare
+/// bytes in long texts (JSON escaping, control bytes in HTTP bodies). Each test is exact as a yes/no
+/// for the eight bytes; callers look at the bytes one by one only when it says yes.
+public enum ByteScan {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether some byte of `word` is below `limit` (1…128). No byte below `limit` means no borrow
+    /// crosses a byte, so a byte ≥ 0x80 (UTF-8 beyond ASCII) is never reported.
+    @inline(__always)
+    public static func hasByte(below limit: UInt8, in word: UInt64) -> Bool {
+        (word &- ones &* UInt64(limit)) & ~word & highs != 0
+    }
+
+    /// Whether some byte of `word` equals `byte`.
+    @inline(__always)
+    public static func hasByte(_ byte: UInt8, in word: UInt64) -> Bool {
+        let x = word ^ (ones &* UInt64(byte))
+        return (x &- ones) & ~x & highs != 0
+    }
+
+    /// Whether some byte of `word` is one a JSON string escapes: a control byte, `"`, `\` or DEL.
+    @inline(__always)
+    public static func needsJSONEscape(_ word: UInt64) -> Bool {
+        hasByte(below: 0x20, in: word) || hasByte(0x22, in: word) || hasByte(0x5C, in: word)
+            || hasByte(0x7F, in: word)
+    }
+
+    /// The eight bytes at `offset` as one word (any alignment).
+    @inline(__always)
+    public static func word(_ base: UnsafePointer<UInt8>, _ offset: Int) -> UInt64 {
+        UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+    }
+}

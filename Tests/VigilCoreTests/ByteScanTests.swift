@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import VigilCore
+
+@Suite("Word-at-a-time byte tests and JSON escaping")
+struct ByteScanTests {
+    /// Every byte value at every position of a word, among neighbours that never match (plain
+    /// ASCII and UTF-8 continuation bytes): the word test agrees with a bytewise test.
+    @Test("each word test agrees with a bytewise test for every byte at every position")
+    func exhaustive() {
+        for filler in [UInt8(ascii: "a"), 0x80, 0xE4, 0xFF, 0x20, 0x7E] {
+            for position in 0..<8 {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: filler, count: 8)
+                    bytes[position] = UInt8(value)
+                    let word = bytes.withUnsafeBufferPointer { ByteScan.word($0.baseAddress!, 0) }
+                    let control = bytes.contains { $0 < 0x20 }
+                    #expect(ByteScan.hasByte(below: 0x20, in: word) == control, "\(bytes)")
+                    #expect(ByteScan.hasByte(0x22, in: word) == bytes.contains(0x22), "\(bytes)")
+                    let escape = bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
+                    #expect(ByteScan.needsJSONEscape(word) == escape, "\(bytes)")
+                }
+            }
+        }
+    }
+
+    @Test("random words: the word tests agree with bytewise tests")
+    func random() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            // Bytes biased towards the edges of the ranges the tests look for.
+            let bytes = (0..<8).map { _ -> UInt8 in
+                let pick = [UInt8.random(in: 0...255, using: &generator), 0x1F, 0x20, 0x21, 0x22, 0x5C, 0x7F, 0x80]
+                return pick[Int.random(in: 0..<pick.count, using: &generator)]
+            }
+            let word = bytes.withUnsafeBufferPointer { ByteScan.word($0.baseAddress!, 0) }
+            #expect(ByteScan.hasByte(below: 0x20, in: word) == bytes.contains { $0 < 0x20 }, "\(bytes)")
+            let escape = bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
+            #expect(ByteScan.needsJSONEscape(word) == escape, "\(bytes)")
+        }
+    }
+
+    /// Escaped output read back by Foundation's JSON parser gives the text again, for texts with
+    /// escapes at every offset around the eight-byte steps, and multi-byte characters.
+    @Test("an escaped string parses back to the same text for escapes at every offset")
+    func roundTrip() throws {
+        let specials = ["\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "\u{7F}", "é", "中", "😀"]
+        for length in 0..<24 {
+            for offset in 0...length {
+                for special in specials {
+                    var text = String(repeating: "x", count: length)
+                    text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: offset))
+                    var writer = JSONWriter()
+                    writer.string(text)
+                    let json = Data("[".utf8 + writer.bytes + "]".utf8)
+                    let back = try JSONSerialization.jsonObject(with: json) as? [String]
+                    #expect(back == [text], "\(String(decoding: writer.bytes, as: UTF8.self))")
+                }
+            }
+        }
+    }
+}
