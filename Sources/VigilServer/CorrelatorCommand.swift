@@ -104,6 +104,18 @@ public struct CorrelatorCommand: AsyncParsableCommand {
             }
         }
         defer { retention.cancel() }
+        // A sensor silent for longer than sensor_timeout stops holding correlation back.
+        let silence = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(30))
+                for sensor in await service.releaseSilentSensors() {
+                    Self.say(
+                        "sensor \(sensor) silent for more than \(settings.sensorTimeoutSeconds) s: correlation no longer waits for it"
+                    )
+                }
+            }
+        }
+        defer { silence.cancel() }
         // Webhooks: the outbox is delivered from the start (rows left by a crash go out first).
         let delivery = Task {
             guard !settings.webhooks.isEmpty, let outbox = service.store as? any OutboxStore else { return }
@@ -206,7 +218,8 @@ public struct CorrelatorCommand: AsyncParsableCommand {
         return IngestService(
             store: store, limits: settings.limits, rules: result.rules, correlations: result.correlations,
             enrichment: Enrichment(publicSuffixes: psl, calendar: result.calendar),
-            latenessMicros: Int64(settings.latenessSeconds) * 1_000_000, desk: desk)
+            latenessMicros: Int64(settings.latenessSeconds) * 1_000_000,
+            sensorTimeout: .seconds(settings.sensorTimeoutSeconds), desk: desk)
     }
 }
 

@@ -34,6 +34,9 @@ public struct CorrelatorConfig: Sendable {
     public var retentionDays = defaultRetentionDays
     public var rules: String?
     public var latenessSeconds = 300
+    /// Seconds after which a sensor that sent nothing (no batch, no heartbeat; sensors beat every
+    /// 30 s by default) stops holding correlation back.
+    public var sensorTimeoutSeconds = 300
     public var limits = Limits()
     /// Incidents at this level or above get an emergency-response ticket.
     public var ticketsFrom: RuleLevel = .high
@@ -48,7 +51,8 @@ public struct CorrelatorConfig: Sendable {
     public init() {}
 
     static let keys = [
-        "listen", "api", "tls", "store", "retention_days", "rules", "lateness", "limits", "response", "webhooks",
+        "listen", "api", "tls", "store", "retention_days", "rules", "lateness", "sensor_timeout", "limits", "response",
+        "webhooks",
     ]
 
     /// Parses the config text; nil (with diagnostics) when it has errors.
@@ -83,6 +87,7 @@ public struct CorrelatorConfig: Sendable {
         }
         c.rules = root.child("rules")?.string()
         c.latenessSeconds = root.child("lateness")?.int(in: 0...86_400) ?? c.latenessSeconds
+        c.sensorTimeoutSeconds = root.child("sensor_timeout")?.int(in: 30...86_400) ?? c.sensorTimeoutSeconds
         if let limits = root.child("limits") {
             limits.allowOnly([
                 "body_bytes", "decompressed_bytes", "line_bytes", "lines", "in_flight", "in_flight_per_sensor",

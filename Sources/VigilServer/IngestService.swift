@@ -30,6 +30,13 @@ public actor IngestService {
     var tracker = IncidentTracker()
     private(set) var silent: Set<String>
     private let latenessMicros: Int64
+    /// A sensor heard from (batch or heartbeat) no later than this ago still holds correlation back
+    /// to its own watermark; a longer silence releases it (`releaseSilentSensors`).
+    public let sensorTimeout: Duration
+    /// When each sensor was last heard from (monotonic clock), and when this service started
+    /// (sensors known from a snapshot count as heard then).
+    private var lastHeard: [String: ContinuousClock.Instant] = [:]
+    private let started = ContinuousClock.now
     public let metrics: CorrelatorMetrics
     /// Opens and escalates tickets for incidents (nil: no response policy loaded).
     public let desk: TicketDesk?
@@ -38,10 +45,11 @@ public actor IngestService {
     public init(
         store: any EventStore, limits: CorrelatorConfig.Limits, rules: RuleSet = RuleSet(rules: []),
         correlations: CorrelationSet = CorrelationSet(), enrichment: Enrichment = Enrichment(),
-        latenessMicros: Int64 = 300_000_000, metrics: CorrelatorMetrics = CorrelatorMetrics(),
-        desk: TicketDesk? = nil
+        latenessMicros: Int64 = 300_000_000, sensorTimeout: Duration = .seconds(300),
+        metrics: CorrelatorMetrics = CorrelatorMetrics(), desk: TicketDesk? = nil
     ) {
         self.store = store
+        self.sensorTimeout = sensorTimeout
         self.desk = desk
         self.metrics = metrics
         self.limits = limits
@@ -109,6 +117,7 @@ public actor IngestService {
 
     private func apply(_ batch: IngestBatch) async -> Reply {
         counters.batches += 1
+        lastHeard[batch.sensor] = .now
         let batchID = batch.batchID ?? UUID().uuidString.lowercased()
         let parsed: IngestParser.Parsed
         switch IngestParser.parse(batch, limits: limits) {
@@ -268,6 +277,7 @@ public actor IngestService {
     }
 
     public func heartbeat(sensor: String, body: [UInt8]) async -> Reply {
+        lastHeard[sensor] = .now
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
             return .error(.badRequest, "bad_body", "a heartbeat is a JSON object with version and counters")
         }
@@ -301,6 +311,30 @@ public actor IngestService {
             if !changed.incidents.isEmpty { await storeIncidents(changed) }
         }
         return Reply(status: .ok, json: ["server_time": now.description])
+    }
+
+    /// Stops waiting for sensors not heard from (no batch, no heartbeat) for `sensorTimeout`:
+    /// the correlation release point is the minimum over all sensors' watermarks, so a node that
+    /// went down, was retired or lost its network would otherwise hold every correlation rule of
+    /// the platform back at its last event. Its held matches are correlated now; when it comes
+    /// back, its events join again, and those older than the watermark by then are matched
+    /// statelessly only (counted as late), as for any late event. Run every half minute by the
+    /// correlator; returns the sensors released.
+    @discardableResult
+    public func releaseSilentSensors(now: ContinuousClock.Instant = .now) async -> [String] {
+        guard engine != nil else { return [] }
+        var released: [String] = []
+        var changed = ChangedIncidents()
+        for sensor in engine!.sourceNames.sorted() where now - (lastHeard[sensor] ?? started) > sensorTimeout {
+            released.append(sensor)
+            lastHeard[sensor] = nil
+            for hit in engine!.finish(source: sensor) where !silent.contains(hit.rule.id) {
+                metrics.ruleHit(hit.rule.id, correlation: true)
+                record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
+            }
+        }
+        if !changed.incidents.isEmpty { await storeIncidents(changed) }
+        return released
     }
 
     private var lastSnapshot = Date()

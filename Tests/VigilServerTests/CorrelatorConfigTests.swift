@@ -17,6 +17,7 @@ struct CorrelatorConfigTests {
         #expect(config.host == "0.0.0.0" && config.port == 8443)
         #expect(config.limits == CorrelatorConfig.Limits())
         #expect(config.latenessSeconds == 300)
+        #expect(config.sensorTimeoutSeconds == 300)
     }
 
     @Test("--check-config names the line and key of each problem and the files that cannot be read")
@@ -33,13 +34,15 @@ struct CorrelatorConfigTests {
           client_ca: \(dir.path)/ca.crt
         store: \(dir.path)/vigil.db
         lateness: 300
+        sensor_timeout: 5
         limts: {lines: 10}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         let (config, diagnostics) = CorrelatorCommand.load(path)
         #expect(config == nil)
         let text = diagnostics.map(\.description).joined(separator: "\n")
         #expect(text.contains("correlator.yaml:1") && text.contains("'127.0.0.1:99999' is not host:port"), "\(text)")
-        #expect(text.contains("correlator.yaml:8") && text.contains("did you mean 'limits'"), "\(text)")
+        #expect(text.contains("correlator.yaml:8") && text.contains("30"), "a sensor timeout under 30 s: \(text)")
+        #expect(text.contains("correlator.yaml:9") && text.contains("did you mean 'limits'"), "\(text)")
         // Fixed, the file problems show.
         try """
         listen: 127.0.0.1:8443

@@ -49,7 +49,7 @@ final class Harness: @unchecked Sendable {
     let service: IngestService
 
     /// `reusing`: the folder of a stopped harness (its PKI and store): a restart.
-    init(denyListed: [String] = [], reusing: URL? = nil) throws {
+    init(denyListed: [String] = [], reusing: URL? = nil, sensorTimeout: Int? = nil) throws {
         dir =
             reusing ?? FileManager.default.temporaryDirectory.appendingPathComponent("vigil-corr-\(UUID().uuidString)")
         pki = dir.appendingPathComponent("pki")
@@ -64,6 +64,7 @@ final class Harness: @unchecked Sendable {
         c.store = dir.appendingPathComponent("vigil.db").path
         c.rules = repoRoot.appendingPathComponent("rules").path
         c.limits.bodyBytes = 256 << 10
+        if let sensorTimeout { c.sensorTimeoutSeconds = sensorTimeout }
         if !denyListed.isEmpty {
             var lines: [String] = []
             for id in denyListed {
@@ -429,6 +430,63 @@ struct IngestRefusalTests {
         #expect(try guessing() == nil)
         try await beat(spooled: 0)
         #expect(try guessing()?.group == ["source.ip": "203.0.113.9"])
+        await h.stop()
+    }
+
+    @Test("a sensor that falls silent stops holding back the correlation of the others after sensor_timeout")
+    func silentSensor() async throws {
+        let h = try Harness(sensorTimeout: 1)
+        try await h.start()
+        let start: Int64 = 1_764_100_000_000_000
+        func auth(_ second: Int64, _ outcome: String, sensor: String, ip: String) -> String {
+            var e = Event(
+                timestamp: Timestamp(microseconds: start + second * 1_000_000), id: "\(sensor)-\(second)",
+                dataset: .auth, observerID: sensor)
+            e.set(Fields.eventAction, "ssh_login")
+            e.set(Fields.eventOutcome, outcome)
+            e.set(Fields.sourceIP, .ip(IPAddress(ip)!))
+            return e.jsonLine
+        }
+        func guessing() throws -> IncidentRecord? {
+            try h.store.incidents(limit: 10).first { $0.ruleID == "3e0e8a39-ce81-4aad-9535-98bd2b2e0809" }
+        }
+        // node-2 reports once, then goes down; golden sees a burst and reports on for ten minutes.
+        _ = try await h.post(body: Data(auth(0, "success", sensor: "node-2", ip: "192.0.2.1").utf8), sensor: "node-2")
+        try await Task.sleep(for: .milliseconds(1200))
+        let burst = (0..<12).map { auth(10 + Int64($0) * 3, "failure", sensor: "golden", ip: "203.0.113.50") }
+        _ = try await h.post(body: Data(burst.joined(separator: "\n").utf8))
+        _ = try await h.post(body: Data(auth(600, "success", sensor: "golden", ip: "192.0.2.2").utf8))
+        #expect(try guessing() == nil, "correlation waits for node-2, whose watermark is still at its one event")
+        #expect(await h.service.releaseSilentSensors() == ["node-2"], "golden was heard just now")
+        #expect(try guessing()?.group == ["source.ip": "203.0.113.50"], "released, the burst is correlated")
+        // node-2 comes back: heard again, it is not released.
+        _ = try await h.post(body: Data(auth(700, "success", sensor: "node-2", ip: "192.0.2.1").utf8), sensor: "node-2")
+        #expect(await h.service.releaseSilentSensors() == [])
+        await h.stop()
+    }
+
+    @Test("when every sensor has fallen silent, what they sent is correlated")
+    func allSilent() async throws {
+        let h = try Harness(sensorTimeout: 1)
+        try await h.start()
+        let start: Int64 = 1_764_200_000_000_000
+        let burst = (0..<12).map { i -> String in
+            var e = Event(
+                timestamp: Timestamp(microseconds: start + Int64(i) * 3_000_000), id: "all-\(i)", dataset: .auth,
+                observerID: "golden")
+            e.set(Fields.eventAction, "ssh_login")
+            e.set(Fields.eventOutcome, "failure")
+            e.set(Fields.sourceIP, .ip(IPAddress("203.0.113.51")!))
+            return e.jsonLine
+        }
+        _ = try await h.post(body: Data(burst.joined(separator: "\n").utf8))
+        let incidents = {
+            try h.store.incidents(limit: 10).filter { $0.ruleID == "3e0e8a39-ce81-4aad-9535-98bd2b2e0809" }
+        }
+        #expect(try incidents().isEmpty, "held for the 5-minute lateness")
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(await h.service.releaseSilentSensors() == ["golden"])
+        #expect(try incidents().count == 1, "the only sensor is silent: its burst is released")
         await h.stop()
     }
 

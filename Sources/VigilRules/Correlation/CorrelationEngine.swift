@@ -112,6 +112,8 @@ public struct CorrelationEngine: Sendable {
     private var lastSweep: [Int64]
     /// Source → latest event time it reported; `.min` for a source expected but not yet heard from.
     private var sources: [String: Int64] = [:]
+    /// The latest event time any source reported, finished ones included.
+    private var reported: Int64 = .min
     private var pending = PendingHeap<Projected>()
     private var sequence: UInt64 = 0
     /// Hits of windows closed while making room for a new group, reported with the next release.
@@ -159,9 +161,15 @@ public struct CorrelationEngine: Sendable {
         if sources[source] == nil { sources[source] = .min }
     }
 
+    /// The sources the release waits for (each holds it back to its latest event time − lateness).
+    public var sourceNames: [String] { Array(sources.keys) }
+
     /// A source that will report nothing more (its file ended); it stops holding the release back.
     public mutating func finish(source: String) -> [CorrelationHit] {
         sources[source] = nil
+        // The last source gone: everything reported so far is complete, so it is released (the
+        // correlator letting go of its last silent sensor; `analyze` flushes after this anyway).
+        if sources.isEmpty { return release(upTo: max(watermark, reported)) }
         return release(upTo: releasePoint())
     }
 
@@ -171,6 +179,7 @@ public struct CorrelationEngine: Sendable {
     public mutating func advance(source: String, to time: Int64) -> [CorrelationHit] {
         guard time > sources[source] ?? .min else { return [] }
         sources[source] = time
+        reported = max(reported, time)
         return release(upTo: releasePoint())
     }
 
@@ -196,6 +205,7 @@ public struct CorrelationEngine: Sendable {
         let t = Self.time(of: event)
         let known = sources[source] ?? .min
         if t > known { sources[source] = t }
+        reported = max(reported, t)
         var ids: [String]?
         for rule in matched {
             guard let targets = routes[rule] else { continue }
@@ -612,6 +622,7 @@ extension CorrelationEngine {
             return moved
         }
         (next.watermark, next.sources, next.stats, next.sequence) = (watermark, sources, stats, sequence)
+        next.reported = reported
         next.deferred = deferred
         return (next, map.count)
     }
@@ -635,6 +646,7 @@ extension CorrelationEngine {
         }
         watermark = snapshot.watermark
         sources = snapshot.sources
+        reported = max(snapshot.watermark, sources.values.max() ?? .min)
         stats = snapshot.stats
         return kept
     }
