@@ -328,7 +328,11 @@ struct SensorAgentTests {
     func spoolFull() async throws {
         let rig = try SensorRig()
         // The correlator is down from the start; the spool may hold 1 MiB.
-        let sensor = try SensorProcess(config: try rig.sensorConfig(extra: "spool:\n  max_mib: 1\n  min_free_mib: 0\n"))
+        // Retries at most 2 s apart, so the wait after the correlator starts is not up to the jitter.
+        let sensor = try SensorProcess(
+            config: try rig.sensorConfig(
+                extra: "spool:\n  max_mib: 1\n  min_free_mib: 0\n"
+                    + "shipping:\n  batch_wait_ms: 200\n  heartbeat_seconds: 1\n  retry_max_seconds: 2\n"))
         defer { sensor.kill9() }
         #expect(sensor.waitForLog("tailing"))
         _ = sensor.waitForLog("spool.db")

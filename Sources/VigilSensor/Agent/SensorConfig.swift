@@ -14,6 +14,9 @@ public struct SensorConfig: Sendable {
         public var connections = 2
         public var timeoutSeconds = 30
         public var heartbeatSeconds = 30
+        /// The longest wait between two attempts to send a batch (exponential backoff with full
+        /// jitter from 1 s): how long a recovered correlator may wait for this sensor at worst.
+        public var retryMaxSeconds = 300
         public init() {}
     }
 
@@ -81,6 +84,7 @@ public struct SensorConfig: Sendable {
         if let node = root.child("shipping") {
             node.allowOnly([
                 "batch_events", "batch_kib", "batch_wait_ms", "connections", "timeout_seconds", "heartbeat_seconds",
+                "retry_max_seconds",
             ])
             let s = c.shipping
             // The correlator's defaults: 50 000 lines and 64 MiB after gzip per batch.
@@ -90,6 +94,7 @@ public struct SensorConfig: Sendable {
             c.shipping.connections = node.child("connections")?.int(in: 1...4) ?? s.connections
             c.shipping.timeoutSeconds = node.child("timeout_seconds")?.int(in: 1...600) ?? s.timeoutSeconds
             c.shipping.heartbeatSeconds = node.child("heartbeat_seconds")?.int(in: 1...3600) ?? s.heartbeatSeconds
+            c.shipping.retryMaxSeconds = node.child("retry_max_seconds")?.int(in: 1...3600) ?? s.retryMaxSeconds
         }
         if let node = root.child("limits") {
             node.allowOnly(["max_flows"])

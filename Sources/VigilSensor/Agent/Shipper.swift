@@ -161,7 +161,7 @@ public final class Shipper: Sendable {
                 noteFailure(reason)
                 if draining.active { return }
                 // In steps, so a stop (drain) does not wait out a long backoff.
-                var delay = after ?? Self.backoff(attempt: attempt)
+                var delay = after ?? Self.backoff(attempt: attempt, ceiling: Double(settings.retryMaxSeconds))
                 while delay > 0, !Task.isCancelled, !draining.active {
                     try? await Task.sleep(for: .milliseconds(Int64(min(delay, 0.5) * 1000)))
                     delay -= 0.5
@@ -176,10 +176,10 @@ public final class Shipper: Sendable {
         case retry(after: Double?, reason: String)
     }
 
-    /// Full jitter between 1 s and min(5 min, 2^attempt s).
-    static func backoff(attempt: Int) -> Double {
-        let ceiling = min(300.0, pow(2.0, Double(min(attempt, 12))))
-        return Double.random(in: 1.0...max(1.0, ceiling))
+    /// Full jitter between 1 s and min(`ceiling` (5 min by default), 2^attempt s).
+    static func backoff(attempt: Int, ceiling: Double = 300) -> Double {
+        let top = min(ceiling, pow(2.0, Double(min(attempt, 12))))
+        return Double.random(in: 1.0...max(1.0, top))
     }
 
     func send(_ batch: Spool.Batch, batchID: String) async -> Outcome {
