@@ -26,26 +26,42 @@ public struct TLSHello: Sendable, Equatable {
     }
 
     /// JA3 (client) or JA3S (server) string, GREASE values removed, before hashing.
-    public var ja3String: String {
-        func join<T: BinaryInteger>(_ values: [T]) -> String {
-            var out = ""
-            out.reserveCapacity(values.count * 6)
-            for (i, v) in values.enumerated() {
-                if i > 0 { out.append("-") }
-                out.append(String(v))
+    public var ja3String: String { String(decoding: ja3Bytes, as: UTF8.self) }
+
+    /// The JA3/JA3S string as bytes: `version,ciphers,extensions[,groups,point formats]`, each list
+    /// in decimal joined by `-`. Written straight into one buffer (one per TLS event).
+    public var ja3Bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(
+            8 + 6 * (cipherSuites.count + extensions.count + supportedGroups.count) + 4 * pointFormats.count)
+        func decimal(_ value: UInt16) {
+            if value >= 10_000 { out.append(0x30 + UInt8(value / 10_000)) }
+            if value >= 1000 { out.append(0x30 + UInt8(value / 1000 % 10)) }
+            if value >= 100 { out.append(0x30 + UInt8(value / 100 % 10)) }
+            if value >= 10 { out.append(0x30 + UInt8(value / 10 % 10)) }
+            out.append(0x30 + UInt8(value % 10))
+        }
+        func list(_ values: some Sequence<UInt16>) {
+            out.append(UInt8(ascii: ","))
+            var first = true
+            for v in values where !Self.isGREASE(v) {
+                if !first { out.append(UInt8(ascii: "-")) }
+                first = false
+                decimal(v)
             }
-            return out
         }
-        let ciphers = cipherSuites.filter { !Self.isGREASE($0) }
-        let exts = extensions.filter { !Self.isGREASE($0) }
+        decimal(legacyVersion)
+        list(cipherSuites)
+        list(extensions)
         if isClient {
-            let groups = supportedGroups.filter { !Self.isGREASE($0) }
-            return "\(legacyVersion),\(join(ciphers)),\(join(exts)),\(join(groups)),\(join(pointFormats))"
+            list(supportedGroups)
+            // Point formats are one byte: never a GREASE value.
+            list(pointFormats.lazy.map(UInt16.init))
         }
-        return "\(legacyVersion),\(join(ciphers)),\(join(exts))"
+        return out
     }
 
-    public var ja3: String { Digest.md5.hex(ja3String) }
+    public var ja3: String { Digest.md5.hex(ja3Bytes) }
 
     /// Parses a handshake message (type byte, 24-bit length, body).
     public static func parse(handshake p: UnsafeRawBufferPointer) throws(DecodeIssue) -> TLSHello {
