@@ -10,16 +10,27 @@ public struct JSONWriter: Sendable {
     }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// A quoted, escaped JSON string. Input is valid UTF-8 (Swift strings are).
     public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { appendEscaped($0) }
     }
 
-    /// Which bytes need escaping in a JSON string: quote, backslash, control characters and DEL.
-    private static let needsEscape: [Bool] = (0..<256).map { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
+    /// How each byte is written in a JSON string: 0 as is, 1 after a backslash (`"`, `\\`), or the
+    /// letter of its two-byte escape (`n`, `r`, `t`); 2 for the other control bytes and DEL (`\\u00XX`).
+    private static let escapeTable: [UInt8] = (0..<256).map { (b: Int) -> UInt8 in
+        switch b {
+        case 0x22, 0x5C: 1
+        case 0x0A: UInt8(ascii: "n")
+        case 0x0D: UInt8(ascii: "r")
+        case 0x09: UInt8(ascii: "t")
+        case 0..<0x20, 0x7F: 2
+        default: 0
+        }
+    }
+
+    /// Input bytes escaped per step into a scratch buffer (six output bytes at most per input byte).
+    private static let escapeChunk = 2048
 
     public mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
@@ -27,41 +38,73 @@ public struct JSONWriter: Sendable {
             bytes.append(UInt8(ascii: "\""))
             return
         }
-        // Copy runs of plain bytes in one go: escaping is the hot loop of event output. Eight bytes
-        // are tested at once (ByteScan); only a word holding a byte to escape is looked at bytewise.
+        // Escaping is the hot loop of event output. Eight bytes are tested at once (ByteScan): a
+        // text with nothing to escape (most fields) is copied in one go.
         let count = utf8.count
-        var runStart = 0
         var i = 0
-        Self.needsEscape.withUnsafeBufferPointer { table in
-            while i < count {
-                while i + 8 <= count, !ByteScan.needsJSONEscape(ByteScan.word(base, i)) { i += 8 }
-                let stop = min(i + 8, count)
-                while i < stop {
-                    let b = base[i]
-                    i += 1
-                    guard table[Int(b)] else { continue }
-                    if runStart < i - 1 {
-                        bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - 1 - runStart))
+        while i + 8 <= count, !ByteScan.needsJSONEscape(ByteScan.word(base, i)) { i += 8 }
+        while i < count, Self.escapeTable[Int(base[i])] == 0 { i += 1 }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: i))
+        if i < count { escapeRest(base, from: i, count: count) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Escapes from `from` on (the first byte to escape) through a scratch buffer, so a text full of
+    /// quotes (a JSON body) costs a store or two per byte instead of an array append per escape.
+    private mutating func escapeRest(_ base: UnsafePointer<UInt8>, from: Int, count: Int) {
+        var i = from
+        Self.escapeTable.withUnsafeBufferPointer { table in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * Self.escapeChunk + 8) { scratch in
+                let out = scratch.baseAddress!
+                while i < count {
+                    let end = min(i + Self.escapeChunk, count)
+                    var o = 0
+                    while i < end {
+                        if i + 8 <= end {
+                            let word = ByteScan.word(base, i)
+                            if !ByteScan.needsJSONEscape(word) {
+                                UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
+                                o += 8
+                                i += 8
+                                continue
+                            }
+                        }
+                        // A word with something to escape (or the tail): byte by byte, up to 8.
+                        let stop = min(i + 8, end)
+                        while i < stop {
+                            let b = base[i]
+                            i += 1
+                            switch table[Int(b)] {
+                            case 0:
+                                out[o] = b
+                                o += 1
+                            case 1:
+                                out[o] = UInt8(ascii: "\\")
+                                out[o + 1] = b
+                                o += 2
+                            case 2:
+                                out[o] = UInt8(ascii: "\\")
+                                out[o + 1] = UInt8(ascii: "u")
+                                out[o + 2] = 0x30
+                                out[o + 3] = 0x30
+                                out[o + 4] = Self.hexDigit(b >> 4)
+                                out[o + 5] = Self.hexDigit(b & 0xF)
+                                o += 6
+                            case let letter:
+                                out[o] = UInt8(ascii: "\\")
+                                out[o + 1] = letter
+                                o += 2
+                            }
+                        }
                     }
-                    runStart = i
-                    switch b {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(b)
-                    case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-                    case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-                    case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-                    default:
-                        bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
-                        bytes.append(Self.hex[Int(b >> 4)])
-                        bytes.append(Self.hex[Int(b & 0xF)])
-                    }
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
                 }
             }
         }
-        if runStart < count {
-            bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
+
+    @inline(__always)
+    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     /// JSON object keys by field id, copied from the registry once per writer, not locked per field.
     private var keyCache: [[UInt8]] = []

@@ -59,4 +59,20 @@ struct ByteScanTests {
             }
         }
     }
+
+    /// A JSON body of ~20 KB (quotes every few bytes, control bytes, non-ASCII) crosses the
+    /// escaper's internal steps several times: it still parses back to itself.
+    @Test("a long text full of quotes, controls and non-ASCII parses back to itself")
+    func longText() throws {
+        var text = ""
+        for i in 0..<700 {
+            text += #"{"id":\#(i),"name":"张三\#(i)","note":"a\#u{01}b\#tc\\d\#u{7F}"},"#
+        }
+        #expect(text.utf8.count > 20_000)
+        var writer = JSONWriter()
+        writer.string(text)
+        let back = try JSONSerialization.jsonObject(with: Data("[".utf8 + writer.bytes + "]".utf8)) as? [String]
+        #expect(back == [text])
+        #expect(!writer.bytes.contains { $0 < 0x20 || $0 == 0x7F }, "no raw control byte is written")
+    }
 }
