@@ -164,10 +164,7 @@ public actor IngestService {
             }
             if engine != nil {
                 let hits = engine!.process(enriched, matched: matched[index].map(\.meta.id), source: batch.sensor)
-                for hit in hits where !silent.contains(hit.rule.id) {
-                    metrics.ruleHit(hit.rule.id, correlation: true)
-                    record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
-                }
+                record(hits, into: &changed)
             }
         }
         if !changed.incidents.isEmpty { await storeIncidents(changed) }
@@ -259,6 +256,14 @@ public actor IngestService {
         var leveled: Set<String> = []
     }
 
+    /// Correlation hits (of rules not marked silent) as incident hits.
+    private func record(_ hits: [CorrelationHit], into changed: inout ChangedIncidents) {
+        for hit in hits where !silent.contains(hit.rule.id) {
+            metrics.ruleHit(hit.rule.id, correlation: true)
+            record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
+        }
+    }
+
     private func record(_ action: IncidentTracker.Action, into changed: inout ChangedIncidents) {
         switch action {
         case .opened(let i):
@@ -303,11 +308,7 @@ public actor IngestService {
             let time = Timestamp(rfc3339: text)
         {
             var changed = ChangedIncidents()
-            for hit in engine!.advance(source: sensor, to: min(time.microseconds, now.microseconds))
-            where !silent.contains(hit.rule.id) {
-                metrics.ruleHit(hit.rule.id, correlation: true)
-                record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
-            }
+            record(engine!.advance(source: sensor, to: min(time.microseconds, now.microseconds)), into: &changed)
             if !changed.incidents.isEmpty { await storeIncidents(changed) }
         }
         return Reply(status: .ok, json: ["server_time": now.description])
@@ -328,10 +329,7 @@ public actor IngestService {
         for sensor in engine!.sourceNames.sorted() where now - (lastHeard[sensor] ?? started) > sensorTimeout {
             released.append(sensor)
             lastHeard[sensor] = nil
-            for hit in engine!.finish(source: sensor) where !silent.contains(hit.rule.id) {
-                metrics.ruleHit(hit.rule.id, correlation: true)
-                record(tracker.hit(hit.rule, event: hit.event, samples: hit.eventIDs), into: &changed)
-            }
+            record(engine!.finish(source: sensor), into: &changed)
         }
         if !changed.incidents.isEmpty { await storeIncidents(changed) }
         return released
