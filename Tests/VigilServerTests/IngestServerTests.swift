@@ -439,13 +439,8 @@ struct IngestRefusalTests {
         try await h.start()
         let start: Int64 = 1_764_100_000_000_000
         func auth(_ second: Int64, _ outcome: String, sensor: String, ip: String) -> String {
-            var e = Event(
-                timestamp: Timestamp(microseconds: start + second * 1_000_000), id: "\(sensor)-\(second)",
-                dataset: .auth, observerID: sensor)
-            e.set(Fields.eventAction, "ssh_login")
-            e.set(Fields.eventOutcome, outcome)
-            e.set(Fields.sourceIP, .ip(IPAddress(ip)!))
-            return e.jsonLine
+            sshLogin(
+                at: start + second * 1_000_000, id: "\(sensor)-\(second)", outcome: outcome, ip: ip, sensor: sensor)
         }
         func guessing() throws -> IncidentRecord? {
             try h.store.incidents(limit: 10).first { $0.ruleID == "3e0e8a39-ce81-4aad-9535-98bd2b2e0809" }
@@ -470,15 +465,7 @@ struct IngestRefusalTests {
         let h = try Harness(sensorTimeout: 1)
         try await h.start()
         let start: Int64 = 1_764_200_000_000_000
-        let burst = (0..<12).map { i -> String in
-            var e = Event(
-                timestamp: Timestamp(microseconds: start + Int64(i) * 3_000_000), id: "all-\(i)", dataset: .auth,
-                observerID: "golden")
-            e.set(Fields.eventAction, "ssh_login")
-            e.set(Fields.eventOutcome, "failure")
-            e.set(Fields.sourceIP, .ip(IPAddress("203.0.113.51")!))
-            return e.jsonLine
-        }
+        let burst = (0..<12).map { sshLogin(at: start + Int64($0) * 3_000_000, id: "all-\($0)", ip: "203.0.113.51") }
         _ = try await h.post(body: Data(burst.joined(separator: "\n").utf8))
         let incidents = {
             try h.store.incidents(limit: 10).filter { $0.ruleID == "3e0e8a39-ce81-4aad-9535-98bd2b2e0809" }
@@ -536,14 +523,10 @@ struct IngestRefusalTests {
         let lines =
             try goldenLines("logs-auth-iso", count: 87) + (0..<30).map { ssh(Int64($0) * 3) } + [ssh(900, "success")]
             + (0..<30).map { ssh(1000 + Int64($0) * 3) } + [ssh(1900, "success")]
-        func summary(_ store: SQLiteStore) throws -> [String] {
-            try store.incidents(limit: 1000).map { "\($0.ruleID) \($0.group) hits=\($0.hits) level=\($0.level)" }
-                .sorted()
-        }
         let whole = try Harness()
         try await whole.start()
         _ = try await whole.post(body: Data(lines.joined(separator: "\n").utf8))
-        let expected = try summary(whole.store)
+        let expected = try incidentSummary(whole.store)
         await whole.stop()
         #expect(expected.contains { !$0.contains("hits=1 ") }, "some incident has several hits: \(expected)")
 
@@ -555,7 +538,7 @@ struct IngestRefusalTests {
         let second = try Harness(reusing: first.dir)
         try await second.start()
         _ = try await second.post(body: Data(lines[split...].joined(separator: "\n").utf8))
-        #expect(try summary(second.store) == expected)
+        #expect(try incidentSummary(second.store) == expected)
         await second.stop()
     }
 
@@ -568,25 +551,15 @@ struct IngestRefusalTests {
         // which re-creates those hits: the stored incident must not count them again.
         let start: Int64 = 1_795_600_000_000_000
         func ssh(_ second: Int64, _ outcome: String = "failure") -> String {
-            var e = Event(
-                timestamp: Timestamp(microseconds: start + second * 1_000_000), id: "k-\(second)", dataset: .auth,
-                observerID: "golden")
-            e.set(Fields.eventAction, "ssh_login")
-            e.set(Fields.eventOutcome, outcome)
-            e.set(Fields.sourceIP, .ip(IPAddress("198.51.100.77")!))
-            return e.jsonLine
+            sshLogin(at: start + second * 1_000_000, id: "k-\(second)", outcome: outcome, ip: "198.51.100.77")
         }
         let firstBurst = (0..<30).map { ssh(Int64($0) * 3) } + [ssh(900, "success")]
         let secondBurst = (0..<30).map { ssh(1000 + Int64($0) * 3) } + [ssh(1900, "success")]
         let third = (0..<30).map { ssh(3000 + Int64($0) * 3) } + [ssh(3900, "success")]
-        func summary(_ store: SQLiteStore) throws -> [String] {
-            try store.incidents(limit: 1000).map { "\($0.ruleID) \($0.group) hits=\($0.hits) level=\($0.level)" }
-                .sorted()
-        }
         let whole = try Harness()
         try await whole.start()
         _ = try await whole.post(body: Data((firstBurst + secondBurst + third).joined(separator: "\n").utf8))
-        let expected = try summary(whole.store)
+        let expected = try incidentSummary(whole.store)
         await whole.stop()
         #expect(expected.contains { !$0.contains("hits=1 ") }, "some incident has several hits: \(expected)")
 
@@ -595,14 +568,14 @@ struct IngestRefusalTests {
         _ = try await first.post(body: Data(firstBurst.joined(separator: "\n").utf8))
         await first.service.saveCorrelation()
         _ = try await first.post(body: Data(secondBurst.joined(separator: "\n").utf8))
-        let beforeCrash = try summary(first.store)
+        let beforeCrash = try incidentSummary(first.store)
         await first.stop(keep: true, crash: true)
         let second = try Harness(reusing: first.dir)
         try await second.start()
-        #expect(try summary(second.store) == beforeCrash, "the replay at start changes no stored incident")
+        #expect(try incidentSummary(second.store) == beforeCrash, "the replay at start changes no stored incident")
         #expect(await second.service.counters.replayedHitsSkipped > 0, "the replay did re-create counted hits")
         _ = try await second.post(body: Data(third.joined(separator: "\n").utf8))
-        #expect(try summary(second.store) == expected)
+        #expect(try incidentSummary(second.store) == expected)
         await second.stop()
     }
 
@@ -685,4 +658,20 @@ struct BackPressureTests {
         #expect(try h.store.eventCount() == 5, "the refused batch stored nothing; the sensor retries it")
         #expect(await h.service.ingest(batch(5)).status == .ok, "once the queue drains the retry gets in")
     }
+}
+
+/// An SSH login (`ssh_login` with `outcome`) from `ip` as sensor `sensor` reports it, as a JSON line.
+private func sshLogin(at micros: Int64, id: String, outcome: String = "failure", ip: String, sensor: String = "golden")
+    -> String
+{
+    var e = Event(timestamp: Timestamp(microseconds: micros), id: id, dataset: .auth, observerID: sensor)
+    e.set(Fields.eventAction, "ssh_login")
+    e.set(Fields.eventOutcome, outcome)
+    e.set(Fields.sourceIP, .ip(IPAddress(ip)!))
+    return e.jsonLine
+}
+
+/// A store's incidents as sorted lines (rule, group, hits, level), to compare two runs.
+private func incidentSummary(_ store: SQLiteStore) throws -> [String] {
+    try store.incidents(limit: 1000).map { "\($0.ruleID) \($0.group) hits=\($0.hits) level=\($0.level)" }.sorted()
 }
