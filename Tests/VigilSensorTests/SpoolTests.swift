@@ -99,10 +99,42 @@ struct SpoolTests {
         let claimed = try #require(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20))
         #expect(numbers(try await spool.surviving(claimed)) == Array(0..<10), "untouched: the same batch")
         try spool.append(lines(10..<14))  // the 4 oldest go
+        // Dropped while in flight: not lost until the retry trims them.
+        #expect(spool.snapshot.lost == 0 && spool.snapshot.inFlightDropped == 4)
         let rest = try #require(try await spool.surviving(claimed))
         #expect(numbers(rest) == Array(4..<10) && rest.bytes == 600)
+        #expect(spool.snapshot.lost == 4 && spool.snapshot.inFlightDropped == 0)
         try spool.append(lines(14..<24))
         #expect(try await spool.surviving(claimed) == nil)
+        #expect(spool.snapshot.lost == 14, "4 trimmed before, 4 never sent, 6 trimmed now")
+    }
+
+    @Test(
+        "rows the cap drops while their batch is being sent count as lost only if the batch is not delivered"
+    )
+    func droppedInFlight() async throws {
+        var limits = Spool.Limits()
+        limits.maxBytes = 1000
+        let (spool, dir) = try temporarySpool(limits)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spool.append(lines(0..<10, flow: true))
+        let sent = try #require(try await spool.batch(after: 0, maxEvents: 6, maxBytes: 1 << 20))
+        // 8 more: the 8 oldest go; 6 of them are in the batch being sent, 2 were not sent yet.
+        let outcome = try spool.append(lines(10..<18))
+        #expect(outcome.droppedFlows == 8 && outcome.droppedInFlight == 6)
+        #expect(spool.snapshot.lostFlows == 2 && spool.snapshot.inFlightDropped == 6)
+        // The correlator acknowledges the batch: those 6 arrived, nothing more is lost.
+        try await spool.acknowledge(sent)
+        #expect(spool.snapshot.lost == 2 && spool.snapshot.inFlightDropped == 0)
+        #expect(spool.snapshot.rows == 10 && spool.snapshot.bytes == 1000)
+        // A batch in flight when the sensor stops: its dropped rows are lost at the next start.
+        let next = try #require(try await spool.batch(after: sent.last, maxEvents: 3, maxBytes: 1 << 20))
+        #expect(numbers(next) == [8, 9, 10])
+        try spool.append(lines(18..<23))  // drops 8…12: 3 in flight, 2 not sent
+        #expect(spool.snapshot.lost == 4 && spool.snapshot.inFlightDropped == 3)
+        let reopened = try Spool(path: spool.path, limits: limits)
+        #expect(reopened.snapshot.lost == 7 && reopened.snapshot.inFlightDropped == 0)
+        #expect(reopened.snapshot.rows == 10)
     }
 
     @Test("a batch too large for the correlator splits into halves that cover it exactly")

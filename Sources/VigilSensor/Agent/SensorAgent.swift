@@ -124,8 +124,12 @@ public final class SensorAgent: Sendable {
         { [self] outcome, error, lost in
             if let outcome {
                 let total = spool.snapshot.lost
+                let inFlight =
+                    outcome.droppedInFlight > 0
+                    ? " (\(outcome.droppedInFlight) of them in a batch being sent: lost only if it is not delivered)"
+                    : ""
                 logger.warning(
-                    "spool full (\(outcome.reason ?? "no room")): dropped the oldest \(outcome.droppedFlows) flow events and \(outcome.droppedOther) other events; \(total) events lost in all"
+                    "spool full (\(outcome.reason ?? "no room")): dropped the oldest \(outcome.droppedFlows) flow events and \(outcome.droppedOther) other events\(inFlight); \(total) events lost in all"
                 )
             }
             if let error {
@@ -208,7 +212,8 @@ public final class SensorAgent: Sendable {
             ("kernel_dropped", l.kernelDropped + l.kernelDroppedBefore), ("spooled", s.appended),
             ("shipped", c.shipped), ("duplicates", c.duplicates), ("spool_bytes", Int(s.bytes)),
             ("spool_events", s.rows), ("spool_lost", s.lost),
-            ("spool_lost_flows", s.lostFlows), ("log_lines", l.logLines), ("checkpoint_lag_seconds", lag),
+            ("spool_lost_flows", s.lostFlows), ("spool_in_flight_dropped", s.inFlightDropped),
+            ("log_lines", l.logLines), ("checkpoint_lag_seconds", lag),
             ("events", l.captureEvents + l.logEvents), ("decode_errors", l.issues), ("flows_evicted", l.flowsEvicted),
             ("log_unparsed", l.logUnparsed), ("dlp_events", dlp.events), ("rejected", c.rejected),
             ("dead_lettered", c.deadLettered), ("shipping_failures", c.failures), ("spool_failures", l.spoolFailures),
@@ -227,7 +232,7 @@ public final class SensorAgent: Sendable {
     /// Writes the Prometheus textfile-collector file (node_exporter): temporary file, then rename,
     /// so the collector never reads half a file.
     public func writeMetrics() {
-        let gauges: Set<String> = ["spool_bytes", "spool_events", "checkpoint_lag_seconds"]
+        let gauges: Set<String> = ["spool_bytes", "spool_events", "spool_in_flight_dropped", "checkpoint_lag_seconds"]
         var text = ""
         for (name, value) in counters() {
             let isGauge = gauges.contains(name)

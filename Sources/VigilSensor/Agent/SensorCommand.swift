@@ -18,7 +18,9 @@ public struct SensorCommand: AsyncParsableCommand {
             state_dir first, and leave it only when the correlator has acknowledged them: while the \
             correlator or the network is down the spool grows, and it catches up afterwards. When \
             the spool reaches spool.max_mib (or the disk spool.min_free_mib), the oldest flow \
-            events are dropped first, and the loss is logged and counted (spool_lost).
+            events are dropped first, and the loss is logged and counted (spool_lost: dropped and \
+            never delivered; a batch already being sent still counts as delivered when the \
+            correlator acknowledges it).
 
             The sensor id is the common name of its certificate (deploy/pki/make-pki.sh --sensor \
             ID); every event carries it as observer.id.

@@ -38,10 +38,14 @@ public final class Spool: Sendable {
         public var bytes: Int64 = 0
         /// Events appended since this process opened the spool.
         public var appended = 0
-        /// Events dropped because the spool was full, since the spool file was created.
+        /// Events dropped because the spool was full and never delivered, since the spool file was
+        /// created.
         public var lostFlows = 0
         public var lostOther = 0
         public var lost: Int { lostFlows + lostOther }
+        /// Events dropped while in a batch already being sent: counted lost only if that batch is
+        /// not delivered after all (they are trimmed before a retry, or the sensor stops first).
+        public var inFlightDropped = 0
         /// Unix time (µs) of the oldest line waiting, for the checkpoint lag; nil when empty.
         public var oldestAppendedMicros: Int64?
     }
@@ -50,6 +54,8 @@ public final class Spool: Sendable {
     public struct AppendOutcome: Sendable, Equatable {
         public var droppedFlows = 0
         public var droppedOther = 0
+        /// How many of those were in a batch already being sent (they may still arrive).
+        public var droppedInFlight = 0
         /// Why there was no room: the size cap, or the filesystem's free space.
         public var reason: String?
     }
@@ -104,7 +110,11 @@ public final class Spool: Sendable {
     public let path: String
     public let limits: Limits
     private let pool: DatabasePool
+    /// Updated inside each write, after its commit, so a write sees the effect of every write before it.
     private let status: Mutex<Status>
+    /// The last row handed out in a batch by this process: rows up to it are in flight (sent or
+    /// about to be) until acknowledged. A restart starts again from the oldest row.
+    private let claimedThrough = Atomic<Int64>(0)
 
     public init(path: String, limits: Limits = Limits()) throws(VigilError) {
         self.path = path
@@ -129,7 +139,16 @@ public final class Spool: Sendable {
                         CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
                         """)
             }
+            // Rows a full spool dropped while they were in flight: resolved when their batch is
+            // acknowledged (delivered) or trimmed before a retry (lost).
+            migrator.registerMigration("v2") { db in
+                try db.execute(sql: "CREATE TABLE in_flight_dropped (seq INTEGER PRIMARY KEY, low INTEGER NOT NULL)")
+            }
             try migrator.migrate(pool)
+            // In-flight drops left by the last process were not acknowledged: lost.
+            try pool.write { db in
+                _ = try Self.resolveInFlight(db, first: 0, last: .max, delivered: false)
+            }
             let initial = try pool.read { db -> Status in
                 var s = Status()
                 if let row = try Row.fetchOne(
@@ -158,21 +177,22 @@ public final class Spool: Sendable {
         guard !lines.isEmpty else { return AppendOutcome() }
         let incoming = lines.reduce(Int64(0)) { $0 + Int64($1.bytes.count) }
         let now = Timestamp.now().microseconds
-        let held = status.withLock { $0.bytes }
-        var need: Int64 = 0
-        var outcome = AppendOutcome()
-        if held + incoming > limits.maxBytes {
-            need = held + incoming - limits.maxBytes
-            outcome.reason = "the spool holds its cap of \(limits.maxBytes >> 20) MiB"
-        }
-        if let free = Self.freeBytes(path), free - incoming < limits.minFreeBytes {
-            need = max(need, min(held, limits.minFreeBytes - (free - incoming)))
-            outcome.reason =
-                "the filesystem has \(free >> 20) MiB free (spool.min_free_mib: \(limits.minFreeBytes >> 20))"
-        }
+        let free = Self.freeBytes(path)
         do {
-            let result = try pool.write { db -> (AppendOutcome, Int64) in
-                var outcome = outcome
+            return try write { db -> (outcome: AppendOutcome, freed: Int64, lost: [Int]) in
+                // What is held now, after every earlier append and acknowledgement.
+                let held = status.withLock { $0.bytes }
+                var need: Int64 = 0
+                var outcome = AppendOutcome()
+                if held + incoming > limits.maxBytes {
+                    need = held + incoming - limits.maxBytes
+                    outcome.reason = "the spool holds its cap of \(limits.maxBytes >> 20) MiB"
+                }
+                if let free, free - incoming < limits.minFreeBytes {
+                    need = max(need, min(held, limits.minFreeBytes - (free - incoming)))
+                    outcome.reason =
+                        "the filesystem has \(free >> 20) MiB free (spool.min_free_mib: \(limits.minFreeBytes >> 20))"
+                }
                 let insert = try db.makeStatement(
                     sql: "INSERT INTO spool(low, size, appended, line) VALUES (?, ?, ?, ?)")
                 for line in lines {
@@ -183,53 +203,101 @@ public final class Spool: Sendable {
                 // Room is made after the insert, so a batch larger than the cap loses its own
                 // oldest flows (then oldest events) like any other.
                 var freed: Int64 = 0
+                var lost = [0, 0]  // other, flows
+                let claimed = claimedThrough.load(ordering: .acquiring)
                 for low in [1, 0] where freed < need {
-                    let (count, bytes) = try Self.dropOldest(db, low: low, need: need - freed)
-                    freed += bytes
-                    if low == 1 { outcome.droppedFlows = count } else { outcome.droppedOther = count }
+                    let drop = try Self.dropOldest(db, low: low, need: need - freed, claimedThrough: claimed)
+                    freed += drop.bytes
+                    if low == 1 { outcome.droppedFlows = drop.count } else { outcome.droppedOther = drop.count }
+                    outcome.droppedInFlight += drop.inFlight
+                    lost[low] = drop.count - drop.inFlight
+                    try Self.addLost(db, low: low, count: lost[low])
                 }
-                for (name, n) in [("lost_flows", outcome.droppedFlows), ("lost_other", outcome.droppedOther)]
-                where n > 0 {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO counters(name, value) VALUES (?, ?)
-                            ON CONFLICT(name) DO UPDATE SET value = value + excluded.value
-                            """, arguments: [name, n])
-                }
-                return (outcome, freed)
-            }
-            outcome = result.0
-            let freed = result.1
-            status.withLock { s in
+                return (outcome, freed, lost)
+            } apply: { result, s in
+                let (outcome, freed, lost) = result
+                s.lostFlows += lost[1]
+                s.lostOther += lost[0]
                 s.rows += lines.count - outcome.droppedFlows - outcome.droppedOther
                 s.bytes += incoming - freed
                 s.appended += lines.count
-                s.lostFlows += outcome.droppedFlows
-                s.lostOther += outcome.droppedOther
+                s.inFlightDropped += outcome.droppedInFlight
                 if s.oldestAppendedMicros == nil { s.oldestAppendedMicros = now }
-            }
-            return outcome
+            }.outcome
         } catch {
             throw VigilError(.io, "\(path): cannot append to the spool: \(error)")
         }
     }
 
-    /// Deletes the oldest rows of one class until `need` bytes are freed; returns rows and bytes deleted.
-    static func dropOldest(_ db: Database, low: Int, need: Int64) throws -> (Int, Int64) {
+    /// Runs `body` in one transaction on the serial writer, then `apply` to the in-memory status
+    /// before the next write starts: a write's decisions (how much to drop) use exact numbers.
+    private func write<T>(_ body: (Database) throws -> T, apply: (T, inout Status) -> Void) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            // inTransaction returns only after the body ran and the commit succeeded.
+            let value = result!
+            status.withLock { apply(value, &$0) }
+            return value
+        }
+    }
+
+    /// The async form of `write` (GRDB runs it on its writer queue, off the cooperative pool).
+    private func write<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T, apply: @escaping @Sendable (T, inout Status) -> Void
+    ) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            let value = result!
+            status.withLock { apply(value, &$0) }
+            return value
+        }
+    }
+
+    /// Adds `count` events of one class to the persistent loss counters.
+    static func addLost(_ db: Database, low: Int, count: Int) throws {
+        guard count > 0 else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO counters(name, value) VALUES (?, ?)
+                ON CONFLICT(name) DO UPDATE SET value = value + excluded.value
+                """, arguments: [low == 1 ? "lost_flows" : "lost_other", count])
+    }
+
+    /// Deletes the oldest rows of one class until `need` bytes are freed. Rows up to
+    /// `claimedThrough` are in a batch being sent: they are remembered in `in_flight_dropped`
+    /// rather than counted lost, because they may still be delivered.
+    static func dropOldest(
+        _ db: Database, low: Int, need: Int64, claimedThrough: Int64
+    ) throws -> (count: Int, bytes: Int64, inFlight: Int) {
         var count = 0
         var bytes: Int64 = 0
+        var inFlight = 0
         var lastSeq: Int64?
         let rows = try Row.fetchCursor(
             db, sql: "SELECT seq, size FROM spool WHERE low = ? ORDER BY seq", arguments: [low])
         while bytes < need, let row = try rows.next() {
-            lastSeq = row[0]
+            let seq: Int64 = row[0]
+            lastSeq = seq
             bytes += row[1] as Int64
             count += 1
+            if seq <= claimedThrough { inFlight += 1 }
         }
-        if let lastSeq {
-            try db.execute(sql: "DELETE FROM spool WHERE low = ? AND seq <= ?", arguments: [low, lastSeq])
+        guard let lastSeq else { return (0, 0, 0) }
+        if inFlight > 0 {
+            try db.execute(
+                sql: "INSERT INTO in_flight_dropped(seq, low) SELECT seq, low FROM spool WHERE low = ? AND seq <= ?",
+                arguments: [low, min(lastSeq, claimedThrough)])
         }
-        return (count, bytes)
+        try db.execute(sql: "DELETE FROM spool WHERE low = ? AND seq <= ?", arguments: [low, lastSeq])
+        return (count, bytes, inFlight)
     }
 
     /// The next batch after `seq` (oldest first): up to `maxEvents` lines and about `maxBytes` bytes
@@ -249,18 +317,29 @@ public final class Spool: Sendable {
                 batch.bytes += line.count
             }
             return batch.count > 0 ? batch : nil
+        }.map { batch in
+            // Every batch handed out is about to be sent: from now on, dropping its rows is not yet a loss.
+            claimedThrough.max(batch.last, ordering: .releasing)
+            return batch
         }
     }
 
     /// The part of `batch` still in the spool: rows the cap dropped while the batch waited to be
-    /// sent again are not sent (what the loss counters call lost is not delivered after all);
-    /// nil when nothing is left.
+    /// sent again are not sent, and only now count as lost; nil when nothing is left.
     public func surviving(_ batch: Batch) async throws -> Batch? {
-        let kept = try await pool.read { db in
-            Set(
+        let (first, last) = (batch.first, batch.last)
+        let kept = try await write { db -> (Set<Int64>, lost: (Int, Int)) in
+            let kept = Set(
                 try Int64.fetchAll(
-                    db, sql: "SELECT seq FROM spool WHERE seq BETWEEN ? AND ?", arguments: [batch.first, batch.last]))
-        }
+                    db, sql: "SELECT seq FROM spool WHERE seq BETWEEN ? AND ?", arguments: [first, last]))
+            guard kept.count < batch.count else { return (kept, (0, 0)) }
+            let lost = try Self.resolveInFlight(db, first: first, last: last, delivered: false)
+            return (kept, lost)
+        } apply: { result, s in
+            s.lostFlows += result.lost.0
+            s.lostOther += result.lost.1
+            s.inFlightDropped -= result.lost.0 + result.lost.1
+        }.0
         guard kept.count < batch.count else { return batch }
         var out = Batch(seqs: [], lines: [], firstAppendedMicros: batch.firstAppendedMicros, bytes: 0)
         for (seq, line) in zip(batch.seqs, batch.lines) where kept.contains(seq) {
@@ -271,21 +350,44 @@ public final class Spool: Sendable {
         return out.count > 0 ? out : nil
     }
 
-    /// Deletes a batch the correlator acknowledged (rows the cap already dropped are simply gone).
+    /// Deletes a batch the correlator acknowledged. Its rows the cap dropped while it was in flight
+    /// were delivered after all: they are not lost.
     public func acknowledge(_ batch: Batch) async throws {
-        let (rows, bytes, oldest) = try await pool.write { db -> (Int, Int64, Int64?) in
+        let (first, last) = (batch.first, batch.last)
+        _ = try await write { db -> (Int, Int64, Int64?, Int) in
             let row = try Row.fetchOne(
                 db, sql: "SELECT count(*), coalesce(sum(size), 0) FROM spool WHERE seq BETWEEN ? AND ?",
-                arguments: [batch.first, batch.last])
-            try db.execute(sql: "DELETE FROM spool WHERE seq BETWEEN ? AND ?", arguments: [batch.first, batch.last])
+                arguments: [first, last])
+            try db.execute(sql: "DELETE FROM spool WHERE seq BETWEEN ? AND ?", arguments: [first, last])
+            let delivered = try Self.resolveInFlight(db, first: first, last: last, delivered: true)
             let oldest = try Int64.fetchOne(db, sql: "SELECT appended FROM spool ORDER BY seq LIMIT 1")
-            return (row?[0] ?? 0, row?[1] ?? 0, oldest)
+            return (row?[0] ?? 0, row?[1] ?? 0, oldest, delivered.0 + delivered.1)
+        } apply: { result, s in
+            s.rows -= result.0
+            s.bytes -= result.1
+            s.oldestAppendedMicros = result.2
+            s.inFlightDropped -= result.3
         }
-        status.withLock { s in
-            s.rows -= rows
-            s.bytes -= bytes
-            s.oldestAppendedMicros = oldest
+    }
+
+    /// Settles the in-flight drops of rows `first…last`: counted lost unless `delivered`; returns
+    /// how many (flows, other) there were.
+    static func resolveInFlight(_ db: Database, first: Int64, last: Int64, delivered: Bool) throws -> (Int, Int) {
+        var flows = 0
+        var other = 0
+        for row in try Row.fetchAll(
+            db, sql: "SELECT low, count(*) FROM in_flight_dropped WHERE seq BETWEEN ? AND ? GROUP BY low",
+            arguments: [first, last])
+        {
+            let low: Int = row[0]
+            let count: Int = row[1]
+            if !delivered { try addLost(db, low: low, count: count) }
+            if low == 1 { flows += count } else { other += count }
         }
+        if flows + other > 0 {
+            try db.execute(sql: "DELETE FROM in_flight_dropped WHERE seq BETWEEN ? AND ?", arguments: [first, last])
+        }
+        return (flows, other)
     }
 
     /// Free bytes on the filesystem that holds `path`, for unprivileged users.
