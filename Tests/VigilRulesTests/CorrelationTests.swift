@@ -459,3 +459,57 @@ struct CorrelationLoadingTests {
         #expect(bad.errors.contains { $0.file == "overrides.yaml" && $0.problem.contains("'soon' is not a timespan") })
     }
 }
+
+@Suite("The pending-match queue: an in-order run beside a heap")
+struct PendingQueueTests {
+    @Test(
+        "matches come out in (event time, arrival) order whatever mix of in-order, late and tied times goes in, also interleaved with pops"
+    )
+    func order() {
+        var rng = DetectionPropertyTests.Generator(state: 42)
+        for round in 0..<50 {
+            var queue = PendingHeap<Int>()
+            var model: [(key: Int64, seq: UInt64)] = []
+            var popped: [(key: Int64, seq: UInt64)] = []
+            var expected: [(key: Int64, seq: UInt64)] = []
+            var clock: Int64 = 0
+            var seq: UInt64 = 0
+            for _ in 0..<(200 + round * 20) {
+                if Int.random(in: 0..<10, using: &rng) < 3, let (key, element) = queue.pop() {
+                    // What pops is the smallest (key, seq) still queued.
+                    let smallest = model.indices.min {
+                        (model[$0].key, model[$0].seq) < (model[$1].key, model[$1].seq)
+                    }!
+                    expected.append(model.remove(at: smallest))
+                    popped.append((key, UInt64(element)))
+                    continue
+                }
+                // Mostly forward in time, sometimes equal, sometimes back (a late or interleaved source).
+                switch Int.random(in: 0..<10, using: &rng) {
+                case 0..<6: clock += Int64.random(in: 1...5, using: &rng)
+                case 6..<8: break
+                default: clock -= Int64.random(in: 1...20, using: &rng)
+                }
+                seq += 1
+                queue.push(clock, seq, Int(seq))
+                model.append((clock, seq))
+            }
+            #expect(queue.count == model.count)
+            while let (key, element) = queue.pop() { popped.append((key, UInt64(element))) }
+            expected += model.sorted { ($0.key, $0.seq) < ($1.key, $1.seq) }
+            #expect(
+                popped.map(\.key) == expected.map(\.key) && popped.map(\.seq) == expected.map(\.seq), "round \(round)")
+            #expect(queue.isEmpty && queue.minKey == nil)
+        }
+    }
+
+    @Test("a reload's compactMap keeps the kept elements in the same order")
+    func compactMap() {
+        var queue = PendingHeap<Int>()
+        for (i, key) in [5, 3, 9, 9, 1, 12, 7].enumerated() { queue.push(Int64(key), UInt64(i), i) }
+        var kept = queue.compactMap { $0 % 2 == 0 ? $0 * 10 : nil }
+        var out: [Int] = []
+        while let (_, element) = kept.pop() { out.append(element) }
+        #expect(out == [40, 0, 60, 20], "keys 1, 5, 7 and 9 (the first of the two arrivals)")
+    }
+}

@@ -348,21 +348,17 @@ public struct CorrelationEngine: Sendable {
     private mutating func correlate(_ item: Projected, t: Int64) -> CorrelationHit? {
         let r = item.rule
         let rule = plans[r]
-        if groups[r].index(forKey: item.key) == nil {
+        // Only a full table needs to know whether the group exists before it is updated (one
+        // hash lookup per match otherwise).
+        if groups[r].count >= options.maxGroupsPerRule && groups[r].index(forKey: item.key) == nil {
             // A full table is swept for expired groups at most once a second of event time.
-            if groups[r].count >= options.maxGroupsPerRule && saturating(t, minus: lastSweep[r]) >= 1_000_000 {
+            if saturating(t, minus: lastSweep[r]) >= 1_000_000 {
                 deferred += sweep(r, now: t, force: false, due: true)
             }
             guard groups[r].count < options.maxGroupsPerRule else {
                 stats.overflow += 1
                 return nil
             }
-            var fresh = GroupState()
-            fresh.keyValues = item.keyValues
-            if rule.type == .temporal || rule.type == .temporalOrdered {
-                fresh.marks = Array(repeating: nil, count: rule.inputCount + 1)
-            }
-            groups[r][item.key] = fresh
         }
         let span = rule.timespanMicros
         let input = item.input
@@ -371,6 +367,13 @@ public struct CorrelationEngine: Sendable {
         let maxValues = options.maxValuesPerGroup
         var overflowed = false
         withGroup(r, item.key) { g in
+            if g.lastUpdate == .min {
+                // A new group.
+                g.keyValues = item.keyValues
+                if rule.type == .temporal || rule.type == .temporalOrdered {
+                    g.marks = Array(repeating: nil, count: rule.inputCount + 1)
+                }
+            }
             g.lastUpdate = max(g.lastUpdate, t)
             g.observer = item.observer ?? g.observer
             g.department = item.department ?? g.department
