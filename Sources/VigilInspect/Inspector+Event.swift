@@ -85,12 +85,9 @@ extension Inspector {
         // The value is normalised once, for the fingerprint and (for the first `maxHashes`) the MAC.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ScanView.normalisedCapacity) { buffer in
             let count = view.normalise(m, into: buffer.baseAddress!)
-            // FNV-1a over kind and value: in-process deduplication only, never written out.
-            // The kind is hashed as a byte of its own, before the value (XOR-ing it into the seed
-            // collides: kind 2 + "1…" and kind 3 + "0…" gave the same hash).
-            var h: UInt64 = (0xcbf2_9ce4_8422_2325 ^ UInt64(m.kind.index)) &* 0x0000_0100_0000_01b3
-            for i in 0..<count { h = (h ^ UInt64(buffer[i])) &* 0x0000_0100_0000_01b3 }
-            guard findings.seen.insert(h) else { return }
+            let h = FingerprintSet.fingerprint(
+                kind: m.kind.index, UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count))
+            guard findings.seen.insert(h, expecting: view.bytes.count / 32) else { return }
             findings.counts[m.kind.index] += 1
             findings.total += 1
             if findings.samples.count < options.maxSamples {
@@ -129,16 +126,55 @@ struct Digest: Comparable {
     }
 }
 
-/// A set of 64-bit fingerprints that are already well mixed (FNV-1a), so they index an
+/// A set of 64-bit fingerprints that are already well mixed (`fingerprint`), so they index an
 /// open-addressing table directly: no per-insert hashing, one allocation until it doubles.
 struct FingerprintSet {
     private var slots: [UInt64] = []
     private var count = 0
 
-    /// Inserts `value`; returns false when it was already present.
-    mutating func insert(_ value: UInt64) -> Bool {
+    /// A 64-bit fingerprint of a normalised value of one kind, for in-process deduplication only
+    /// (never written out). Eight bytes per multiply rather than FNV-1a's one byte (a value's
+    /// fingerprint was a chain of up to 20 dependent multiplies); the kind is mixed in as a word of
+    /// its own before the value, so one value of two kinds differs, and the length after it, so a
+    /// value and the same value with trailing zero bytes differ. A final avalanche spreads every
+    /// input bit over the bits the table indexes with.
+    static func fingerprint(kind: Int, _ value: UnsafeRawBufferPointer) -> UInt64 {
+        let k: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var h = (UInt64(truncatingIfNeeded: kind) &+ 1) &* k
+        var i = 0
+        while i + 8 <= value.count {
+            h = (h ^ UInt64(littleEndian: value.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* k
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < value.count {
+            tail |= UInt64(value[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* k
+        h ^= UInt64(value.count)
+        // fmix64 of MurmurHash3.
+        h ^= h >> 33
+        h &*= 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h &*= 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return h
+    }
+
+    /// Inserts `value`; returns false when it was already present. `expecting` sizes the table at
+    /// the first insert (how many values the text may hold), so a dense body does not regrow it
+    /// several times.
+    mutating func insert(_ value: UInt64, expecting: Int = 0) -> Bool {
         let v = value == 0 ? 1 : value  // 0 marks an empty slot
-        if slots.isEmpty { slots = [UInt64](repeating: 0, count: 128) }
+        if slots.isEmpty {
+            var size = 128
+            while size < 4096 && size < 2 * expecting { size *= 2 }
+            slots = [UInt64](repeating: 0, count: size)
+        }
         if (count + 1) * 2 > slots.count { grow() }
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: v >> 7) & mask

@@ -38,6 +38,12 @@ struct ScanView {
             // Plain text: hand over runs of masked characters, not one character at a time.
             var total = 0
             for k in m.coreStart..<m.coreEnd where bytes[k].isAlnum { total += 1 }
+            if total == m.coreEnd - m.coreStart {
+                // No separators inside (the usual ID or number): one run.
+                let count = total - m.keepHead - m.keepTail
+                if count > 0 { text.mask(m.coreStart + m.keepHead, count: count) }
+                return
+            }
             var index = 0, runStart = 0, runCount = 0
             for k in m.coreStart..<m.coreEnd where bytes[k].isAlnum {
                 if index >= m.keepHead, index < total - m.keepTail {

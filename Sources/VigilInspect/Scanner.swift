@@ -461,11 +461,12 @@ struct Scanner {
 
     // MARK: - email
 
-    /// File extensions that follow `@` in asset names (`icon@2x.png`) and are not mail domains.
-    private static let fileExtensions: [[UInt8]] = [
+    /// File extensions that follow `@` in asset names (`icon@2x.png`) and are not mail domains, each
+    /// packed into a word (`packed`): one integer comparison per extension.
+    private static let fileExtensions: [UInt64] = [
         "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "js", "mjs", "css", "map", "json", "xml",
         "html", "htm", "txt", "md", "py", "ts", "go", "rs", "java", "swift", "sh", "yaml", "yml", "lock",
-    ].map { Array($0.utf8) }
+    ].map { ext in ext.utf8.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
 
     /// An address around the `@` at `a`: a local part of up to 64 of `[A-Za-z0-9._+-]` starting with a
     /// letter or digit, and a domain of at least two labels ending in an alphabetic TLD.
@@ -512,8 +513,10 @@ struct Scanner {
     }
 
     private func isFileExtension(_ r: Range<Int>) -> Bool {
-        Self.fileExtensions.contains { ext in
-            ext.count == r.count && ext.indices.allSatisfy { ext[$0] == p[r.lowerBound + $0].asciiLowercased }
-        }
+        guard r.count <= 5 else { return false }
+        // Lower-cased, little-endian: the first letter in the low byte, as `fileExtensions` packs them.
+        var packed: UInt64 = 0
+        for k in r.reversed() { packed = packed << 8 | UInt64(p[k].asciiLowercased) }
+        return Self.fileExtensions.contains(packed)
     }
 }

@@ -60,10 +60,12 @@ struct PassportEmailTests {
     func notEmails() {
         for text in [
             "icon@2x.png", "logo@3x.webp", "pkg@1.2.3", "user@localhost", "@scope/name", "a@b", "x@.com",
-            "x@-a.com", "x@a.c",
+            "x@-a.com", "x@a.c", "logo@3x.PNG", "cfg@2x.yaml", "app@1x.swift",
         ] {
             #expect(kinds(text) == [], "\(text)")
         }
+        // A file extension only as the top-level domain: these are addresses.
+        #expect(kinds("ops@mail.js.cn") == [.email] && kinds("ops@png.example.org") == [.email])
         #expect(kinds("@13812345678 你好") == [.mobile])
     }
 }
