@@ -329,17 +329,20 @@ public struct CorrelationEngine: Sendable {
             return nil
         }
         var item = Projected(
-            rule: r, input: input, key: key, keyValues: keyValues, values: [], terms: [],
+            rule: r, input: input, key: key, keyValues: keyValues, value: 0, moreValues: [], terms: [],
             ids: ids, observer: event.observerID, department: event[Fields.labelsDepartment]?.stringValue,
             classification: event[Fields.dataClassification]?.stringValue)
         switch rule.type {
         case .valueCount:
-            item.values = Self.valueTexts(projection.values.first ?? [], in: event).map { fingerprint($0) }
-            if item.values.isEmpty { return nil }
+            // The first value inline, the rest (a list field) in an array: no allocation for one value.
+            Self.forEachValueText(projection.values.first ?? [], in: event) { text in
+                if item.value == 0 { item.value = fingerprint(text) } else { item.moreValues.append(fingerprint(text)) }
+            }
+            if item.value == 0 { return nil }
         case .newTerms:
             guard let parts = texts(rule.valueSlots[input], in: event) else { return nil }
             item.terms = parts
-            item.values = [fingerprint(parts)]
+            item.value = fingerprint(parts)
         default: break
         }
         return item
@@ -392,7 +395,8 @@ public struct CorrelationEngine: Sendable {
                     g.reset()
                 }
             case .valueCount:
-                for h in item.values {
+                for k in -1..<item.moreValues.count {
+                    let h = k < 0 ? item.value : item.moreValues[k]
                     if g.values[h] == nil && g.values.count >= maxValues {
                         overflowed = true
                         continue
@@ -443,7 +447,7 @@ public struct CorrelationEngine: Sendable {
                     g.reset()
                 }
             case .newTerms:
-                let h = item.values[0]
+                let h = item.value
                 let seen = g.values[h]
                 if seen == nil && g.values.count >= maxValues {
                     overflowed = true
@@ -469,11 +473,14 @@ public struct CorrelationEngine: Sendable {
             count: fired.count, labels: (item.department, item.classification))
     }
 
-    /// Every value of a counted field: each element of a list, or the single value.
-    private static func valueTexts(_ alternatives: [FieldID], in event: Event) -> [String] {
-        guard let value = alternatives.lazy.compactMap({ event.ruleValue($0) }).first else { return [] }
-        if case .list(let items) = value { return items.compactMap(IncidentTracker.text).filter { !$0.isEmpty } }
-        return IncidentTracker.text(value).map { $0.isEmpty ? [] : [$0] } ?? []
+    /// Calls `body` with every value of a counted field: each element of a list, or the single value.
+    private static func forEachValueText(_ alternatives: [FieldID], in event: Event, _ body: (String) -> Void) {
+        guard let value = alternatives.lazy.compactMap({ event.ruleValue($0) }).first else { return }
+        if case .list(let items) = value {
+            for item in items { if let text = IncidentTracker.text(item), !text.isEmpty { body(text) } }
+        } else if let text = IncidentTracker.text(value), !text.isEmpty {
+            body(text)
+        }
     }
 
     private mutating func withGroup(_ r: Int, _ key: UInt64, _ body: (inout GroupState) -> Void) {

@@ -74,8 +74,11 @@ struct Projected: Sendable {
     /// Fingerprint of the group-by values.
     var key: UInt64
     var keyValues: [String]
-    /// value_count: each value's fingerprint; new_terms: the term combination's.
-    var values: [UInt64]
+    /// value_count: the (first) value's fingerprint; new_terms: the term combination's. Fingerprints
+    /// are never 0, so 0 means none.
+    var value: UInt64
+    /// value_count on a list field: the fingerprints of the other elements.
+    var moreValues: [UInt64]
     /// new_terms: the term values.
     var terms: [String]
     /// Contributing event ids (one, or a lower correlation's samples).
