@@ -96,7 +96,8 @@ struct SpoolTests {
         let (spool, dir) = try temporarySpool(limits)
         defer { try? FileManager.default.removeItem(at: dir) }
         try spool.append(lines(0..<10))
-        let claimed = try #require(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20))
+        let read = try #require(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20))
+        let claimed = try #require(try await spool.claim(read))
         #expect(numbers(try await spool.surviving(claimed)) == Array(0..<10), "untouched: the same batch")
         try spool.append(lines(10..<14))  // the 4 oldest go
         // Dropped while in flight: not lost until the retry trims them.
@@ -118,7 +119,8 @@ struct SpoolTests {
         let (spool, dir) = try temporarySpool(limits)
         defer { try? FileManager.default.removeItem(at: dir) }
         try spool.append(lines(0..<10, flow: true))
-        let sent = try #require(try await spool.batch(after: 0, maxEvents: 6, maxBytes: 1 << 20))
+        let readSent = try #require(try await spool.batch(after: 0, maxEvents: 6, maxBytes: 1 << 20))
+        let sent = try #require(try await spool.claim(readSent))
         // 8 more: the 8 oldest go; 6 of them are in the batch being sent, 2 were not sent yet.
         let outcome = try spool.append(lines(10..<18))
         #expect(outcome.droppedFlows == 8 && outcome.droppedInFlight == 6)
@@ -128,13 +130,32 @@ struct SpoolTests {
         #expect(spool.snapshot.lost == 2 && spool.snapshot.inFlightDropped == 0)
         #expect(spool.snapshot.rows == 10 && spool.snapshot.bytes == 1000)
         // A batch in flight when the sensor stops: its dropped rows are lost at the next start.
-        let next = try #require(try await spool.batch(after: sent.last, maxEvents: 3, maxBytes: 1 << 20))
+        let readNext = try #require(try await spool.batch(after: sent.last, maxEvents: 3, maxBytes: 1 << 20))
+        let next = try #require(try await spool.claim(readNext))
         #expect(numbers(next) == [8, 9, 10])
         try spool.append(lines(18..<23))  // drops 8…12: 3 in flight, 2 not sent
         #expect(spool.snapshot.lost == 4 && spool.snapshot.inFlightDropped == 3)
         let reopened = try Spool(path: spool.path, limits: limits)
         #expect(reopened.snapshot.lost == 7 && reopened.snapshot.inFlightDropped == 0)
         #expect(reopened.snapshot.rows == 10)
+    }
+
+    @Test("a batch read but not yet claimed is not in flight: rows dropped before the claim are lost and not sent")
+    func claimTrims() async throws {
+        var limits = Spool.Limits()
+        limits.maxBytes = 1000
+        let (spool, dir) = try temporarySpool(limits)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try spool.append(lines(0..<10))
+        // Read (a partial batch the shipper may still wait on), then the cap drops its 3 oldest.
+        let read = try #require(try await spool.batch(after: 0, maxEvents: 5, maxBytes: 1 << 20))
+        let outcome = try spool.append(lines(10..<13))
+        #expect(outcome.droppedOther == 3 && outcome.droppedInFlight == 0)
+        #expect(spool.snapshot.lost == 3)
+        let claimed = try #require(try await spool.claim(read))
+        #expect(numbers(claimed) == [3, 4], "only what is still spooled is sent")
+        // Everything dropped from the spool is gone for good: nothing claimed is past the batch.
+        #expect(try await spool.claim(read.halves()!.0) == nil)
     }
 
     @Test("a batch too large for the correlator splits into halves that cover it exactly")

@@ -120,8 +120,17 @@ public final class Shipper: Sendable {
                     continue
                 }
                 cursor = batch.last
+                let claimed: Spool.Batch?
+                do {
+                    claimed = try await spool.claim(batch)
+                } catch {
+                    // Sent unclaimed: a drop meanwhile may count lines as lost that still arrive.
+                    logger.error("cannot read the spool: \(error)")
+                    claimed = batch
+                }
+                guard let claimed else { continue }
                 inFlight += 1
-                group.addTask { await self.deliver(batch) }
+                group.addTask { await self.deliver(claimed) }
             }
             if draining.expired { group.cancelAll() }
             await group.waitForAll()

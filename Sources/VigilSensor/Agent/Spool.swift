@@ -94,6 +94,18 @@ public final class Spool: Sendable {
             return out
         }
 
+        /// The lines whose seq is in `kept` (all of them: the batch itself); nil when none is.
+        func keeping(_ kept: Set<Int64>) -> Batch? {
+            guard kept.count < count else { return self }
+            var out = Batch(seqs: [], lines: [], firstAppendedMicros: firstAppendedMicros, bytes: 0)
+            for (seq, line) in zip(seqs, lines) where kept.contains(seq) {
+                out.seqs.append(seq)
+                out.lines.append(line)
+                out.bytes += line.count
+            }
+            return out.count > 0 ? out : nil
+        }
+
         /// The two halves (a batch the correlator found too large); nil for a single line.
         public func halves() -> (Batch, Batch)? {
             guard count > 1 else { return nil }
@@ -317,11 +329,23 @@ public final class Spool: Sendable {
                 batch.bytes += line.count
             }
             return batch.count > 0 ? batch : nil
-        }.map { batch in
-            // Every batch handed out is about to be sent: from now on, dropping its rows is not yet a loss.
-            claimedThrough.max(batch.last, ordering: .releasing)
-            return batch
         }
+    }
+
+    /// Marks `batch` (from `batch(after:)`) as being sent: from now on the cap dropping its rows is
+    /// not yet a loss, since they may still be delivered. Returns the part still in the spool (rows
+    /// dropped since the read were counted lost and are not sent); nil when nothing is left. On the
+    /// writer, so no drop falls between the check and the claim.
+    public func claim(_ batch: Batch) async throws -> Batch? {
+        let (first, last) = (batch.first, batch.last)
+        let kept = try await write { db -> Set<Int64> in
+            self.claimedThrough.max(last, ordering: .releasing)
+            return Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT seq FROM spool WHERE seq BETWEEN ? AND ?", arguments: [first, last]))
+        } apply: { _, _ in
+        }
+        return batch.keeping(kept)
     }
 
     /// The part of `batch` still in the spool: rows the cap dropped while the batch waited to be
@@ -340,14 +364,7 @@ public final class Spool: Sendable {
             s.lostOther += result.lost.1
             s.inFlightDropped -= result.lost.0 + result.lost.1
         }.0
-        guard kept.count < batch.count else { return batch }
-        var out = Batch(seqs: [], lines: [], firstAppendedMicros: batch.firstAppendedMicros, bytes: 0)
-        for (seq, line) in zip(batch.seqs, batch.lines) where kept.contains(seq) {
-            out.seqs.append(seq)
-            out.lines.append(line)
-            out.bytes += line.count
-        }
-        return out.count > 0 ? out : nil
+        return batch.keeping(kept)
     }
 
     /// Deletes a batch the correlator acknowledged. Its rows the cap dropped while it was in flight
