@@ -26,6 +26,28 @@ public enum ByteScan {
             || hasByte(0x7F, in: word)
     }
 
+    /// A multiply-xorshift hash of `bytes` eight at a time, from `seed`: for in-process tables only
+    /// (its values are not stable across versions). Callers finish it as their table needs.
+    @inline(__always)
+    public static func hashWords(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        var h = seed
+        var i = 0
+        while i + 8 <= bytes.count {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            tail |= UInt64(bytes[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
+    }
+
     /// The eight bytes at `offset` as one word (any alignment).
     @inline(__always)
     public static func word(_ base: UnsafePointer<UInt8>, _ offset: Int) -> UInt64 {

@@ -640,24 +640,7 @@ final class FieldKeyTable: Sendable {
 
     /// A multiply-xorshift hash eight bytes at a time: it runs for every key of every line.
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
-        guard let base = key.baseAddress else { return UInt32(truncatingIfNeeded: h) }
-        let raw = UnsafeRawPointer(base)
-        var i = 0
-        while i + 8 <= key.count {
-            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
-            i += 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < key.count {
-            tail |= UInt64(key[i]) << shift
-            shift += 8
-            i += 1
-        }
-        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 29
+        let h = ByteScan.hashWords(UnsafeRawBufferPointer(key), seed: 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count))
         return UInt32(truncatingIfNeeded: h)
     }
 

@@ -40,9 +40,10 @@ public struct HMACSHA256: Sendable {
 
 /// The key schedule in memory of its own, wiped when the last HMAC using it goes.
 ///
-/// `@unchecked Sendable`: `schedule` is written only in `init`; afterwards `vigil_hmac_sha256`
-/// reads it through a `const` pointer (copying the two states to its own stack), so any number of
-/// threads may use it at once.
+/// `@unchecked Sendable` (it holds a raw pointer): `schedule` is written only in `init`, before the
+/// object can be shared; afterwards `vigil_hmac_sha256` reads it through a `const` pointer (copying
+/// the two states to its own stack), so any number of threads may use it at once; `deinit` wipes
+/// and frees it only when no reference, hence no reader, is left.
 private final class KeySchedule: @unchecked Sendable {
     let schedule: UnsafeMutablePointer<vigil_hmac_sha256_key>
 

@@ -133,29 +133,12 @@ struct FingerprintSet {
     private var count = 0
 
     /// A 64-bit fingerprint of a normalised value of one kind, for in-process deduplication only
-    /// (never written out). Eight bytes per multiply rather than FNV-1a's one byte (a value's
-    /// fingerprint was a chain of up to 20 dependent multiplies); the kind is mixed in as a word of
-    /// its own before the value, so one value of two kinds differs, and the length after it, so a
-    /// value and the same value with trailing zero bytes differ. A final avalanche spreads every
-    /// input bit over the bits the table indexes with.
+    /// (never written out): `ByteScan.hashWords`, eight bytes per multiply (FNV-1a was one dependent
+    /// multiply per byte). The kind and the length seed it, so one value of two kinds differs, and a
+    /// final avalanche spreads every input bit over the bits the table indexes with.
     static func fingerprint(kind: Int, _ value: UnsafeRawBufferPointer) -> UInt64 {
-        let k: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var h = (UInt64(truncatingIfNeeded: kind) &+ 1) &* k
-        var i = 0
-        while i + 8 <= value.count {
-            h = (h ^ UInt64(littleEndian: value.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* k
-            h ^= h >> 29
-            i += 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < value.count {
-            tail |= UInt64(value[i]) << shift
-            shift += 8
-            i += 1
-        }
-        h = (h ^ tail) &* k
-        h ^= UInt64(value.count)
+        let seed = ((UInt64(truncatingIfNeeded: kind) &+ 1) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(value.count)
+        var h = ByteScan.hashWords(value, seed: seed)
         // fmix64 of MurmurHash3.
         h ^= h >> 33
         h &*= 0xff51_afd7_ed55_8ccd

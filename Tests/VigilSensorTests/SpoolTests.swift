@@ -15,6 +15,13 @@ func temporarySpool(_ limits: Spool.Limits = Spool.Limits()) throws -> (Spool, U
     return (try Spool(path: dir.appendingPathComponent("spool.db").path, limits: limits), dir)
 }
 
+/// A spool capped at `maxBytes`, in a fresh temporary folder.
+func temporarySpool(maxBytes: Int64) throws -> (Spool, URL) {
+    var limits = Spool.Limits()
+    limits.maxBytes = maxBytes
+    return try temporarySpool(limits)
+}
+
 /// `count` lines of `size` bytes: `{"n":<number>,"pad":"xxx…"}`.
 func lines(_ range: Range<Int>, size: Int = 100, flow: Bool = false) -> [Spool.Line] {
     range.map { n in
@@ -65,9 +72,7 @@ struct SpoolTests {
 
     @Test("a full spool drops the oldest flows first, then the oldest other events; losses are counted and kept")
     func capDropsFlowsFirst() async throws {
-        var limits = Spool.Limits()
-        limits.maxBytes = 5000
-        let (spool, dir) = try temporarySpool(limits)
+        let (spool, dir) = try temporarySpool(maxBytes: 5000)
         defer { try? FileManager.default.removeItem(at: dir) }
         try spool.append(lines(0..<20, flow: true))  // 2 000 bytes of flows
         try spool.append(lines(100..<120))  // 2 000 bytes of other events
@@ -84,16 +89,14 @@ struct SpoolTests {
         let rest = numbers(try await spool.batch(after: 0, maxEvents: 1000, maxBytes: 1 << 20))
         #expect(rest == Array(105..<120) + Array(200..<215) + Array(300..<320))
         // The loss survives a restart: an operator sees it in the next heartbeat too.
-        let reopened = try Spool(path: spool.path, limits: limits)
+        let reopened = try Spool(path: spool.path, limits: spool.limits)
         #expect(reopened.snapshot.lostFlows == 20 && reopened.snapshot.lostOther == 5)
         #expect(reopened.snapshot.bytes == 5000)
     }
 
     @Test("a batch waiting to be sent again loses the lines the cap dropped meanwhile; nothing left is nil")
     func surviving() async throws {
-        var limits = Spool.Limits()
-        limits.maxBytes = 1000
-        let (spool, dir) = try temporarySpool(limits)
+        let (spool, dir) = try temporarySpool(maxBytes: 1000)
         defer { try? FileManager.default.removeItem(at: dir) }
         try spool.append(lines(0..<10))
         let read = try #require(try await spool.batch(after: 0, maxEvents: 100, maxBytes: 1 << 20))
@@ -114,9 +117,7 @@ struct SpoolTests {
         "rows the cap drops while their batch is being sent count as lost only if the batch is not delivered"
     )
     func droppedInFlight() async throws {
-        var limits = Spool.Limits()
-        limits.maxBytes = 1000
-        let (spool, dir) = try temporarySpool(limits)
+        let (spool, dir) = try temporarySpool(maxBytes: 1000)
         defer { try? FileManager.default.removeItem(at: dir) }
         try spool.append(lines(0..<10, flow: true))
         let readSent = try #require(try await spool.batch(after: 0, maxEvents: 6, maxBytes: 1 << 20))
@@ -135,16 +136,14 @@ struct SpoolTests {
         #expect(numbers(next) == [8, 9, 10])
         try spool.append(lines(18..<23))  // drops 8…12: 3 in flight, 2 not sent
         #expect(spool.snapshot.lost == 4 && spool.snapshot.inFlightDropped == 3)
-        let reopened = try Spool(path: spool.path, limits: limits)
+        let reopened = try Spool(path: spool.path, limits: spool.limits)
         #expect(reopened.snapshot.lost == 7 && reopened.snapshot.inFlightDropped == 0)
         #expect(reopened.snapshot.rows == 10)
     }
 
     @Test("a batch read but not yet claimed is not in flight: rows dropped before the claim are lost and not sent")
     func claimTrims() async throws {
-        var limits = Spool.Limits()
-        limits.maxBytes = 1000
-        let (spool, dir) = try temporarySpool(limits)
+        let (spool, dir) = try temporarySpool(maxBytes: 1000)
         defer { try? FileManager.default.removeItem(at: dir) }
         try spool.append(lines(0..<10))
         // Read (a partial batch the shipper may still wait on), then the cap drops its 3 oldest.
@@ -228,9 +227,7 @@ struct SensorConfigTests {
 struct SpoolLargeAppendTests {
     @Test("one append larger than the cap keeps only its newest lines, up to the cap")
     func largerThanCap() async throws {
-        var limits = Spool.Limits()
-        limits.maxBytes = 1000
-        let (spool, dir) = try temporarySpool(limits)
+        let (spool, dir) = try temporarySpool(maxBytes: 1000)
         defer { try? FileManager.default.removeItem(at: dir) }
         let outcome = try spool.append(lines(0..<25))
         #expect(outcome.droppedOther == 15)

@@ -244,33 +244,30 @@ public final class Spool: Sendable {
     /// Runs `body` in one transaction on the serial writer, then `apply` to the in-memory status
     /// before the next write starts: a write's decisions (how much to drop) use exact numbers.
     private func write<T>(_ body: (Database) throws -> T, apply: (T, inout Status) -> Void) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction {
-                result = try body(db)
-                return .commit
-            }
-            // inTransaction returns only after the body ran and the commit succeeded.
-            let value = result!
-            status.withLock { apply(value, &$0) }
-            return value
-        }
+        try pool.writeWithoutTransaction { try committed($0, body, apply: apply) }
     }
 
     /// The async form of `write` (GRDB runs it on its writer queue, off the cooperative pool).
     private func write<T: Sendable>(
-        _ body: @escaping @Sendable (Database) throws -> T, apply: @escaping @Sendable (T, inout Status) -> Void
+        _ body: @escaping @Sendable (Database) throws -> T,
+        apply: @escaping @Sendable (T, inout Status) -> Void = { _, _ in }
     ) async throws -> T {
-        try await pool.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction {
-                result = try body(db)
-                return .commit
-            }
-            let value = result!
-            status.withLock { apply(value, &$0) }
-            return value
+        try await pool.writeWithoutTransaction { try self.committed($0, body, apply: apply) }
+    }
+
+    /// `body` in a transaction, then `apply` once it has committed (inTransaction returns only
+    /// after the body ran and the commit succeeded).
+    private func committed<T>(
+        _ db: Database, _ body: (Database) throws -> T, apply: (T, inout Status) -> Void
+    ) throws -> T {
+        var result: T?
+        try db.inTransaction {
+            result = try body(db)
+            return .commit
         }
+        let value = result!
+        status.withLock { apply(value, &$0) }
+        return value
     }
 
     /// Adds `count` events of one class to the persistent loss counters.
@@ -343,7 +340,6 @@ public final class Spool: Sendable {
             return Set(
                 try Int64.fetchAll(
                     db, sql: "SELECT seq FROM spool WHERE seq BETWEEN ? AND ?", arguments: [first, last]))
-        } apply: { _, _ in
         }
         return batch.keeping(kept)
     }
