@@ -4,17 +4,18 @@ import VigilCore
 public struct HTTPHeader: Sendable, Equatable {
     public var name: String
     public var value: String
-    /// `name` in ASCII lowercase, for case-insensitive lookup without lowercasing per lookup.
-    var key: String
 
     public init(name: String, value: String) {
         self.name = name
         self.value = value
-        key = name.lowercased()
     }
 }
 
 /// The start line and headers of an HTTP/1.x request or response.
+///
+/// The header block is kept as one byte buffer (each name followed by its value, trimmed, folded lines
+/// joined by a space) with the boundaries beside it: two allocations per message instead of up to
+/// three strings per header, and only the headers an event uses ever become strings.
 public struct HTTPHead: Sendable, Equatable {
     public var method: String?
     public var target: String?
@@ -22,14 +23,75 @@ public struct HTTPHead: Sendable, Equatable {
     public var reason: String?
     /// `1.0` or `1.1`.
     public var version: String
-    public var headers: [HTTPHeader]
+    /// Names and values, one after the other.
+    private var storage: [UInt8] = []
+    /// Where each header's name starts and ends and where its value (which starts at `nameEnd`) ends.
+    private var bounds: [Bounds] = []
+
+    struct Bounds: Sendable, Equatable {
+        var nameStart: Int32
+        var nameEnd: Int32
+        var valueEnd: Int32
+    }
+
+    public init(version: String, headers: [HTTPHeader]) {
+        self.version = version
+        for h in headers {
+            Array(h.name.utf8).withUnsafeBytes { startHeader(name: $0) }
+            Array(h.value.utf8).withUnsafeBytes { appendValue($0) }
+        }
+    }
 
     public var isRequest: Bool { method != nil }
+
+    public var headerCount: Int { bounds.count }
+
+    /// Every header, in order (builds strings: for tests and tools, not the per-message path).
+    public var headers: [HTTPHeader] {
+        bounds.map { HTTPHeader(name: text($0.nameStart, $0.nameEnd), value: text($0.nameEnd, $0.valueEnd)) }
+    }
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
         let key = name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name
-        return headers.first(where: { $0.key == key })?.value
+        var key8 = key
+        return key8.withUTF8 { k -> String? in
+            storage.withUnsafeBufferPointer { b -> String? in
+                for h in bounds where Int(h.nameEnd - h.nameStart) == k.count {
+                    var i = 0
+                    let start = Int(h.nameStart)
+                    while i < k.count {
+                        let c = b[start + i]
+                        if (c >= 0x41 && c <= 0x5A ? c | 0x20 : c) != k[i] { break }
+                        i += 1
+                    }
+                    if i == k.count { return text(h.nameEnd, h.valueEnd) }
+                }
+                return nil
+            }
+        }
+    }
+
+    private func text(_ from: Int32, _ to: Int32) -> String {
+        String(decoding: storage[Int(from)..<Int(to)], as: UTF8.self)
+    }
+
+    /// Starts a header: appends its name; the value is appended next.
+    mutating func startHeader(name: UnsafeRawBufferPointer) {
+        let start = Int32(storage.count)
+        storage.append(contentsOf: name)
+        bounds.append(Bounds(nameStart: start, nameEnd: Int32(storage.count), valueEnd: Int32(storage.count)))
+    }
+
+    /// Appends to the last header's value.
+    mutating func appendValue(_ bytes: UnsafeRawBufferPointer) {
+        storage.append(contentsOf: bytes)
+        bounds[bounds.count - 1].valueEnd = Int32(storage.count)
+    }
+
+    mutating func reserveHeaders(bytes: Int, count: Int) {
+        storage.reserveCapacity(bytes)
+        bounds.reserveCapacity(count)
     }
 }
 
@@ -113,6 +175,17 @@ public struct HTTPStreamParser {
                         head: HTTPHead(version: "", headers: []), start: now, bodyLength: 0, bodyPrefix: [],
                         bodyTruncated: false, complete: false)
                 }
+                if buffer.isEmpty,
+                    let end = Self.findHeadEnd(UnsafeRawBufferPointer(rebasing: data[i..<data.count]), from: 0)
+                {
+                    // The whole head is in this segment (the usual case): parse it in place, without
+                    // copying the segment (and the body bytes after the head) into the buffer.
+                    guard end <= Self.maxHeadBytes else { return fail() }
+                    let head = UnsafeRawBufferPointer(rebasing: data[i..<(i + end)])
+                    i += end
+                    startMessage(head.assumingMemoryBound(to: UInt8.self), into: &out)
+                    continue
+                }
                 let searchFrom = max(0, buffer.count - 3)
                 let take = data.count - i
                 buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[i..<data.count]))
@@ -123,7 +196,7 @@ public struct HTTPStreamParser {
                     i += consumedFromData
                     let headBytes = Array(buffer[0..<end])
                     buffer.removeAll(keepingCapacity: true)
-                    startMessage(headBytes, into: &out)
+                    headBytes.withUnsafeBufferPointer { startMessage($0, into: &out) }
                 } else {
                     if buffer.count > Self.maxHeadBytes { fail() }
                     return
@@ -211,6 +284,11 @@ public struct HTTPStreamParser {
     }
 
     static func findHeadEnd(_ b: [UInt8], from: Int) -> Int? {
+        b.withUnsafeBytes { findHeadEnd($0, from: from) }
+    }
+
+    /// Index just past the blank line that ends a head (LF LF or LF CR LF), searching from `from`.
+    static func findHeadEnd(_ b: UnsafeRawBufferPointer, from: Int) -> Int? {
         var j = from
         while j < b.count {
             if b[j] == 0x0A {
@@ -237,7 +315,7 @@ public struct HTTPStreamParser {
         return nil
     }
 
-    mutating func startMessage(_ headBytes: [UInt8], into out: inout [HTTPMessage]) {
+    mutating func startMessage(_ headBytes: UnsafeBufferPointer<UInt8>, into out: inout [HTTPMessage]) {
         guard let head = Self.parseHead(headBytes, isRequest: isRequest) else { return fail() }
         current?.head = head
         rawPrefix = []
@@ -313,6 +391,15 @@ public struct HTTPStreamParser {
         if let inflater {
             inflater.feed(bytes)
         } else if rawPrefix.count < bodyLimit {
+            if rawPrefix.capacity == 0 {
+                // One allocation for the whole prefix (growing it by doubling copied it ~10 times).
+                let expected: Int
+                switch state {
+                case .body(let remaining): expected = remaining
+                default: expected = bodyLimit
+                }
+                rawPrefix.reserveCapacity(min(bodyLimit, expected))
+            }
             rawPrefix.append(contentsOf: bytes.prefix(bodyLimit - rawPrefix.count))
         }
     }
@@ -342,18 +429,14 @@ public struct HTTPStreamParser {
             + Array(UInt8(ascii: "A")...UInt8(ascii: "Z")) + Array(UInt8(ascii: "a")...UInt8(ascii: "z")))
 
     /// Parses a start line and header block; nil when it is not HTTP/1.x.
-    static func parseHead(_ bytes: [UInt8], isRequest: Bool) -> HTTPHead? {
-        bytes.withUnsafeBufferPointer { parseHead($0, isRequest: isRequest) }
-    }
-
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 
-    /// Text of `b[from..<to]` without leading and trailing spaces and tabs.
-    static func trimmed(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
+    /// `from..<to` without leading and trailing spaces and tabs.
+    static func trimmedRange(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> (Int, Int) {
         var start = from, end = to
         while start < end, isSpace(b[start]) { start += 1 }
         while end > start, isSpace(b[end - 1]) { end -= 1 }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        return (start, end)
     }
 
     /// Parses a start line and header block on bytes (this runs for every message); nil when it is
@@ -409,14 +492,20 @@ public struct HTTPStreamParser {
             head.statusCode = code
             head.reason = parts.count > 2 ? text(parts[2]) : ""
         }
-        head.headers.reserveCapacity(lines.count - 1)
+        head.reserveHeaders(bytes: b.count - (firstEnd - firstStart), count: lines.count - 1)
+        let raw = UnsafeRawBufferPointer(b)
         for (start, end) in lines.dropFirst() {
-            if start < end, isSpace(b[start]), !head.headers.isEmpty {
-                head.headers[head.headers.count - 1].value += " " + trimmed(b, start, end)
+            if start < end, isSpace(b[start]), head.headerCount > 0 {
+                // A folded line (obs-fold) continues the previous value after one space.
+                let (from, to) = trimmedRange(b, start, end)
+                withUnsafeBytes(of: UInt8(ascii: " ")) { head.appendValue($0) }
+                head.appendValue(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
                 continue
             }
             guard let colon = (start..<end).first(where: { b[$0] == UInt8(ascii: ":") }) else { continue }
-            head.headers.append(HTTPHeader(name: text((start, colon)), value: trimmed(b, colon + 1, end)))
+            head.startHeader(name: UnsafeRawBufferPointer(rebasing: raw[start..<colon]))
+            let (from, to) = trimmedRange(b, colon + 1, end)
+            head.appendValue(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
         }
         return head
     }

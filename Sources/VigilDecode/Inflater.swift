@@ -47,7 +47,6 @@ final class Inflater {
     @discardableResult
     func feed(_ input: UnsafeRawBufferPointer) -> Bool {
         guard open, !failed, !finished, !isFull, input.count > 0 else { return !failed }
-        var chunk = [UInt8](repeating: 0, count: 16_384)
         if !triedRaw, replay != nil {
             if replay!.count + input.count <= Self.replayLimit {
                 replay!.append(contentsOf: input)
@@ -59,15 +58,20 @@ final class Inflater {
         input.withMemoryRebound(to: UInt8.self) { buf in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: buf.baseAddress)
             stream.pointee.avail_in = UInt32(buf.count)
+            // Inflate straight into `output`: no scratch buffer, no copy. A small limit (an HTTP body
+            // prefix) is reserved at once; a large one (an ingest batch) grows as output comes.
+            if output.capacity == 0 { output.reserveCapacity(min(limit, 65_536)) }
             while stream.pointee.avail_in > 0, output.count < limit {
-                let room = min(chunk.count, limit - output.count)
-                result = chunk.withUnsafeMutableBufferPointer { out in
-                    stream.pointee.next_out = out.baseAddress
+                let before = output.count
+                let room = min(16_384, limit - before)
+                output.append(contentsOf: repeatElement(0, count: room))
+                result = output.withUnsafeMutableBufferPointer { out in
+                    stream.pointee.next_out = out.baseAddress! + before
                     stream.pointee.avail_out = UInt32(room)
                     return inflate(stream, Z_NO_FLUSH)
                 }
                 let produced = room - Int(stream.pointee.avail_out)
-                output.append(contentsOf: chunk[0..<produced])
+                output.removeLast(room - produced)
                 if result == Z_STREAM_END { finished = true; break }
                 if result != Z_OK && result != Z_BUF_ERROR { break }
                 if result == Z_BUF_ERROR && produced == 0 { break }

@@ -6,23 +6,18 @@ import VigilDecode
 /// Confined to the thread that runs the capture (not Sendable): packets arrive in capture order and
 /// every event is handed to `emit` synchronously, in the order it completed.
 public final class PacketPipeline {
-    public let config: PipelineConfig
-    public let linkType: LinkType
-    public private(set) var stats = PipelineStats()
-    let deliver: (PipelineOutput) -> Void
-    var table: FlowTable
-    var now: Int64 = .min
-    var nextSweep: Int64 = .min
-    var serial: UInt32 = 0
-    var output = AppOutput()
+    /// All the state, in one value: a class's stored properties are checked for exclusive access at
+    /// run time on every access (a dozen per packet, 6 % of the capture thread); one check per call here.
+    private var core: PipelineCore
+
+    public var config: PipelineConfig { core.config }
+    public var linkType: LinkType { core.linkType }
+    public var stats: PipelineStats { core.stats }
 
     /// A pipeline that hands out typed outputs; the caller turns them into events with an
     /// `EventFactory`, possibly on another thread (`BackgroundEventSink`).
     public init(config: PipelineConfig, linkType: LinkType, output: @escaping (PipelineOutput) -> Void) {
-        self.config = config
-        self.linkType = linkType
-        deliver = output
-        table = FlowTable(maxFlows: config.maxFlows, timeouts: config.timeouts)
+        core = PipelineCore(config: config, linkType: linkType, deliver: output)
     }
 
     /// A pipeline that builds each event on the capture thread and passes it to `emit`.
@@ -33,6 +28,39 @@ public final class PacketPipeline {
 
     /// One captured packet: `bytes` as captured, `wireLength` as it was on the wire.
     public func packet(time: Timestamp, bytes: UnsafeRawBufferPointer, wireLength: Int) {
+        core.packet(time: time, bytes: bytes, wireLength: wireLength)
+    }
+
+    /// Moves packet time forward (also called on idle ticks of a live capture) and expires flows.
+    public func advance(to time: Int64) { core.advance(to: time) }
+
+    /// End of input: every flow still tracked is ended and reported.
+    public func finish() { core.finish() }
+
+    public func countIssue(_ name: String) { core.countIssue(name) }
+}
+
+/// The pipeline's state and steps.
+struct PipelineCore {
+    let config: PipelineConfig
+    let linkType: LinkType
+    var stats = PipelineStats()
+    let deliver: (PipelineOutput) -> Void
+    var table: FlowTable
+    var now: Int64 = .min
+    var nextSweep: Int64 = .min
+    var serial: UInt32 = 0
+    var output = AppOutput()
+
+    init(config: PipelineConfig, linkType: LinkType, deliver: @escaping (PipelineOutput) -> Void) {
+        self.config = config
+        self.linkType = linkType
+        self.deliver = deliver
+        table = FlowTable(maxFlows: config.maxFlows, timeouts: config.timeouts)
+    }
+
+    /// One captured packet: `bytes` as captured, `wireLength` as it was on the wire.
+    mutating func packet(time: Timestamp, bytes: UnsafeRawBufferPointer, wireLength: Int) {
         stats.packets += 1
         stats.bytes += wireLength
         if bytes.count < wireLength { stats.truncatedBySnaplen += 1 }
@@ -51,7 +79,7 @@ public final class PacketPipeline {
     }
 
     /// Moves packet time forward (also called on idle ticks of a live capture) and expires flows.
-    public func advance(to time: Int64) {
+    mutating func advance(to time: Int64) {
         guard time > now else { return }
         now = time
         guard now >= nextSweep else { return }
@@ -63,15 +91,15 @@ public final class PacketPipeline {
     }
 
     /// End of input: every flow still tracked is ended and reported.
-    public func finish() {
+    mutating func finish() {
         for index in table.all { end(index) }
     }
 
-    public func countIssue(_ name: String) { stats.issues[name, default: 0] += 1 }
+    mutating func countIssue(_ name: String) { stats.issues[name, default: 0] += 1 }
 
     // MARK: - flows
 
-    func track(_ p: DecodedPacket, _ bytes: UnsafeRawBufferPointer) {
+    mutating func track(_ p: DecodedPacket, _ bytes: UnsafeRawBufferPointer) {
         var sport = p.sourcePort, dport = p.destinationPort
         var icmp: ICMPHeader?
         if case .icmp(let header) = p.transport {
@@ -133,7 +161,9 @@ public final class PacketPipeline {
         }
     }
 
-    func tcpPacket(_ index: Int, _ t: TCPHeader, payload: UnsafeRawBufferPointer, missing: Int, fromOriginator: Bool) {
+    mutating func tcpPacket(
+        _ index: Int, _ t: TCPHeader, payload: UnsafeRawBufferPointer, missing: Int, fromOriginator: Bool
+    ) {
         let flags = t.flags
         var state = table[index].flow.state
         if flags.contains(.syn) {
@@ -174,17 +204,15 @@ public final class PacketPipeline {
                 output.removeAll()
                 let time = Timestamp(microseconds: now)
                 var gaps = GapCount()
-                let deliver: (TCPReassembler.Delivery) -> Void = { [self] in
-                    hand($0, to: analyzer, fromOriginator: fromOriginator, at: time, gaps: &gaps)
-                }
+                let seq = t.sequence &+ (flags.contains(.syn) ? 1 : 0)
                 let retransmitted =
                     fromOriginator
-                    ? app.origStream.segment(
-                        seq: t.sequence &+ (flags.contains(.syn) ? 1 : 0), payload: payload,
-                        missing: missing, deliver: deliver)
-                    : app.respStream.segment(
-                        seq: t.sequence &+ (flags.contains(.syn) ? 1 : 0), payload: payload,
-                        missing: missing, deliver: deliver)
+                    ? app.origStream.segment(seq: seq, payload: payload, missing: missing) {
+                        hand($0, to: analyzer, fromOriginator: true, at: time, gaps: &gaps)
+                    }
+                    : app.respStream.segment(seq: seq, payload: payload, missing: missing) {
+                        hand($0, to: analyzer, fromOriginator: false, at: time, gaps: &gaps)
+                    }
                 if retransmitted {
                     stats.tcpRetransmissions += 1
                     table[index].flow.state.note(UInt8(ascii: "T"), originator: fromOriginator)
@@ -213,7 +241,7 @@ public final class PacketPipeline {
     }
 
     /// Passes one piece of a reassembled stream to the analyzer.
-    func hand(
+    mutating func hand(
         _ delivery: TCPReassembler.Delivery, to analyzer: StreamAnalyzer, fromOriginator: Bool, at time: Timestamp,
         gaps: inout GapCount
     ) {
@@ -228,7 +256,7 @@ public final class PacketPipeline {
     }
 
     /// Records a direction's holes in the stats and in the flow (missed bytes, history `G`/`g`).
-    func count(_ gaps: GapCount, flow index: Int, originator: Bool) {
+    mutating func count(_ gaps: GapCount, flow index: Int, originator: Bool) {
         guard gaps.holes > 0 else { return }
         stats.tcpGaps += gaps.holes
         stats.tcpGapBytes += gaps.bytes
@@ -236,7 +264,7 @@ public final class PacketPipeline {
         table[index].flow.state.note(UInt8(ascii: "G"), originator: originator)
     }
 
-    func datagram(_ index: Int, _ payload: UnsafeRawBufferPointer, complete: Bool) {
+    mutating func datagram(_ index: Int, _ payload: UnsafeRawBufferPointer, complete: Bool) {
         guard payload.count > 0 else { return }
         if table[index].app == nil {
             var probe = DatagramAnalyzer()
@@ -261,7 +289,7 @@ public final class PacketPipeline {
     }
 
     /// Ends a flow: flushes reassembly and analyzers, emits app events then the flow event.
-    func end(_ index: Int) {
+    mutating func end(_ index: Int) {
         if let app = table[index].app {
             output.removeAll()
             if let analyzer = app.stream {
@@ -269,10 +297,13 @@ public final class PacketPipeline {
                     let time = Timestamp(microseconds: now)
                     for fromOriginator in [true, false] {
                         var gaps = GapCount()
-                        let deliver: (TCPReassembler.Delivery) -> Void = { [self] in
-                            hand($0, to: analyzer, fromOriginator: fromOriginator, at: time, gaps: &gaps)
+                        if fromOriginator {
+                            app.origStream.flush { hand($0, to: analyzer, fromOriginator: true, at: time, gaps: &gaps) }
+                        } else {
+                            app.respStream.flush {
+                                hand($0, to: analyzer, fromOriginator: false, at: time, gaps: &gaps)
+                            }
                         }
-                        if fromOriginator { app.origStream.flush(deliver) } else { app.respStream.flush(deliver) }
                         count(gaps, flow: index, originator: fromOriginator)
                     }
                 }
@@ -287,7 +318,7 @@ public final class PacketPipeline {
         table.remove(index)
     }
 
-    func publish(_ index: Int, _ app: FlowApp) {
+    mutating func publish(_ index: Int, _ app: FlowApp) {
         for issue in output.issues { stats.count(issue) }
         if !output.records.isEmpty {
             table[index].flow.appProtocol = app.appProtocol
@@ -300,12 +331,12 @@ public final class PacketPipeline {
         output.removeAll()
     }
 
-    func send(_ item: PipelineOutput) {
+    mutating func send(_ item: PipelineOutput) {
         stats.events[item.dataset.name, default: 0] += 1
         deliver(item)
     }
 
-    func emitFlow(_ record: FlowRecord) {
+    mutating func emitFlow(_ record: FlowRecord) {
         var flow = record.flow
         flow.appProtocol = record.app?.appProtocol
         send(.flow(flow))
