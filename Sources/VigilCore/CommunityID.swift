@@ -19,15 +19,37 @@ public enum CommunityID {
             swap(&src, &dst)
             swap(&sport, &dport)
         }
-        var input: [UInt8] = [UInt8(truncatingIfNeeded: seed >> 8), UInt8(truncatingIfNeeded: seed)]
-        input += src.bytes
-        input += dst.bytes
-        input += [proto, 0]
-        if hasPorts {
-            input += [UInt8(truncatingIfNeeded: sport >> 8), UInt8(truncatingIfNeeded: sport)]
-            input += [UInt8(truncatingIfNeeded: dport >> 8), UInt8(truncatingIfNeeded: dport)]
+        // Runs once per flow: the input (at most 40 bytes) and the text are built in place, without
+        // the dozen small arrays and strings that concatenation would allocate.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { input in
+            var n = 0
+            func put(_ value: UInt64, bytes: Int) {
+                for i in stride(from: bytes - 1, through: 0, by: -1) {
+                    input[n] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i))
+                    n += 1
+                }
+            }
+            func put(_ address: IPAddress) {
+                if address.isV6 {
+                    put(address.high, bytes: 8)
+                    put(address.low, bytes: 8)
+                } else {
+                    put(address.low, bytes: 4)
+                }
+            }
+            put(UInt64(seed), bytes: 2)
+            put(src)
+            put(dst)
+            put(UInt64(proto) << 8, bytes: 2)
+            if hasPorts {
+                put(UInt64(sport), bytes: 2)
+                put(UInt64(dport), bytes: 2)
+            }
+            return Digest.sha1.withHash(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: input[0..<n]))) {
+                hash in
+                "1:" + Base64.encode(hash)
+            }
         }
-        return "1:" + Base64.encode(Digest.sha1.hash(input))
     }
 
     /// The spec's ICMP type/code to port mapping: request/reply pairs map to each other so both

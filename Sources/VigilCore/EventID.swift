@@ -22,24 +22,31 @@ public struct EventIDGenerator: Sendable {
 
     /// A Zeek-style connection uid: `C` followed by 17 base62 characters of the same hash family.
     public func connectionUID(serial: UInt64) -> String {
-        var input = prefix
-        input.append(UInt8(ascii: "C"))
-        withUnsafeBytes(of: serial.bigEndian) { input.append(contentsOf: $0) }
-        let digest = Digest.sha256.hash(input)
-        var value = digest.prefix(12).reduce(into: (UInt64(0), UInt64(0))) { acc, b in
-            acc = (acc.0 << 8 | acc.1 >> 56, acc.1 << 8 | UInt64(b))
+        // Runs once per flow: hashed from a stack buffer, encoded straight into the string's storage.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + 9) { input in
+            _ = input.initialize(from: prefix)
+            input[prefix.count] = UInt8(ascii: "C")
+            withUnsafeBytes(of: serial.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + 1 + i] = b } }
+            return Digest.sha256.withHash(UnsafeRawBufferPointer(input)) { digest in
+                var value = digest.prefix(12).reduce(into: (UInt64(0), UInt64(0))) { acc, b in
+                    acc = (acc.0 << 8 | acc.1 >> 56, acc.1 << 8 | UInt64(b))
+                }
+                return String(unsafeUninitializedCapacity: 18) { out in
+                    out[0] = UInt8(ascii: "C")
+                    for i in 1...17 {
+                        // 96-bit value divided by 62, high and low halves.
+                        let hi = value.0, lo = value.1
+                        let qHi = hi / 62
+                        let rHi = hi % 62
+                        let (qLo, rLo) = UInt64(62).dividingFullWidth((high: rHi, low: lo))
+                        value = (qHi, qLo)
+                        out[i] = Self.base62[Int(rLo)]
+                    }
+                    return 18
+                }
+            }
         }
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-        var out: [UInt8] = [UInt8(ascii: "C")]
-        for _ in 0..<17 {
-            // 96-bit value divided by 62, high and low halves.
-            let hi = value.0, lo = value.1
-            let qHi = hi / 62
-            let rHi = hi % 62
-            let (qLo, rLo) = UInt64(62).dividingFullWidth((high: rHi, low: lo))
-            value = (qHi, qLo)
-            out.append(alphabet[Int(rLo)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let base62: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 }
