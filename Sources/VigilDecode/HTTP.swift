@@ -175,7 +175,8 @@ public struct HTTPStreamParser {
                         head: HTTPHead(version: "", headers: []), start: now, bodyLength: 0, bodyPrefix: [],
                         bodyTruncated: false, complete: false)
                 }
-                if buffer.isEmpty,
+                let startsHead = buffer.isEmpty
+                if startsHead,
                     let end = Self.findHeadEnd(UnsafeRawBufferPointer(rebasing: data[i..<data.count]), from: 0)
                 {
                     // The whole head is in this segment (the usual case): parse it in place, without
@@ -189,7 +190,8 @@ public struct HTTPStreamParser {
                 let searchFrom = max(0, buffer.count - 3)
                 let take = data.count - i
                 buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[i..<data.count]))
-                if let end = Self.findHeadEnd(buffer, from: searchFrom) {
+                // A head that starts in this segment was just searched in full: no end in it.
+                if !startsHead, let end = Self.findHeadEnd(buffer, from: searchFrom) {
                     // The limit holds however the head was segmented, not only while it is still open.
                     guard end <= Self.maxHeadBytes else { return fail() }
                     let consumedFromData = end - (buffer.count - take)
