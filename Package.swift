@@ -68,7 +68,11 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "VigilStore",
-            dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "VigilCore", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the one statement run per stored event (see `SQLiteStore.append`).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .target(
             name: "VigilResponse",
@@ -113,11 +117,15 @@ let package = Package(
         .testTarget(name: "VigilSensorTests", dependencies: ["VigilSensor"], swiftSettings: strict),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore"], swiftSettings: strict),
         .testTarget(
-            name: "VigilResponseTests", dependencies: ["VigilResponse", "VigilConfig", "VigilStore"], swiftSettings: strict),
+            name: "VigilResponseTests", dependencies: ["VigilResponse", "VigilConfig", "VigilStore"],
+            swiftSettings: strict),
         .testTarget(
             name: "VigilServerTests",
             // vigil-correlator: the kill -9 tests run the real binary.
-            dependencies: ["VigilServer", "vigil-correlator", "vigil", "vigil-sensor", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "VigilServer", "vigil-correlator", "vigil", "vigil-sensor",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "VigilCLITests",

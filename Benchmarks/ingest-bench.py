@@ -20,7 +20,8 @@ hour, the sending sensor's observer.id and source addresses spread over 10.0.0.0
 
 Usage: python3 Benchmarks/ingest-bench.py [--binary PATH] [--events 400000] [--clients 4]
        [--batch 1000] [--rate 50000] [--seconds 10]
-Talks only to 127.0.0.1. Results are printed and written to Benchmarks/results/ingest.txt.
+Talks only to 127.0.0.1. Results are printed and written to Benchmarks/results/ingest.txt. KEEP=1
+keeps the store, PKI and config (the temporary directory is printed).
 """
 
 import argparse
@@ -283,7 +284,10 @@ def main():
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("KEEP"):
+            print("kept the store, PKI and config in %s" % work, file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(ROOT, "Benchmarks/results"), exist_ok=True)
     with open(os.path.join(ROOT, "Benchmarks/results/ingest.txt"), "w") as f:
         f.write("\n".join(report) + "\n")

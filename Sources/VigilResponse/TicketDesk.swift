@@ -130,11 +130,7 @@ public struct TicketDesk: Sendable {
 
     /// The ticket a new incident gets.
     public func draft(for incident: IncidentRecord, now: Int64) -> TicketRecord {
-        let inputs = LevelInputs(
-            ruleLevel: RuleLevel(rawValue: incident.level) ?? .medium,
-            classification: incident.classification.flatMap(DataClassification.init(rawValue:)),
-            people: incident.dlpCount, events: incident.hits)
-        let (level, why) = policy.levels.level(for: inputs)
+        let (level, why) = policy.levels.level(for: Self.levelInputs(incident))
         let opened = Timestamp(microseconds: now)
         let steps = (policy.playbooks.playbook(for: incident.category)?.steps(for: level) ?? []).map {
             TicketRecord.Step(id: $0.id, zh: $0.zh, en: $0.en, role: $0.role, due: now + $0.dueSeconds * 1_000_000)
@@ -150,6 +146,14 @@ public struct TicketDesk: Sendable {
         return ticket
     }
 
+    /// What the response level of an incident's ticket depends on.
+    static func levelInputs(_ incident: IncidentRecord) -> LevelInputs {
+        LevelInputs(
+            ruleLevel: RuleLevel(rawValue: incident.level) ?? .medium,
+            classification: incident.classification.flatMap(DataClassification.init(rawValue:)),
+            people: incident.dlpCount, events: incident.hits)
+    }
+
     /// What happened to a ticket because an incident changed.
     public enum Outcome: Sendable, Equatable {
         case opened(TicketRecord)
@@ -160,8 +164,39 @@ public struct TicketDesk: Sendable {
     /// level of its ticket when the incident's escalation calls for a more severe one. Nil when
     /// nothing changed.
     public func incidentChanged(_ incident: IncidentRecord, now: Int64) throws(VigilError) -> Outcome? {
+        guard let (outcome, entry) = try change(for: incident, now: now) else { return nil }
+        recordHead(entry)
+        return outcome
+    }
+
+    /// `incidentChanged` for each incident, in one store transaction that first runs `first` (the
+    /// caller's own writes, such as storing the incidents): everything commits together, with one
+    /// fsync, or nothing does. The new timeline heads are recorded only after the commit, so the
+    /// head file never names an entry that was rolled back. Not for use inside another
+    /// `store.transaction` (it would join that one, and the heads would precede its commit).
+    public func incidentsChanged(
+        _ incidents: [IncidentRecord], now: Int64, first: () throws(VigilError) -> Void
+    ) throws(VigilError) -> [Outcome] {
+        var entries: [TimelineEntry] = []
+        let outcomes = try store.transaction("cannot store \(incidents.count) incidents and their tickets") {
+            () throws(VigilError) -> [Outcome] in
+            try first()
+            var outcomes: [Outcome] = []
+            for incident in incidents {
+                guard let (outcome, entry) = try change(for: incident, now: now) else { continue }
+                outcomes.append(outcome)
+                entries.append(entry)
+            }
+            return outcomes
+        }
+        for entry in entries { recordHead(entry) }
+        return outcomes
+    }
+
+    /// What `incidentChanged` stores, and the timeline entry it appended; the head is not recorded.
+    private func change(for incident: IncidentRecord, now: Int64) throws(VigilError) -> (Outcome, TimelineEntry)? {
         guard let level = RuleLevel(rawValue: incident.level), level >= policy.openFrom else { return nil }
-        guard let existing = try store.ticket(forIncident: incident.id) else {
+        guard let existing = try store.ticketState(forIncident: incident.id) else {
             let ticket = draft(for: incident, now: now)
             let detail = Self.json([
                 "incident": incident.id, "level": ticket.level, "why": ticket.levelWhy,
@@ -171,13 +206,16 @@ public struct TicketDesk: Sendable {
             let rows = NotificationPayload.rows(note, endpoints: endpoints, now: now)
             guard let entry = try store.openTicket(ticket, actor: "system", detail: detail, at: now, outbox: rows)
             else { return nil }
-            recordHead(entry)
-            return .opened(ticket)
+            return (.opened(ticket), entry)
         }
-        let wanted = draft(for: incident, now: now)
-        guard let current = ResponseLevel(roman: existing.level), let next = ResponseLevel(roman: wanted.level),
-            next > current, TicketStatus(rawValue: existing.status)?.isFinal == false
+        // Most changes of an incident with a ticket leave its level alone: decided from the
+        // ticket's level and status columns, without reading (and decoding) the ticket.
+        guard let current = ResponseLevel(roman: existing.level),
+            TicketStatus(rawValue: existing.status)?.isFinal == false,
+            policy.levels.level(for: Self.levelInputs(incident)).level > current
         else { return nil }
+        let wanted = draft(for: incident, now: now)
+        guard let next = ResponseLevel(roman: wanted.level) else { return nil }
         let result = try store.updateTicket(id: existing.id, actor: "system", action: "ticket.escalate", at: now) {
             (ticket: inout TicketRecord) throws(VigilError) -> (detail: String, outbox: [OutboxRow]) in
             ticket.level = next.roman
@@ -197,8 +235,7 @@ public struct TicketDesk: Sendable {
             )
         }
         guard let (ticket, entry) = result else { return nil }
-        recordHead(entry)
-        return .escalated(ticket, from: current.roman)
+        return (.escalated(ticket, from: current.roman), entry)
     }
 
     /// `deadlineAlerts` over every open ticket, read a page of 1 000 at a time (bounded: at most

@@ -9,6 +9,12 @@ import VigilCore
 /// run it on a dedicated thread or executor, never on the cooperative pool. Every failure is a
 /// `VigilError` with code `.store` (`.usage` for a malformed cursor) whose message names the file.
 public protocol EventStore: Sendable {
+    /// Runs `body` as one transaction: the calls it makes on this store from the calling thread
+    /// commit together (one fsync) when it returns, or not at all when it throws, and its reads see
+    /// its own writes. A store without transactions may run `body` as it is.
+    func transaction<T>(_ what: @autoclosure () -> String, _ body: () throws(VigilError) -> T) throws(VigilError)
+        -> T
+
     // MARK: Events
 
     /// Stores a batch in one transaction, durable when this returns; idempotent on `event.id`: per

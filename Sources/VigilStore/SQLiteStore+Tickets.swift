@@ -84,6 +84,18 @@ extension SQLiteStore: TicketStore {
         }
     }
 
+    public func ticketState(forIncident id: String) throws(VigilError) -> (id: String, level: String, status: String)? {
+        try read("cannot read the ticket of incident \(id)") { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT t.id, t.level, t.status FROM ticket_incidents i JOIN tickets t ON t.id = i.ticket_id
+                    WHERE i.incident_id = ?
+                    """, arguments: [id]
+            ).map { (id: $0[0], level: $0[1], status: $0[2]) }
+        }
+    }
+
     static let openStatus = "status NOT IN ('resolved', 'closed', 'false_positive', 'duplicate')"
 
     public func openTickets(after: String?, limit: Int) throws(VigilError) -> [TicketRecord] {

@@ -171,13 +171,42 @@ public final class SQLiteStore: EventStore {
         return VigilError(.store, "\(path): \(what): \(error)")
     }
 
+    /// Inside `transaction` on this thread: its writer connection, so a read sees what the
+    /// transaction wrote so far. Otherwise a reader connection (a snapshot of the last commit).
     func read<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws(VigilError) -> T {
-        do { return try pool.read(body) } catch { throw Self.failure(path, what(), error) }
+        do {
+            if let db = joinedDatabase() { return try body(db) }
+            return try pool.read(body)
+        } catch { throw Self.failure(path, what(), error) }
     }
 
-    /// One transaction, committed (and with `synchronous=FULL`, fsynced) before this returns.
+    /// One transaction, committed (and with `synchronous=FULL`, fsynced) before this returns;
+    /// inside `transaction` on this thread, part of that one instead (committed with it).
     func write<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws(VigilError) -> T {
-        do { return try pool.write(body) } catch { throw Self.failure(path, what(), error) }
+        do {
+            if let db = joinedDatabase() { return try body(db) }
+            return try pool.write(body)
+        } catch { throw Self.failure(path, what(), error) }
+    }
+
+    public func transaction<T>(_ what: @autoclosure () -> String, _ body: () throws(VigilError) -> T)
+        throws(VigilError) -> T
+    {
+        if joinedDatabase() != nil { return try body() }
+        // GRDB rolls the transaction back when the closure throws: all of `body`'s writes or none.
+        return try write(what()) { db in
+            let open = OpenTransaction(store: ObjectIdentifier(self), db: db)
+            pthread_setspecific(openTransactionKey, Unmanaged.passUnretained(open).toOpaque())
+            defer { pthread_setspecific(openTransactionKey, nil) }
+            return try withExtendedLifetime(open) { try body() }
+        }
+    }
+
+    /// This store's open `transaction` on the calling thread, if any.
+    private func joinedDatabase() -> Database? {
+        guard let pointer = pthread_getspecific(openTransactionKey) else { return nil }
+        let open = Unmanaged<OpenTransaction>.fromOpaque(pointer).takeUnretainedValue()
+        return open.store == ObjectIdentifier(self) ? open.db : nil
     }
 
     /// JSON text of a string-keyed or array value, keys sorted (stable bytes for tests and diffs).
@@ -186,10 +215,56 @@ public final class SQLiteStore: EventStore {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// JSON text of a list of strings, as `json(_: Any)` writes it but without Foundation's
+    /// dictionary bridging (incident upserts write three lists and a map per incident).
+    static func json(_ strings: [String]) -> String {
+        var w = JSONWriter(capacity: 16 * strings.count + 2)
+        w.byte(UInt8(ascii: "["))
+        for (n, s) in strings.enumerated() {
+            if n > 0 { w.byte(UInt8(ascii: ",")) }
+            w.string(s)
+        }
+        w.byte(UInt8(ascii: "]"))
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    /// `json(_: [String])`, or `null` for nil.
+    static func json(_ strings: [String]?) -> String { strings.map { json($0) } ?? "null" }
+
+    /// JSON text of a string map, keys sorted (as `json(_: Any)` writes it).
+    static func json(_ map: [String: String]) -> String {
+        var w = JSONWriter(capacity: 32 * map.count + 2)
+        w.byte(UInt8(ascii: "{"))
+        for (n, key) in map.keys.sorted().enumerated() {
+            if n > 0 { w.byte(UInt8(ascii: ",")) }
+            w.string(key)
+            w.byte(UInt8(ascii: ":"))
+            w.string(map[key] ?? "")
+        }
+        w.byte(UInt8(ascii: "}"))
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
     static func decode<T>(_ text: String, as: T.Type) -> T? {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? T
     }
 }
+
+/// The writer connection of a `SQLiteStore.transaction` and the store it belongs to, published to
+/// the one thread running it through `openTransactionKey` (a thread-specific slot: no other thread
+/// can see it, so the connection never crosses threads). Kept alive by `transaction`'s frame.
+private final class OpenTransaction {
+    let store: ObjectIdentifier
+    let db: Database
+    init(store: ObjectIdentifier, db: Database) { (self.store, self.db) = (store, db) }
+}
+
+/// The thread-specific slot for the calling thread's `OpenTransaction` (created once per process).
+private let openTransactionKey: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, nil) == 0, "cannot create a thread-specific key")
+    return key
+}()
 
 /// `close(2)`, out of reach of `SQLiteStore.close()`.
 private func closeDescriptor(_ fd: Int32) { _ = close(fd) }

@@ -63,6 +63,9 @@ public struct TicketRecord: Sendable, Equatable, Codable {
 /// Tickets and their hash-chained timeline (DESIGN §6). Separate from `EventStore` so a deployment
 /// could keep tickets in a shared database later; `SQLiteStore` implements both.
 public protocol TicketStore: Sendable {
+    /// Runs `body` as one transaction (see `EventStore.transaction`).
+    func transaction<T>(_ what: @autoclosure () -> String, _ body: () throws(VigilError) -> T) throws(VigilError)
+        -> T
     /// Stores a new ticket, its first timeline entry (`ticket.open`) and the notifications it causes
     /// in one transaction. Nil, with nothing written, when a ticket with this id exists (opening is
     /// idempotent).
@@ -79,6 +82,8 @@ public protocol TicketStore: Sendable {
     func ticket(id: String) throws(VigilError) -> TicketRecord?
     /// The ticket an incident joined, if any.
     func ticket(forIncident id: String) throws(VigilError) -> TicketRecord?
+    /// The id, level and status of the ticket an incident joined, if any (without the rest).
+    func ticketState(forIncident id: String) throws(VigilError) -> (id: String, level: String, status: String)?
     /// Tickets, most recently updated first; `status` nil for all, `open` for every non-final one.
     func tickets(status: String?, limit: Int) throws(VigilError) -> [TicketRecord]
     /// Every non-final ticket, a page at a time in id order: the `limit` (at most 1 000) after the

@@ -112,6 +112,42 @@ struct TicketDeskTests {
             "\(entry)")
     }
 
+    @Test("a batch of changed incidents and their tickets commits as one: all of it, or on failure none of it")
+    func batch() throws {
+        let f = try DeskFixture()
+        _ = try f.desk.incidentChanged(f.incident("a"), now: t0)
+        let before = try #require(TicketDesk.readHead(f.head))
+        let batch = [
+            f.incident("a", level: "critical"), f.incident("b"), f.incident("c", level: "medium"), f.incident("d"),
+        ]
+        // The last ticket cannot be stored (a trigger refuses it): the changes made before it go too.
+        try f.sqlite(
+            "CREATE TRIGGER refuse_d BEFORE INSERT ON tickets WHEN NEW.id = '\(TicketDesk.ticketID(incident: "d"))' "
+                + "BEGIN SELECT RAISE(ABORT, 'refused'); END;")
+        #expect(throws: VigilError.self) {
+            _ = try f.desk.incidentsChanged(batch, now: t0 + 1) { () throws(VigilError) in
+                try f.store.upsertIncidents(batch)
+            }
+        }
+        #expect(try f.store.incident(id: "b") == nil, "the incidents were rolled back")
+        #expect(try f.store.ticket(forIncident: "b") == nil, "the opened ticket was rolled back")
+        #expect(try f.store.ticket(forIncident: "a")?.level == "IV", "the escalation was rolled back")
+        #expect(TicketDesk.readHead(f.head)?.seq == before.seq, "no head for entries that were rolled back")
+        try f.sqlite("DROP TRIGGER refuse_d")
+
+        let outcomes = try f.desk.incidentsChanged(batch, now: t0 + 2) { () throws(VigilError) in
+            try f.store.upsertIncidents(batch)
+        }
+        #expect(outcomes.count == 3, "a escalates, b and d open, c (medium) has no ticket: \(outcomes)")
+        #expect(try f.store.incident(id: "c")?.level == "medium")
+        #expect(try f.store.ticket(forIncident: "a")?.level == "III")
+        #expect(try f.store.ticket(forIncident: "b")?.status == "new")
+        let head = try #require(TicketDesk.readHead(f.head))
+        let timeline = try f.store.timeline(ticket: nil)
+        #expect(head.seq == before.seq + 3 && timeline.last?.seq == head.seq && timeline.last?.hash == head.hash)
+        #expect(TimelineEntry.verify(timeline, head: head) == .intact(entries: timeline.count))
+    }
+
     @Test("an escalating incident raises its ticket's level and adds the report deadline it now needs")
     func escalates() throws {
         let f = try DeskFixture()

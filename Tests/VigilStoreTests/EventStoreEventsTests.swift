@@ -29,6 +29,31 @@ struct EventStoreEventsTests {
         #expect(try store.events(q).events.count == 6, "a duplicate adds no rule hit: e0 e2 e4 e6 e8 e10")
     }
 
+    @Test("a batch SQLite refuses part-way is not stored at all, and the error names the file and SQLite's reason")
+    func refusedBatch() throws {
+        let t = try TempStore()
+        let store = try t.open()
+        _ = try store.append([event(0)])
+        // An operator's trigger (or a full disk) refusing the fourth event of the next batch.
+        try store.pool.write {
+            try $0.execute(
+                sql: """
+                    CREATE TRIGGER refuse_e4 BEFORE INSERT ON events WHEN NEW.event_id = 'e4'
+                    BEGIN SELECT RAISE(ABORT, 'no e4 here'); END
+                    """)
+        }
+        do {
+            _ = try store.append((1..<8).map { event($0) })
+            Issue.record("the batch was refused")
+        } catch {
+            #expect(error.message.contains(t.path) && error.message.contains("no e4 here"), "\(error.message)")
+        }
+        #expect(try store.eventCount() == 1, "e1-e3 were rolled back with the batch")
+        try store.pool.write { try $0.execute(sql: "DROP TRIGGER refuse_e4") }
+        #expect(try store.append((1..<8).map { event($0) }).inserted == 7, "the statement is usable again")
+        #expect(try store.events(EventQuery()).events.count == 8)
+    }
+
     @Test("the JSON line comes back byte for byte, non-ASCII included")
     func byteIdentical() throws {
         let t = try TempStore()
