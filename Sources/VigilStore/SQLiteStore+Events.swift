@@ -34,6 +34,7 @@ extension SQLiteStore {
             // Bound through SQLite's C API: GRDB's `StatementArguments` (an array of ten existentials
             // per event, each cast back to bind it) cost a third as much as SQLite's own insert.
             let row = RawStatement(insert.sqliteStatement)
+            let hits = RawStatement(hit.sqliteStatement)
             for item in batch {
                 let e = item.event
                 row.text(1, e.id)
@@ -54,7 +55,12 @@ extension SQLiteStore {
                 }
                 outcomes.append(.inserted)
                 let rowid = db.lastInsertedRowID
-                for rule in item.ruleHits { try hit.execute(arguments: [rule, e.timestamp.microseconds, rowid]) }
+                for rule in item.ruleHits {
+                    hits.text(1, rule)
+                    hits.int(2, e.timestamp.microseconds)
+                    hits.int(3, rowid)
+                    try hits.step(db, sql: hit.sql)
+                }
             }
             return AppendResult(outcomes: outcomes)
         }

@@ -41,12 +41,14 @@ extension SQLiteStore: OutboxStore {
     }
 
     static func insert(_ db: Database, _ rows: [OutboxRow]) throws {
+        guard !rows.isEmpty else { return }
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO outbox (id, endpoint, created, kind, payload, state, attempts, next_attempt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for r in rows {
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO outbox (id, endpoint, created, kind, payload, state, attempts, next_attempt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+            try insert.execute(
                 arguments: [
                     r.id, r.endpoint, r.created, r.kind, r.payload, r.state.rawValue, r.attempts, r.nextAttempt,
                 ])
