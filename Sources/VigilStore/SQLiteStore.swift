@@ -228,9 +228,6 @@ public final class SQLiteStore: EventStore {
         return String(decoding: w.bytes, as: UTF8.self)
     }
 
-    /// `json(_: [String])`, or `null` for nil.
-    static func json(_ strings: [String]?) -> String { strings.map { json($0) } ?? "null" }
-
     /// JSON text of a string map, keys sorted (as `json(_: Any)` writes it).
     static func json(_ map: [String: String]) -> String {
         var w = JSONWriter(capacity: 32 * map.count + 2)
