@@ -105,8 +105,8 @@ public struct CorrelationEngine: Sendable {
     private var keys: [Key]
 
     private let plans: [Plan]
-    /// Per rule: group key fingerprint → state.
-    private var groups: [[UInt64: GroupState]]
+    /// Per rule: its groups, by group key fingerprint.
+    private var groups: [GroupTable]
     /// new_terms: the event time each rule first saw an event (its learning period starts there).
     private var firstSeen: [Int64?]
     private var lastSweep: [Int64]
@@ -144,12 +144,18 @@ public struct CorrelationEngine: Sendable {
         texts = Array(repeating: .unknown, count: slots.count)
         keys = Array(repeating: .unknown, count: specs.count)
         self.options = options
-        groups = Array(repeating: [:], count: set.rules.count)
+        groups = set.rules.map { GroupTable(markStride: Self.markStride($0)) }
         firstSeen = Array(repeating: nil, count: set.rules.count)
         lastSweep = Array(repeating: .min, count: set.rules.count)
         routes = set.consumers.mapValues { list in
             list.sorted { $0.rule != $1.rule ? $0.rule < $1.rule : $0.input > $1.input }
         }
+    }
+
+    /// temporal: the last time per input; temporal_ordered: the latest start of a chain that
+    /// matched the first k inputs (k = 1…inputs, index 0 unused).
+    private static func markStride(_ rule: CorrelationRule) -> Int {
+        rule.type == .temporal || rule.type == .temporalOrdered ? rule.inputs.count + 1 : 0
     }
 
     /// Number of groups currently held, over all rules.
@@ -353,7 +359,7 @@ public struct CorrelationEngine: Sendable {
         let rule = plans[r]
         // Only a full table needs to know whether the group exists before it is updated (one
         // hash lookup per match otherwise).
-        if groups[r].count >= options.maxGroupsPerRule && groups[r].index(forKey: item.key) == nil {
+        if groups[r].count >= options.maxGroupsPerRule && groups[r].slot(for: item.key) == nil {
             // A full table is swept for expired groups at most once a second of event time.
             if saturating(t, minus: lastSweep[r]) >= 1_000_000 {
                 deferred += sweep(r, now: t, force: false, due: true)
@@ -369,92 +375,83 @@ public struct CorrelationEngine: Sendable {
         var fired: (count: Int, samples: [String])?
         let maxValues = options.maxValuesPerGroup
         var overflowed = false
-        withGroup(r, item.key) { g in
-            if g.lastUpdate == .min {
-                // A new group.
-                g.keyValues = item.keyValues
-                if rule.type == .temporal || rule.type == .temporalOrdered {
-                    g.marks = Array(repeating: nil, count: rule.inputCount + 1)
-                }
-            }
-            g.lastUpdate = max(g.lastUpdate, t)
-            g.observer = item.observer ?? g.observer
-            g.department = item.department ?? g.department
-            g.classification = item.classification ?? g.classification
+        update: do {
+            let g = groups[r].slot(creating: item.key, keyValues: item.keyValues)
+            groups[r].touch(
+                g, at: t, observer: item.observer, department: item.department, classification: item.classification)
             switch rule.type {
             case .eventCount:
-                while let first = g.queue.first, first.t < t - span { g.queue.popFirst() }
-                guard g.queue.count < maxValues else {
+                while let first = groups[r].firstStamp(g), first.t < t - span { groups[r].popFirstStamp(g) }
+                guard groups[r].stampCount(g) < maxValues else {
                     overflowed = true
-                    return
+                    break update
                 }
-                g.queue.append(Stamp(t: t, v: 0))
-                for id in ids { g.sample(id) }
-                if rule.condition.isMonotone && rule.condition.matches(g.queue.count) {
-                    fired = (g.queue.count, g.samples)
-                    g.reset()
+                groups[r].appendStamp(g, Stamp(t: t, v: 0))
+                for id in ids { groups[r].sample(g, id) }
+                let count = groups[r].stampCount(g)
+                if rule.condition.isMonotone && rule.condition.matches(count) {
+                    fired = (count, groups[r].samples(g))
+                    groups[r].reset(g)
                 }
             case .valueCount:
                 for k in -1..<item.moreValues.count {
                     let h = k < 0 ? item.value : item.moreValues[k]
-                    if g.values[h] == nil && g.values.count >= maxValues {
+                    if groups[r].valueCount(g) >= maxValues && groups[r].value(g, h) == nil {
                         overflowed = true
                         continue
                     }
-                    g.values[h] = t
-                    g.queue.append(Stamp(t: t, v: h))
+                    groups[r].setValue(g, h, t)
+                    groups[r].appendStamp(g, Stamp(t: t, v: h))
                 }
-                while let first = g.queue.first, first.t < t - span {
-                    g.queue.popFirst()
-                    if g.values[first.v] == first.t { g.values[first.v] = nil }
+                while let first = groups[r].firstStamp(g), first.t < t - span {
+                    groups[r].popFirstStamp(g)
+                    if groups[r].value(g, first.v) == first.t { groups[r].removeValue(g, first.v) }
                 }
-                for id in ids { g.sample(id) }
-                if rule.condition.isMonotone && rule.condition.matches(g.values.count) {
-                    fired = (g.values.count, g.samples)
-                    g.reset()
-                } else if g.queue.count > 2 * g.values.count + 64 {
-                    g.queue.removeAll()
-                    for (h, seen) in g.values.sorted(by: { $0.value < $1.value }) {
-                        g.queue.append(Stamp(t: seen, v: h))
-                    }
+                for id in ids { groups[r].sample(g, id) }
+                let count = groups[r].valueCount(g)
+                if rule.condition.isMonotone && rule.condition.matches(count) {
+                    fired = (count, groups[r].samples(g))
+                    groups[r].reset(g)
+                } else if groups[r].stampCount(g) > 2 * count + 64 {
+                    groups[r].compactStamps(g)
                 }
             case .temporal:
-                g.marks[input] = t
+                groups[r].setMark(g, input, t)
                 var count = 0
                 for i in 0..<rule.inputCount {
-                    if let m = g.marks[i], m >= t - span { count += 1 } else { g.marks[i] = nil }
+                    if let m = groups[r].mark(g, i), m >= t - span { count += 1 } else { groups[r].setMark(g, i, nil) }
                 }
-                for id in ids { g.sample(id) }
+                for id in ids { groups[r].sample(g, id) }
                 if rule.condition.matches(count) {
-                    fired = (count, g.samples)
-                    g.reset()
+                    fired = (count, groups[r].samples(g))
+                    groups[r].reset(g)
                 }
             case .temporalOrdered:
-                // marks[k]: the latest start time of a chain that matched inputs 0..<k in order.
+                // Mark k: the latest start time of a chain that matched inputs 0..<k in order.
                 for k in 1...rule.inputCount {
-                    if let m = g.marks[k], m < t - span { g.marks[k] = nil }
+                    if let m = groups[r].mark(g, k), m < t - span { groups[r].setMark(g, k, nil) }
                 }
                 if input == 0 {
-                    g.marks[1] = t
-                } else if let start = g.marks[input] {
-                    g.marks[input + 1] = max(g.marks[input + 1] ?? start, start)
+                    groups[r].setMark(g, 1, t)
+                } else if let start = groups[r].mark(g, input) {
+                    groups[r].setMark(g, input + 1, max(groups[r].mark(g, input + 1) ?? start, start))
                 } else {
-                    return
+                    break update
                 }
-                for id in ids { g.sample(id) }
-                if g.marks[rule.inputCount] != nil {
-                    fired = (rule.inputCount, g.samples)
-                    g.reset()
+                for id in ids { groups[r].sample(g, id) }
+                if groups[r].mark(g, rule.inputCount) != nil {
+                    fired = (rule.inputCount, groups[r].samples(g))
+                    groups[r].reset(g)
                 }
             case .newTerms:
                 let h = item.value
-                let seen = g.values[h]
-                if seen == nil && g.values.count >= maxValues {
+                let seen = groups[r].value(g, h)
+                if seen == nil && groups[r].valueCount(g) >= maxValues {
                     overflowed = true
-                    return
+                    break update
                 }
-                g.values[h] = max(seen ?? t, t)
-                if let seen, t - seen <= span { return }
+                groups[r].setValue(g, h, max(seen ?? t, t))
+                if let seen, t - seen <= span { break update }
                 fired = (1, ids)
             }
         }
@@ -481,10 +478,6 @@ public struct CorrelationEngine: Sendable {
         } else if let text = IncidentTracker.text(value), !text.isEmpty {
             body(text)
         }
-    }
-
-    private mutating func withGroup(_ r: Int, _ key: UInt64, _ body: (inout GroupState) -> Void) {
-        body(&groups[r][key, default: GroupState()])
     }
 
     private func hit(
@@ -520,49 +513,49 @@ public struct CorrelationEngine: Sendable {
         lastSweep[r] = now
         var out: [CorrelationHit] = []
         let closing = !rule.condition.isMonotone && (rule.type == .eventCount || rule.type == .valueCount)
-        if !closing && rule.type != .newTerms {
+        if rule.type == .newTerms {
+            // Learnt terms outlive the end of input (a snapshot keeps them); they expire with the window.
+            if now != .max { groups[r].removeValues { saturating(now, minus: $0) > span } }
+            return out
+        }
+        if !closing {
             // Groups whose last event is older than the window can no longer fire.
             if force {
                 groups[r].removeAll()
             } else {
-                let expired = groups[r].compactMap { saturating(now, minus: $0.value.lastUpdate) > span ? $0.key : nil }
-                for key in expired { groups[r][key] = nil }
+                groups[r].removeAll(lastUpdate: { saturating(now, minus: $0) > span })
             }
             return out
         }
-        for key in Array(groups[r].keys) {
-            guard var g = groups[r][key] else { continue }
-            if closing {
-                while let first = g.queue.first, force || saturating(now, minus: first.t) > span {
-                    let end = first.t + span
-                    let window = g.queue.live.prefix { $0.t <= end }
-                    let count = rule.type == .eventCount ? window.count : Set(window.map(\.v)).count
-                    if rule.condition.matches(count) {
-                        let last = window.last?.t ?? first.t
-                        out.append(
-                            hit(
-                                r, keyValues: g.keyValues, terms: [], t: last, observer: g.observer, ids: g.samples,
-                                count: count, labels: (g.department, g.classification)))
-                    }
-                    // Windows follow each other (tumbling from the first event of each): the
-                    // events of a judged window do not count again in the next.
-                    for _ in 0..<window.count { g.queue.popFirst() }
-                    g.samples.removeAll()
-                    if rule.type == .valueCount { g.values.removeAll() }
+        for g in groups[r].slots {
+            while let first = groups[r].firstStamp(g), force || saturating(now, minus: first.t) > span {
+                let end = first.t + span
+                var window = 0
+                var distinct = Set<UInt64>()
+                var last = first.t
+                groups[r].forEachStamp(g) { stamp in
+                    guard stamp.t <= end else { return false }
+                    window += 1
+                    last = stamp.t
+                    if rule.type == .valueCount { distinct.insert(stamp.v) }
+                    return true
                 }
-                if g.queue.isEmpty {
-                    groups[r][key] = nil
-                } else {
-                    groups[r][key] = g
+                let count = rule.type == .eventCount ? window : distinct.count
+                if rule.condition.matches(count) {
+                    let labels = groups[r].labels(g)
+                    out.append(
+                        hit(
+                            r, keyValues: groups[r].keyValues(g), terms: [], t: last, observer: labels.observer,
+                            ids: groups[r].samples(g), count: count,
+                            labels: (labels.department, labels.classification)))
                 }
-                continue
+                // Windows follow each other (tumbling from the first event of each): the
+                // events of a judged window do not count again in the next.
+                for _ in 0..<window { groups[r].popFirstStamp(g) }
+                groups[r].clearSamples(g)
+                if rule.type == .valueCount { groups[r].clearValues(g) }
             }
-            if rule.type == .newTerms {
-                // Learnt terms outlive the end of input (a snapshot keeps them); they expire with the window.
-                guard now != .max else { continue }
-                g.values = g.values.filter { saturating(now, minus: $0.value) <= span }
-                groups[r][key] = g.values.isEmpty ? nil : g
-            }
+            if groups[r].stampCount(g) == 0 { groups[r].remove(g) }
         }
         return out
     }
@@ -601,7 +594,8 @@ extension CorrelationEngine {
     public func snapshot() throws -> Data {
         let rules = set.rules.indices.map { r in
             Snapshot.RuleState(
-                id: set.rules[r].meta.id, shape: Self.shape(set.rules[r]), groups: groups[r], firstSeen: firstSeen[r])
+                id: set.rules[r].meta.id, shape: Self.shape(set.rules[r]), groups: groups[r].states(),
+                firstSeen: firstSeen[r])
         }
         let snapshot = Snapshot(watermark: watermark, sources: sources, rules: rules, stats: stats)
         return try JSONEncoder().encode(snapshot)
@@ -650,7 +644,7 @@ extension CorrelationEngine {
         var kept = 0
         for r in set.rules.indices {
             guard let saved = byID[set.rules[r].meta.id], saved.shape == Self.shape(set.rules[r]) else { continue }
-            groups[r] = saved.groups
+            groups[r] = GroupTable(markStride: Self.markStride(set.rules[r]), states: saved.groups)
             firstSeen[r] = saved.firstSeen
             kept += 1
         }

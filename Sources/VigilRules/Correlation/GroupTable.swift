@@ -1,0 +1,375 @@
+/// One correlation rule's groups, stored by column in slots, so a group costs no allocation of its
+/// own: `GroupState` held four or five separately allocated buffers (window stamps, values,
+/// marks, samples, key values), and creating and destroying 100 000 of them per rule was a third of
+/// the engine's time. Here a group is a slot index found through `index`; its window stamps live in
+/// chunks of a shared arena, its counted values in one table keyed by (slot, value), its marks and
+/// samples in fixed-stride columns. Freed slots and chunks are reused.
+///
+/// `GroupState` remains the snapshot form (version 2): `state(_:)` and `insert(_:_:)` convert.
+struct GroupTable: Sendable {
+    /// Stamps per arena chunk: most groups hold one to a few stamps; a brute force holds tens.
+    static let chunk = 4
+    static let maxSamples = IncidentTracker.maxSamples
+
+    /// A group's window stamps: a list of chunks, read from `head` at `headOffset`.
+    struct Queue: Sendable {
+        var head: Int32 = -1
+        var tail: Int32 = -1
+        var headOffset: Int32 = 0
+        var tailFill: Int32 = 0
+        var count: Int32 = 0
+    }
+
+    private struct ValueKey: Hashable {
+        var slot: Int32
+        var value: UInt64
+    }
+
+    /// Marks per group (temporal: one per input + 1); 0 for other types.
+    let markStride: Int
+
+    /// A group's fixed-size part (one element per slot, so creating a group is one append).
+    private struct Slot {
+        var key: UInt64
+        var lastUpdate: Int64 = .min
+        var queue = Queue()
+        var valueCount: Int32 = 0
+        var sampleCount: UInt8 = 0
+        var inUse = true
+        var keyValues: [String]
+        var observer: String?
+        var department: String?
+        var classification: String?
+    }
+
+    private var index: [UInt64: Int32] = [:]
+    private var freeSlots: [Int32] = []
+    private var slotData: [Slot] = []
+    /// `maxSamples` per slot.
+    private var sampleIDs: [String] = []
+    /// `markStride` per slot; `.min` is no mark.
+    private var marks: [Int64] = []
+    // The stamp arena: `chunk` stamps per chunk, the next chunk of each, and free chunks.
+    private var stamps: [Stamp] = []
+    private var nextChunk: [Int32] = []
+    private var freeChunks: [Int32] = []
+    /// value_count: value → the last time it was seen; new_terms: term → last seen. Per group.
+    private var values: [ValueKey: Int64] = [:]
+
+    init(markStride: Int) {
+        self.markStride = markStride
+    }
+
+    var count: Int { index.count }
+    var isEmpty: Bool { index.isEmpty }
+
+    /// The slots in use (a copy: callers remove while they walk).
+    var slots: [Int32] { Array(index.values) }
+
+    func slot(for key: UInt64) -> Int32? { index[key] }
+
+    /// The group of `key`, created (with `keyValues`) if it does not exist: one hash lookup either way.
+    mutating func slot(creating key: UInt64, keyValues: @autoclosure () -> [String]) -> Int32 {
+        let candidate = freeSlots.last ?? Int32(slotData.count)
+        var created = false
+        Self.modify(&index[key, default: -1]) { slot in
+            if slot < 0 {
+                slot = candidate
+                created = true
+            }
+        }
+        guard created else { return index[key]! }
+        if candidate == freeSlots.last {
+            freeSlots.removeLast()
+            slotData[Int(candidate)] = Slot(key: key, keyValues: keyValues())
+        } else {
+            slotData.append(Slot(key: key, keyValues: keyValues()))
+            sampleIDs.append(contentsOf: repeatElement("", count: Self.maxSamples))
+            marks.append(contentsOf: repeatElement(.min, count: markStride))
+        }
+        return candidate
+    }
+
+    private static func modify<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
+
+    /// Drops a group and everything it holds; its slot and chunks are reused.
+    mutating func remove(_ slot: Int32) {
+        let s = Int(slot)
+        guard slotData[s].inUse else { return }
+        clearValues(slot)
+        removeAllStamps(slot)
+        clearSamples(slot)
+        clearMarks(slot)
+        index[slotData[s].key] = nil
+        slotData[s] = Slot(key: 0, inUse: false, keyValues: [])
+        freeSlots.append(slot)
+    }
+
+    mutating func removeAll() {
+        self = GroupTable(markStride: markStride)
+    }
+
+    /// Drops every group whose last update `expired` says is too old (all at once when all are:
+    /// the end of input).
+    mutating func removeAll(lastUpdate expired: (Int64) -> Bool) {
+        let old = slotData.indices.filter { slotData[$0].inUse && expired(slotData[$0].lastUpdate) }
+        if old.count == count { return removeAll() }
+        for s in old { remove(Int32(s)) }
+    }
+
+    // MARK: Per-group fields
+
+    func keyValues(_ slot: Int32) -> [String] { slotData[Int(slot)].keyValues }
+
+    func labels(_ slot: Int32) -> (observer: String?, department: String?, classification: String?) {
+        let g = slotData[Int(slot)]
+        return (g.observer, g.department, g.classification)
+    }
+
+    /// Records an update at `t` and the latest event's observer and asset labels (kept when absent).
+    mutating func touch(_ slot: Int32, at t: Int64, observer: String?, department: String?, classification: String?) {
+        let s = Int(slot)
+        slotData[s].lastUpdate = max(slotData[s].lastUpdate, t)
+        if let observer { slotData[s].observer = observer }
+        if let department { slotData[s].department = department }
+        if let classification { slotData[s].classification = classification }
+    }
+
+    mutating func sample(_ slot: Int32, _ id: String) {
+        let s = Int(slot)
+        let n = Int(slotData[s].sampleCount)
+        guard n < Self.maxSamples else { return }
+        let base = s * Self.maxSamples
+        for i in base..<(base + n) where sampleIDs[i] == id { return }
+        sampleIDs[base + n] = id
+        slotData[s].sampleCount += 1
+    }
+
+    func samples(_ slot: Int32) -> [String] {
+        let base = Int(slot) * Self.maxSamples
+        return Array(sampleIDs[base..<(base + Int(slotData[Int(slot)].sampleCount))])
+    }
+
+    mutating func clearSamples(_ slot: Int32) {
+        let s = Int(slot)
+        let base = s * Self.maxSamples
+        for i in base..<(base + Int(slotData[s].sampleCount)) { sampleIDs[i] = "" }
+        slotData[s].sampleCount = 0
+    }
+
+    func mark(_ slot: Int32, _ i: Int) -> Int64? {
+        let m = marks[Int(slot) * markStride + i]
+        return m == .min ? nil : m
+    }
+
+    mutating func setMark(_ slot: Int32, _ i: Int, _ value: Int64?) {
+        marks[Int(slot) * markStride + i] = value ?? .min
+    }
+
+    private mutating func clearMarks(_ slot: Int32) {
+        let base = Int(slot) * markStride
+        for i in base..<(base + markStride) { marks[i] = .min }
+    }
+
+    /// Empties the group's window (stamps, values, marks, samples) after it fired; the group stays.
+    mutating func reset(_ slot: Int32) {
+        clearValues(slot)
+        removeAllStamps(slot)
+        clearMarks(slot)
+        clearSamples(slot)
+    }
+
+    // MARK: Values
+
+    func valueCount(_ slot: Int32) -> Int { Int(slotData[Int(slot)].valueCount) }
+
+    func value(_ slot: Int32, _ value: UInt64) -> Int64? { values[ValueKey(slot: slot, value: value)] }
+
+    /// Sets a value's last-seen time; returns the previous one.
+    @discardableResult
+    mutating func setValue(_ slot: Int32, _ value: UInt64, _ t: Int64) -> Int64? {
+        let old = values.updateValue(t, forKey: ValueKey(slot: slot, value: value))
+        if old == nil { slotData[Int(slot)].valueCount += 1 }
+        return old
+    }
+
+    mutating func removeValue(_ slot: Int32, _ value: UInt64) {
+        if values.removeValue(forKey: ValueKey(slot: slot, value: value)) != nil { slotData[Int(slot)].valueCount -= 1 }
+    }
+
+    /// Forgets the group's values. value_count: every value has a stamp in the window, so the
+    /// window finds them.
+    mutating func clearValues(_ slot: Int32) {
+        guard slotData[Int(slot)].valueCount > 0 else { return }
+        for i in positions(slot) { removeValue(slot, stamps[i].v) }
+        if slotData[Int(slot)].valueCount > 0 {
+            values = values.filter { $0.key.slot != slot }
+            slotData[Int(slot)].valueCount = 0
+        }
+    }
+
+    /// new_terms: drops every value older than `keep` allows, over all groups; groups left without
+    /// values are removed.
+    mutating func removeValues(where expired: (Int64) -> Bool) {
+        var dropped: [Int32: Int32] = [:]
+        values = values.filter { entry in
+            guard expired(entry.value) else { return true }
+            dropped[entry.key.slot, default: 0] += 1
+            return false
+        }
+        for (slot, n) in dropped {
+            slotData[Int(slot)].valueCount -= n
+            if slotData[Int(slot)].valueCount == 0 { remove(slot) }
+        }
+    }
+
+    /// The group's values and their last-seen times (snapshots).
+    private func valuesBySlot() -> [Int32: [UInt64: Int64]] {
+        var out: [Int32: [UInt64: Int64]] = [:]
+        for (key, t) in values { out[key.slot, default: [:]][key.value] = t }
+        return out
+    }
+
+    // MARK: Window stamps
+
+    func stampCount(_ slot: Int32) -> Int { Int(slotData[Int(slot)].queue.count) }
+
+    func firstStamp(_ slot: Int32) -> Stamp? {
+        let q = slotData[Int(slot)].queue
+        return q.count > 0 ? stamps[Int(q.head) * Self.chunk + Int(q.headOffset)] : nil
+    }
+
+    mutating func appendStamp(_ slot: Int32, _ stamp: Stamp) {
+        var q = slotData[Int(slot)].queue
+        if q.count == 0 {
+            let c = newChunk()
+            (q.head, q.tail, q.headOffset, q.tailFill) = (c, c, 0, 0)
+        } else if q.tailFill == Self.chunk {
+            let c = newChunk()
+            nextChunk[Int(q.tail)] = c
+            (q.tail, q.tailFill) = (c, 0)
+        }
+        stamps[Int(q.tail) * Self.chunk + Int(q.tailFill)] = stamp
+        q.tailFill += 1
+        q.count += 1
+        slotData[Int(slot)].queue = q
+    }
+
+    @discardableResult
+    mutating func popFirstStamp(_ slot: Int32) -> Stamp? {
+        var q = slotData[Int(slot)].queue
+        guard q.count > 0 else { return nil }
+        let stamp = stamps[Int(q.head) * Self.chunk + Int(q.headOffset)]
+        q.count -= 1
+        q.headOffset += 1
+        if q.count == 0 {
+            freeChunks.append(q.head)
+            q = Queue()
+        } else if q.headOffset == Self.chunk {
+            let old = q.head
+            q.head = nextChunk[Int(old)]
+            q.headOffset = 0
+            freeChunks.append(old)
+        }
+        slotData[Int(slot)].queue = q
+        return stamp
+    }
+
+    mutating func removeAllStamps(_ slot: Int32) {
+        var c = slotData[Int(slot)].queue.head
+        guard slotData[Int(slot)].queue.count > 0 else { return }
+        while c >= 0 {
+            freeChunks.append(c)
+            c = c == slotData[Int(slot)].queue.tail ? -1 : nextChunk[Int(c)]
+        }
+        slotData[Int(slot)].queue = Queue()
+    }
+
+    /// The positions in `stamps` of a group's window, oldest first.
+    struct StampPositions: Sequence, IteratorProtocol {
+        fileprivate var chunk: Int32
+        fileprivate var offset: Int
+        fileprivate var left: Int
+        fileprivate let links: [Int32]
+
+        mutating func next() -> Int? {
+            guard left > 0 else { return nil }
+            if offset == GroupTable.chunk {
+                chunk = links[Int(chunk)]
+                offset = 0
+            }
+            defer {
+                offset += 1
+                left -= 1
+            }
+            return Int(chunk) * GroupTable.chunk + offset
+        }
+    }
+
+    private func positions(_ slot: Int32) -> StampPositions {
+        let q = slotData[Int(slot)].queue
+        return StampPositions(chunk: q.head, offset: Int(q.headOffset), left: Int(q.count), links: nextChunk)
+    }
+
+    /// value_count: the window rebuilt with one stamp per value, at its last-seen time (repeated
+    /// values had left older stamps behind).
+    mutating func compactStamps(_ slot: Int32) {
+        var kept: [Stamp] = []
+        var seen = Set<UInt64>()
+        for i in positions(slot) {
+            let stamp = stamps[i]
+            if value(slot, stamp.v) == stamp.t && seen.insert(stamp.v).inserted { kept.append(stamp) }
+        }
+        removeAllStamps(slot)
+        for stamp in kept { appendStamp(slot, stamp) }
+    }
+
+    /// Calls `body` with the group's stamps, oldest first; stops when it returns false.
+    func forEachStamp(_ slot: Int32, _ body: (Stamp) -> Bool) {
+        for i in positions(slot) {
+            guard body(stamps[i]) else { return }
+        }
+    }
+
+    private mutating func newChunk() -> Int32 {
+        if let c = freeChunks.popLast() { return c }
+        let c = Int32(nextChunk.count)
+        nextChunk.append(-1)
+        stamps.append(contentsOf: repeatElement(Stamp(t: 0, v: 0), count: Self.chunk))
+        return c
+    }
+
+    // MARK: Snapshots (version 2: a dictionary of `GroupState`)
+
+    func states() -> [UInt64: GroupState] {
+        let byValue = valuesBySlot()
+        var out: [UInt64: GroupState] = [:]
+        out.reserveCapacity(count)
+        for (key, slot) in index {
+            var g = GroupState()
+            g.keyValues = slotData[Int(slot)].keyValues
+            for i in positions(slot) { g.queue.append(stamps[i]) }
+            g.values = byValue[slot] ?? [:]
+            g.marks = (0..<markStride).map { mark(slot, $0) }
+            g.samples = samples(slot)
+            (g.observer, g.department, g.classification) = labels(slot)
+            g.lastUpdate = slotData[Int(slot)].lastUpdate
+            out[key] = g
+        }
+        return out
+    }
+
+    init(markStride: Int, states: [UInt64: GroupState]) {
+        self.init(markStride: markStride)
+        for (key, g) in states {
+            let slot = slot(creating: key, keyValues: g.keyValues)
+            let s = Int(slot)
+            for stamp in g.queue.live { appendStamp(slot, stamp) }
+            for (value, t) in g.values { setValue(slot, value, t) }
+            for (i, m) in g.marks.prefix(markStride).enumerated() { setMark(slot, i, m) }
+            for id in g.samples { sample(slot, id) }
+            (slotData[s].observer, slotData[s].department) = (g.observer, g.department)
+            (slotData[s].classification, slotData[s].lastUpdate) = (g.classification, g.lastUpdate)
+        }
+    }
+}
