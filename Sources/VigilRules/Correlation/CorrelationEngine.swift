@@ -212,20 +212,20 @@ public struct CorrelationEngine: Sendable {
         let known = sources[source] ?? .min
         if t > known { sources[source] = t }
         reported = max(reported, t)
-        var ids: [String]?
+        var source: MatchSource?
         for rule in matched {
             guard let targets = routes[rule] else { continue }
             if t < watermark {
                 stats.late += 1
                 continue
             }
-            if ids == nil {
-                ids = [event.id]
+            if source == nil {
+                source = MatchSource(event, ids: [event.id])
                 forgetEvent()
             }
             // Only what the correlations read is kept while the match waits for the watermark.
             for (r, input) in targets {
-                guard let item = project(r, input: input, event: event, ids: ids!) else { continue }
+                guard let item = project(r, input: input, event: event, source: source!) else { continue }
                 sequence &+= 1
                 pending.push(t, sequence, item)
             }
@@ -275,7 +275,9 @@ public struct CorrelationEngine: Sendable {
         for (r, input) in targets {
             // Reset for each target: a chained hit in between may have filled the memo.
             forgetEvent()
-            guard let item = project(r, input: input, event: hit.event, ids: hit.eventIDs),
+            guard
+                let item = project(
+                    r, input: input, event: hit.event, source: MatchSource(hit.event, ids: hit.eventIDs)),
                 let next = correlate(item, t: hit.event.timestamp.microseconds)
             else { continue }
             emit(next, into: &out)
@@ -327,7 +329,7 @@ public struct CorrelationEngine: Sendable {
         return out
     }
 
-    private mutating func project(_ r: Int, input: Int, event: Event, ids: [String]) -> Projected? {
+    private mutating func project(_ r: Int, input: Int, event: Event, source: MatchSource) -> Projected? {
         let rule = plans[r]
         let projection = rule.projections[input]
         guard let (keyValues, key) = groupKey(rule, input: input, in: event) else {
@@ -336,8 +338,7 @@ public struct CorrelationEngine: Sendable {
         }
         var item = Projected(
             rule: r, input: input, key: key, keyValues: keyValues, value: 0, moreValues: [], terms: [],
-            ids: ids, observer: event.observerID, department: event[Fields.labelsDepartment]?.stringValue,
-            classification: event[Fields.dataClassification]?.stringValue)
+            source: source)
         switch rule.type {
         case .valueCount:
             // The first value inline, the rest (a list field) in an array: no allocation for one value.
@@ -371,14 +372,15 @@ public struct CorrelationEngine: Sendable {
         }
         let span = rule.timespanMicros
         let input = item.input
-        let ids = item.ids
+        let ids = item.source.ids
         var fired: (count: Int, samples: [String])?
         let maxValues = options.maxValuesPerGroup
         var overflowed = false
         update: do {
             let g = groups[r].slot(creating: item.key, keyValues: item.keyValues)
             groups[r].touch(
-                g, at: t, observer: item.observer, department: item.department, classification: item.classification)
+                g, at: t, observer: item.source.observer, department: item.source.department,
+                classification: item.source.classification)
             switch rule.type {
             case .eventCount:
                 while let first = groups[r].firstStamp(g), first.t < t - span { groups[r].popFirstStamp(g) }
@@ -466,8 +468,8 @@ public struct CorrelationEngine: Sendable {
         var samples = Array(fired.samples.prefix(IncidentTracker.maxSamples - 1))
         if let last = ids.last, !samples.contains(last) { samples.append(last) }
         return hit(
-            r, keyValues: item.keyValues, terms: item.terms, t: t, observer: item.observer, ids: samples,
-            count: fired.count, labels: (item.department, item.classification))
+            r, keyValues: item.keyValues, terms: item.terms, t: t, observer: item.source.observer, ids: samples,
+            count: fired.count, labels: (item.source.department, item.source.classification))
     }
 
     /// Calls `body` with every value of a counted field: each element of a list, or the single value.

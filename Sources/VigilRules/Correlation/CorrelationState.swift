@@ -1,3 +1,5 @@
+import VigilCore
+
 /// A time-stamped entry of a correlation window: when, which value (a 64-bit fingerprint; 0 for
 /// event_count) and which event.
 struct Stamp: Codable, Sendable, Equatable {
@@ -66,6 +68,24 @@ struct GroupState: Codable, Sendable {
     }
 }
 
+/// What every correlation input reads alike of one matched event (or chained hit): made once per
+/// event and shared by its projections, so a projection copies one reference instead of four.
+final class MatchSource: Sendable {
+    /// Contributing event ids (one, or a lower correlation's samples).
+    let ids: [String]
+    let observer: String?
+    /// Asset labels: `labels.department`, `data.classification`.
+    let department: String?
+    let classification: String?
+
+    init(_ event: Event, ids: [String]) {
+        self.ids = ids
+        observer = event.observerID
+        department = event[Fields.labelsDepartment]?.stringValue
+        classification = event[Fields.dataClassification]?.stringValue
+    }
+}
+
 /// A match as one input of one correlation rule reads it, taken when the match arrives: only this
 /// waits for the watermark, not the whole event.
 struct Projected: Sendable {
@@ -81,11 +101,7 @@ struct Projected: Sendable {
     var moreValues: [UInt64]
     /// new_terms: the term values.
     var terms: [String]
-    /// Contributing event ids (one, or a lower correlation's samples).
-    var ids: [String]
-    var observer: String?
-    var department: String? = nil
-    var classification: String? = nil
+    var source: MatchSource
 }
 
 /// Fingerprint of several texts as one (separated, so ["ab", "c"] and ["a", "bc"] differ).

@@ -20,9 +20,25 @@ struct GroupTable: Sendable {
         var count: Int32 = 0
     }
 
-    private struct ValueKey: Hashable {
+    private struct IndexEntry: ProbeEntry {
+        var key: UInt64
         var slot: Int32
+        static let empty = IndexEntry(key: 0, slot: -1)
+        var isEmpty: Bool { slot < 0 }
+        var probeKey: UInt64 { key }
+    }
+
+    /// value_count: a value and the last time it was seen; new_terms: a term and when last seen.
+    private struct ValueEntry: ProbeEntry {
         var value: UInt64
+        var t: Int64
+        var slot: Int32
+        static let empty = ValueEntry(value: 0, t: 0, slot: -1)
+        var isEmpty: Bool { slot < 0 }
+        var probeKey: UInt64 { Self.key(slot, value) }
+        static func key(_ slot: Int32, _ value: UInt64) -> UInt64 {
+            value ^ (UInt64(UInt32(bitPattern: slot)) &* 0x9e37_79b9_7f4a_7c15)
+        }
     }
 
     /// Marks per group (temporal: one per input + 1); 0 for other types.
@@ -42,7 +58,7 @@ struct GroupTable: Sendable {
         var classification: String?
     }
 
-    private var index: [UInt64: Int32] = [:]
+    private var index = ProbeTable<IndexEntry>()
     private var freeSlots: [Int32] = []
     private var slotData: [Slot] = []
     /// `maxSamples` per slot.
@@ -54,31 +70,29 @@ struct GroupTable: Sendable {
     private var nextChunk: [Int32] = []
     private var freeChunks: [Int32] = []
     /// value_count: value → the last time it was seen; new_terms: term → last seen. Per group.
-    private var values: [ValueKey: Int64] = [:]
+    private var values = ProbeTable<ValueEntry>()
 
     init(markStride: Int) {
         self.markStride = markStride
     }
 
     var count: Int { index.count }
-    var isEmpty: Bool { index.isEmpty }
+    var isEmpty: Bool { index.count == 0 }
 
     /// The slots in use (a copy: callers remove while they walk).
-    var slots: [Int32] { Array(index.values) }
+    var slots: [Int32] { index.entries.compactMap { $0.isEmpty ? nil : $0.slot } }
 
-    func slot(for key: UInt64) -> Int32? { index[key] }
+    func slot(for key: UInt64) -> Int32? {
+        let (position, found) = index.find(key) { $0.key == key }
+        return found ? index[position].slot : nil
+    }
 
     /// The group of `key`, created (with `keyValues`) if it does not exist: one hash lookup either way.
     mutating func slot(creating key: UInt64, keyValues: @autoclosure () -> [String]) -> Int32 {
+        let (position, found) = index.find(key) { $0.key == key }
+        if found { return index[position].slot }
         let candidate = freeSlots.last ?? Int32(slotData.count)
-        var created = false
-        Self.modify(&index[key, default: -1]) { slot in
-            if slot < 0 {
-                slot = candidate
-                created = true
-            }
-        }
-        guard created else { return index[key]! }
+        index.insert(IndexEntry(key: key, slot: candidate), at: position)
         if candidate == freeSlots.last {
             freeSlots.removeLast()
             slotData[Int(candidate)] = Slot(key: key, keyValues: keyValues())
@@ -90,8 +104,6 @@ struct GroupTable: Sendable {
         return candidate
     }
 
-    private static func modify<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
-
     /// Drops a group and everything it holds; its slot and chunks are reused.
     mutating func remove(_ slot: Int32) {
         let s = Int(slot)
@@ -100,7 +112,9 @@ struct GroupTable: Sendable {
         removeAllStamps(slot)
         clearSamples(slot)
         clearMarks(slot)
-        index[slotData[s].key] = nil
+        let key = slotData[s].key
+        let (position, found) = index.find(key) { $0.key == key }
+        if found { index.remove(at: position) }
         slotData[s] = Slot(key: 0, inUse: false, keyValues: [])
         freeSlots.append(slot)
     }
@@ -183,18 +197,30 @@ struct GroupTable: Sendable {
 
     func valueCount(_ slot: Int32) -> Int { Int(slotData[Int(slot)].valueCount) }
 
-    func value(_ slot: Int32, _ value: UInt64) -> Int64? { values[ValueKey(slot: slot, value: value)] }
+    func value(_ slot: Int32, _ value: UInt64) -> Int64? {
+        let (position, found) = values.find(ValueEntry.key(slot, value)) { $0.slot == slot && $0.value == value }
+        return found ? values[position].t : nil
+    }
 
     /// Sets a value's last-seen time; returns the previous one.
     @discardableResult
     mutating func setValue(_ slot: Int32, _ value: UInt64, _ t: Int64) -> Int64? {
-        let old = values.updateValue(t, forKey: ValueKey(slot: slot, value: value))
-        if old == nil { slotData[Int(slot)].valueCount += 1 }
-        return old
+        let (position, found) = values.find(ValueEntry.key(slot, value)) { $0.slot == slot && $0.value == value }
+        if found {
+            let old = values[position].t
+            values[position].t = t
+            return old
+        }
+        values.insert(ValueEntry(value: value, t: t, slot: slot), at: position)
+        slotData[Int(slot)].valueCount += 1
+        return nil
     }
 
     mutating func removeValue(_ slot: Int32, _ value: UInt64) {
-        if values.removeValue(forKey: ValueKey(slot: slot, value: value)) != nil { slotData[Int(slot)].valueCount -= 1 }
+        let (position, found) = values.find(ValueEntry.key(slot, value)) { $0.slot == slot && $0.value == value }
+        guard found else { return }
+        values.remove(at: position)
+        slotData[Int(slot)].valueCount -= 1
     }
 
     /// Forgets the group's values. value_count: every value has a stamp in the window, so the
@@ -203,7 +229,7 @@ struct GroupTable: Sendable {
         guard slotData[Int(slot)].valueCount > 0 else { return }
         for i in positions(slot) { removeValue(slot, stamps[i].v) }
         if slotData[Int(slot)].valueCount > 0 {
-            values = values.filter { $0.key.slot != slot }
+            values.filter { $0.slot != slot }
             slotData[Int(slot)].valueCount = 0
         }
     }
@@ -212,9 +238,9 @@ struct GroupTable: Sendable {
     /// values are removed.
     mutating func removeValues(where expired: (Int64) -> Bool) {
         var dropped: [Int32: Int32] = [:]
-        values = values.filter { entry in
-            guard expired(entry.value) else { return true }
-            dropped[entry.key.slot, default: 0] += 1
+        values.filter { entry in
+            guard expired(entry.t) else { return true }
+            dropped[entry.slot, default: 0] += 1
             return false
         }
         for (slot, n) in dropped {
@@ -226,7 +252,7 @@ struct GroupTable: Sendable {
     /// The group's values and their last-seen times (snapshots).
     private func valuesBySlot() -> [Int32: [UInt64: Int64]] {
         var out: [Int32: [UInt64: Int64]] = [:]
-        for (key, t) in values { out[key.slot, default: [:]][key.value] = t }
+        for entry in values.entries where !entry.isEmpty { out[entry.slot, default: [:]][entry.value] = entry.t }
         return out
     }
 
@@ -345,7 +371,8 @@ struct GroupTable: Sendable {
         let byValue = valuesBySlot()
         var out: [UInt64: GroupState] = [:]
         out.reserveCapacity(count)
-        for (key, slot) in index {
+        for entry in index.entries where !entry.isEmpty {
+            let (key, slot) = (entry.key, entry.slot)
             var g = GroupState()
             g.keyValues = slotData[Int(slot)].keyValues
             for i in positions(slot) { g.queue.append(stamps[i]) }
