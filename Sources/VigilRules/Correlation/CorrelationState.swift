@@ -7,40 +7,22 @@ struct Stamp: Codable, Sendable, Equatable {
     var v: UInt64
 }
 
-/// A FIFO of stamps in event-time order: an array with a moving head, compacted when half dead.
+/// A group's window stamps as snapshots (version 2) store them: `items` from `head` on are live
+/// (earlier releases kept popped stamps before `head`).
 struct StampQueue: Codable, Sendable {
     private(set) var items: [Stamp] = []
     private var head = 0
 
-    var count: Int { items.count - head }
-    var isEmpty: Bool { head == items.count }
-    var first: Stamp? { head < items.count ? items[head] : nil }
     var live: ArraySlice<Stamp> { items[head...] }
 
     mutating func append(_ stamp: Stamp) { items.append(stamp) }
-
-    @discardableResult
-    mutating func popFirst() -> Stamp? {
-        guard head < items.count else { return nil }
-        let stamp = items[head]
-        head += 1
-        if head > 64 && head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        return stamp
-    }
-
-    mutating func removeAll() {
-        items.removeAll(keepingCapacity: false)
-        head = 0
-    }
 }
 
-/// One group's state for one correlation rule. Which parts are used depends on the rule's type:
-/// `queue` (event_count; value_count's value arrivals), `values` (value_count: value → last seen;
-/// new_terms: term → last seen), `marks` (temporal: last time per input; temporal_ordered: the
-/// latest start of a chain that matched the first k inputs in order).
+/// One group's state for one correlation rule as snapshots (version 2) store it; the engine keeps
+/// groups in a `GroupTable`. Which parts are used depends on the rule's type: `queue` (event_count;
+/// value_count's value arrivals), `values` (value_count: value → last seen; new_terms: term → last
+/// seen), `marks` (temporal: last time per input; temporal_ordered: the latest start of a chain
+/// that matched the first k inputs in order).
 struct GroupState: Codable, Sendable {
     /// The group-by values, for the hits' events.
     var keyValues: [String] = []
@@ -55,17 +37,6 @@ struct GroupState: Codable, Sendable {
     var department: String?
     var classification: String?
     var lastUpdate: Int64 = .min
-
-    mutating func reset() {
-        queue.removeAll()
-        values.removeAll()
-        for i in marks.indices { marks[i] = nil }
-        samples.removeAll()
-    }
-
-    mutating func sample(_ id: String) {
-        if samples.count < IncidentTracker.maxSamples && !samples.contains(id) { samples.append(id) }
-    }
 }
 
 /// What every correlation input reads alike of one matched event (or chained hit): made once per

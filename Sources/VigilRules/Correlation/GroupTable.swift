@@ -77,7 +77,6 @@ struct GroupTable: Sendable {
     }
 
     var count: Int { index.count }
-    var isEmpty: Bool { index.count == 0 }
 
     /// The slots in use (a copy: callers remove while they walk).
     var slots: [Int32] { index.entries.compactMap { $0.isEmpty ? nil : $0.slot } }
@@ -301,7 +300,7 @@ struct GroupTable: Sendable {
         return stamp
     }
 
-    mutating func removeAllStamps(_ slot: Int32) {
+    private mutating func removeAllStamps(_ slot: Int32) {
         var c = slotData[Int(slot)].queue.head
         guard slotData[Int(slot)].queue.count > 0 else { return }
         while c >= 0 {
