@@ -89,9 +89,7 @@ struct ProbeTable<Entry: ProbeEntry>: Sendable where Entry: Sendable {
         entries = Array(repeating: .empty, count: old.count)
         count = 0
         for entry in old where !entry.isEmpty && keep(entry) {
-            var i = home(entry.probeKey)
-            while !entries[i].isEmpty { i = (i + 1) & mask }
-            entries[i] = entry
+            place(entry)
             count += 1
         }
     }
@@ -106,10 +104,13 @@ struct ProbeTable<Entry: ProbeEntry>: Sendable where Entry: Sendable {
         let old = entries
         entries = Array(repeating: .empty, count: old.count * 2)
         mask = entries.count - 1
-        for entry in old where !entry.isEmpty {
-            var i = home(entry.probeKey)
-            while !entries[i].isEmpty { i = (i + 1) & mask }
-            entries[i] = entry
-        }
+        for entry in old where !entry.isEmpty { place(entry) }
+    }
+
+    /// Puts an entry known to be absent at the first free position of its probe run.
+    private mutating func place(_ entry: Entry) {
+        var i = home(entry.probeKey)
+        while !entries[i].isEmpty { i = (i + 1) & mask }
+        entries[i] = entry
     }
 }
