@@ -97,12 +97,22 @@ public struct CorrelationEngine: Sendable {
         case text(String)
     }
     private var texts: [Text]
-    private enum Key {
-        case unknown, missing
-        case key([String], UInt64)
+    /// The slots whose text the current event has computed (what `forgetEvent` resets).
+    private var textSlots: [Int] = []
+    /// Per group-by slot list: the fingerprint of the event's group values (0: missing), once per
+    /// event; nil when not computed yet.
+    private var keys: [UInt64?]
+    private var keySpecs: [Int] = []
+    /// The current event's projections, until its `MatchSource` (which holds the texts they read)
+    /// is made.
+    private var staged: [Staged] = []
+    private struct Staged {
+        var rule: Int
+        var input: Int
+        var key: UInt64
+        var value: UInt64
+        var moreValues: [UInt64]
     }
-    /// Per group-by slot list: the event's group values and their fingerprint, once per event.
-    private var keys: [Key]
 
     private let plans: [Plan]
     /// Per rule: its groups, by group key fingerprint.
@@ -110,8 +120,7 @@ public struct CorrelationEngine: Sendable {
     /// new_terms: the event time each rule first saw an event (its learning period starts there).
     private var firstSeen: [Int64?]
     private var lastSweep: [Int64]
-    /// Source → latest event time it reported; `.min` for a source expected but not yet heard from.
-    private var sources: [String: Int64] = [:]
+    private var sources = SourceClocks()
     /// The latest event time any source reported, finished ones included.
     private var reported: Int64 = .min
     private var pending = PendingHeap<Projected>()
@@ -142,7 +151,7 @@ public struct CorrelationEngine: Sendable {
         }
         slotFields = slots
         texts = Array(repeating: .unknown, count: slots.count)
-        keys = Array(repeating: .unknown, count: specs.count)
+        keys = Array(repeating: nil, count: specs.count)
         self.options = options
         groups = set.rules.map { GroupTable(markStride: Self.markStride($0)) }
         firstSeen = Array(repeating: nil, count: set.rules.count)
@@ -164,15 +173,15 @@ public struct CorrelationEngine: Sendable {
 
     /// Declares a source before it reports: the release waits for it (e.g. an input file not yet read).
     public mutating func expect(source: String) {
-        if sources[source] == nil { sources[source] = .min }
+        if sources[source] == nil { _ = sources.report(source, .min) }
     }
 
     /// The sources the release waits for (each holds it back to its latest event time − lateness).
-    public var sourceNames: [String] { Array(sources.keys) }
+    public var sourceNames: [String] { Array(sources.latest.keys) }
 
     /// A source that will report nothing more (its file ended); it stops holding the release back.
     public mutating func finish(source: String) -> [CorrelationHit] {
-        sources[source] = nil
+        sources.remove(source)
         // The last source gone: everything reported so far is complete, so it is released (the
         // correlator letting go of its last silent sensor; `analyze` flushes after this anyway).
         if sources.isEmpty { return release(upTo: max(watermark, reported)) }
@@ -183,8 +192,7 @@ public struct CorrelationEngine: Sendable {
     /// its watermark moves there as if an event of that time had come, so windows close and held
     /// matches are correlated on a quiet node too, not only when its next event arrives.
     public mutating func advance(source: String, to time: Int64) -> [CorrelationHit] {
-        guard time > sources[source] ?? .min else { return [] }
-        sources[source] = time
+        guard time > sources.report(source, time) else { return [] }
         reported = max(reported, time)
         return release(upTo: releasePoint())
     }
@@ -209,26 +217,33 @@ public struct CorrelationEngine: Sendable {
     /// advances its source's watermark.
     public mutating func process(_ event: Event, matched: [String], source: String) -> [CorrelationHit] {
         let t = Self.time(of: event)
-        let known = sources[source] ?? .min
-        if t > known { sources[source] = t }
+        let known = sources.report(source, t)
         reported = max(reported, t)
-        var source: MatchSource?
+        var first = true
         for rule in matched {
             guard let targets = routes[rule] else { continue }
             if t < watermark {
                 stats.late += 1
                 continue
             }
-            if source == nil {
-                source = MatchSource(event, ids: [event.id])
+            if first {
                 forgetEvent()
+                first = false
             }
             // Only what the correlations read is kept while the match waits for the watermark.
-            for (r, input) in targets {
-                guard let item = project(r, input: input, event: event, source: source!) else { continue }
+            for (r, input) in targets { project(r, input: input, event: event) }
+        }
+        if !staged.isEmpty {
+            let source = MatchSource(event, ids: [event.id], texts: eventTexts())
+            for item in staged {
                 sequence &+= 1
-                pending.push(t, sequence, item)
+                pending.push(
+                    t, sequence,
+                    Projected(
+                        rule: item.rule, input: item.input, key: item.key, value: item.value,
+                        moreValues: item.moreValues, source: source))
             }
+            staged.removeAll(keepingCapacity: true)
         }
         var out: [CorrelationHit] = []
         while pending.count > options.maxPending, let key = pending.minKey {
@@ -240,12 +255,9 @@ public struct CorrelationEngine: Sendable {
     }
 
     private func releasePoint() -> Int64 {
-        var point = Int64.max
-        for (_, latest) in sources {
-            let (bound, overflow) = latest.subtractingReportingOverflow(options.latenessMicros)
-            point = min(point, overflow ? .min : bound)
-        }
-        return sources.isEmpty ? watermark : point
+        guard !sources.isEmpty else { return watermark }
+        let (bound, overflow) = sources.slowest.subtractingReportingOverflow(options.latenessMicros)
+        return overflow ? .min : bound
     }
 
     private mutating func release(upTo point: Int64, limit: Int = .max) -> [CorrelationHit] {
@@ -275,84 +287,97 @@ public struct CorrelationEngine: Sendable {
         for (r, input) in targets {
             // Reset for each target: a chained hit in between may have filled the memo.
             forgetEvent()
-            guard
-                let item = project(
-                    r, input: input, event: hit.event, source: MatchSource(hit.event, ids: hit.eventIDs)),
-                let next = correlate(item, t: hit.event.timestamp.microseconds)
-            else { continue }
+            project(r, input: input, event: hit.event)
+            guard let item = staged.popLast() else { continue }
+            let source = MatchSource(hit.event, ids: hit.eventIDs, texts: eventTexts())
+            let projected = Projected(
+                rule: item.rule, input: item.input, key: item.key, value: item.value, moreValues: item.moreValues,
+                source: source)
+            guard let next = correlate(projected, t: hit.event.timestamp.microseconds) else { continue }
             emit(next, into: &out)
         }
     }
 
     /// Clears the per-event memo (a new event is being projected).
     private mutating func forgetEvent() {
-        for i in texts.indices { texts[i] = .unknown }
-        for i in keys.indices { keys[i] = .unknown }
+        for slot in textSlots { texts[slot] = .unknown }
+        for spec in keySpecs { keys[spec] = nil }
+        textSlots.removeAll(keepingCapacity: true)
+        keySpecs.removeAll(keepingCapacity: true)
     }
 
-    /// The event's group values for one input, and their fingerprint (memoised per event).
-    private mutating func groupKey(_ rule: Plan, input: Int, in event: Event) -> ([String], UInt64)? {
-        let spec = rule.groupSpec[input]
-        switch keys[spec] {
-        case .key(let values, let key): return (values, key)
-        case .missing: return nil
-        case .unknown:
-            guard let values = texts(rule.groupSlots[input], in: event) else {
-                keys[spec] = .missing
-                return nil
-            }
-            let key = fingerprint(values)
-            keys[spec] = .key(values, key)
-            return (values, key)
-        }
-    }
-
-    /// The event's text of each slot, or nil when one is missing (memoised per event in `texts`).
-    private mutating func texts(_ slots: [Int], in event: Event) -> [String]? {
-        var out: [String] = []
-        out.reserveCapacity(slots.count)
-        for slot in slots {
-            switch texts[slot] {
-            case .text(let text): out.append(text)
-            case .missing: return nil
-            case .unknown:
-                guard let value = slotFields[slot].lazy.compactMap({ event.ruleValue($0) }).first,
-                    let text = IncidentTracker.text(value), !text.isEmpty
-                else {
-                    texts[slot] = .missing
-                    return nil
-                }
-                texts[slot] = .text(text)
-                out.append(text)
-            }
+    /// The texts the current event's projections computed, for its `MatchSource`.
+    private func eventTexts() -> [(slot: Int, text: String)] {
+        var out: [(slot: Int, text: String)] = []
+        out.reserveCapacity(textSlots.count)
+        for slot in textSlots {
+            if case .text(let text) = texts[slot] { out.append((slot, text)) }
         }
         return out
     }
 
-    private mutating func project(_ r: Int, input: Int, event: Event, source: MatchSource) -> Projected? {
-        let rule = plans[r]
-        let projection = rule.projections[input]
-        guard let (keyValues, key) = groupKey(rule, input: input, in: event) else {
-            stats.ungrouped += 1
+    /// The fingerprint of the event's group values for one input (memoised per event); nil when
+    /// one is missing.
+    private mutating func groupKey(_ rule: Plan, input: Int, in event: Event) -> UInt64? {
+        let spec = rule.groupSpec[input]
+        if let key = keys[spec] { return key == 0 ? nil : key }
+        let key = slotFingerprint(rule.groupSlots[input], in: event)
+        keys[spec] = key ?? 0
+        keySpecs.append(spec)
+        return key
+    }
+
+    /// The fingerprint of the event's texts of `slots`, or nil when one is missing.
+    private mutating func slotFingerprint(_ slots: [Int], in event: Event) -> UInt64? {
+        var f = Fingerprint()
+        for slot in slots {
+            guard let text = text(slot, in: event) else { return nil }
+            f.add(part: text)
+        }
+        return f.value
+    }
+
+    /// The event's text of a slot, or nil when it is missing (memoised per event in `texts`).
+    private mutating func text(_ slot: Int, in event: Event) -> String? {
+        switch texts[slot] {
+        case .text(let text): return text
+        case .missing: return nil
+        case .unknown:
+            textSlots.append(slot)
+            // A loop, not `lazy.compactMap`: its closure would copy the event.
+            for field in slotFields[slot] {
+                guard let value = event.ruleValue(field) else { continue }
+                guard let text = IncidentTracker.text(value), !text.isEmpty else { break }
+                texts[slot] = .text(text)
+                return text
+            }
+            texts[slot] = .missing
             return nil
         }
-        var item = Projected(
-            rule: r, input: input, key: key, keyValues: keyValues, value: 0, moreValues: [], terms: [],
-            source: source)
+    }
+
+    /// Stages the event's projection for one input of one rule (nothing when a field it needs is missing).
+    private mutating func project(_ r: Int, input: Int, event: Event) {
+        let rule = plans[r]
+        let projection = rule.projections[input]
+        guard let key = groupKey(rule, input: input, in: event) else {
+            stats.ungrouped += 1
+            return
+        }
+        var item = Staged(rule: r, input: input, key: key, value: 0, moreValues: [])
         switch rule.type {
         case .valueCount:
             // The first value inline, the rest (a list field) in an array: no allocation for one value.
             Self.forEachValueText(projection.values.first ?? [], in: event) { text in
                 if item.value == 0 { item.value = fingerprint(text) } else { item.moreValues.append(fingerprint(text)) }
             }
-            if item.value == 0 { return nil }
+            if item.value == 0 { return }
         case .newTerms:
-            guard let parts = texts(rule.valueSlots[input], in: event) else { return nil }
-            item.terms = parts
-            item.value = fingerprint(parts)
+            guard let value = slotFingerprint(rule.valueSlots[input], in: event) else { return }
+            item.value = value
         default: break
         }
-        return item
+        staged.append(item)
     }
 
     private mutating func correlate(_ item: Projected, t: Int64) -> CorrelationHit? {
@@ -377,7 +402,7 @@ public struct CorrelationEngine: Sendable {
         let maxValues = options.maxValuesPerGroup
         var overflowed = false
         update: do {
-            let g = groups[r].slot(creating: item.key, keyValues: item.keyValues)
+            let g = groups[r].slot(creating: item.key, keyValues: item.source.texts(rule.groupSlots[input]))
             groups[r].touch(
                 g, at: t, observer: item.source.observer, department: item.source.department,
                 classification: item.source.classification)
@@ -468,13 +493,18 @@ public struct CorrelationEngine: Sendable {
         var samples = Array(fired.samples.prefix(IncidentTracker.maxSamples - 1))
         if let last = ids.last, !samples.contains(last) { samples.append(last) }
         return hit(
-            r, keyValues: item.keyValues, terms: item.terms, t: t, observer: item.source.observer, ids: samples,
+            r, keyValues: item.source.texts(rule.groupSlots[input]),
+            terms: rule.type == .newTerms ? item.source.texts(rule.valueSlots[input]) : [], t: t,
+            observer: item.source.observer, ids: samples,
             count: fired.count, labels: (item.source.department, item.source.classification))
     }
 
     /// Calls `body` with every value of a counted field: each element of a list, or the single value.
     private static func forEachValueText(_ alternatives: [FieldID], in event: Event, _ body: (String) -> Void) {
-        guard let value = alternatives.lazy.compactMap({ event.ruleValue($0) }).first else { return }
+        // A loop, not `lazy.compactMap`: its closure would copy the event.
+        var found: FieldValue?
+        for field in alternatives where found == nil { found = event.ruleValue(field) }
+        guard let value = found else { return }
         if case .list(let items) = value {
             for item in items { if let text = IncidentTracker.text(item), !text.isEmpty { body(text) } }
         } else if let text = IncidentTracker.text(value), !text.isEmpty {
@@ -599,7 +629,7 @@ extension CorrelationEngine {
                 id: set.rules[r].meta.id, shape: Self.shape(set.rules[r]), groups: groups[r].states(),
                 firstSeen: firstSeen[r])
         }
-        let snapshot = Snapshot(watermark: watermark, sources: sources, rules: rules, stats: stats)
+        let snapshot = Snapshot(watermark: watermark, sources: sources.latest, rules: rules, stats: stats)
         return try JSONEncoder().encode(snapshot)
     }
 
@@ -651,8 +681,8 @@ extension CorrelationEngine {
             kept += 1
         }
         watermark = snapshot.watermark
-        sources = snapshot.sources
-        reported = max(snapshot.watermark, sources.values.max() ?? .min)
+        sources = SourceClocks(snapshot.sources)
+        reported = max(snapshot.watermark, snapshot.sources.values.max() ?? .min)
         stats = snapshot.stats
         return kept
     }

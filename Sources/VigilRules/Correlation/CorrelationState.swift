@@ -40,7 +40,7 @@ struct GroupState: Codable, Sendable {
 }
 
 /// What every correlation input reads alike of one matched event (or chained hit): made once per
-/// event and shared by its projections, so a projection copies one reference instead of four.
+/// event and shared by its projections, so a projection copies one reference instead of its texts.
 final class MatchSource: Sendable {
     /// Contributing event ids (one, or a lower correlation's samples).
     let ids: [String]
@@ -48,12 +48,21 @@ final class MatchSource: Sendable {
     /// Asset labels: `labels.department`, `data.classification`.
     let department: String?
     let classification: String?
+    /// The event's text of each field slot its projections read (group-by and new_terms fields):
+    /// a group's key values and a hit's fields come from here.
+    let texts: [(slot: Int, text: String)]
 
-    init(_ event: Event, ids: [String]) {
+    init(_ event: Event, ids: [String], texts: [(slot: Int, text: String)]) {
         self.ids = ids
         observer = event.observerID
         department = event[Fields.labelsDepartment]?.stringValue
         classification = event[Fields.dataClassification]?.stringValue
+        self.texts = texts
+    }
+
+    /// The texts of `slots`, in order (a projection is only made when the event has all of them).
+    func texts(_ slots: [Int]) -> [String] {
+        slots.map { slot in texts.first { $0.slot == slot }?.text ?? "" }
     }
 }
 
@@ -62,42 +71,58 @@ final class MatchSource: Sendable {
 struct Projected: Sendable {
     var rule: Int
     var input: Int
-    /// Fingerprint of the group-by values.
+    /// Fingerprint of the group-by values (their texts are in `source`).
     var key: UInt64
-    var keyValues: [String]
     /// value_count: the (first) value's fingerprint; new_terms: the term combination's. Fingerprints
     /// are never 0, so 0 means none.
     var value: UInt64
     /// value_count on a list field: the fingerprints of the other elements.
     var moreValues: [UInt64]
-    /// new_terms: the term values.
-    var terms: [String]
     var source: MatchSource
 }
 
 /// Fingerprint of several texts as one (separated, so ["ab", "c"] and ["a", "bc"] differ).
 func fingerprint(_ parts: [String]) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for part in parts {
-        for byte in part.utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x0000_0100_0000_01b3
-        }
-        h ^= 0x1f
-        h = h &* 0x0000_0100_0000_01b3
-    }
-    return h == 0 ? 1 : h
+    var f = Fingerprint()
+    for part in parts { f.add(part: part) }
+    return f.value
 }
 
 /// 64-bit FNV-1a of a value's text: a stable fingerprint (the same across restarts, unlike
 /// `Hasher`), so snapshots stay valid; collisions among the values of one group are negligible.
 func fingerprint(_ text: String) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
+    var f = Fingerprint()
+    f.add(text)
+    return f.value
+}
+
+/// FNV-1a over texts fed one by one (no array of them needed).
+struct Fingerprint {
+    private var h: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ add($0) }) == nil {
+            for byte in text.utf8 { add(byte) }
+        }
+    }
+
+    /// One of several parts: its text and a separator.
+    mutating func add(part: String) {
+        add(part)
+        add(0x1f)
+    }
+
+    private mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        for byte in bytes { add(byte) }
+    }
+
+    private mutating func add(_ byte: UInt8) {
         h ^= UInt64(byte)
         h = h &* 0x0000_0100_0000_01b3
     }
-    return h == 0 ? 1 : h
+
+    /// Never 0 (0 means none where fingerprints are stored).
+    var value: UInt64 { h == 0 ? 1 : h }
 }
 
 /// Pending inputs ordered by (event time, arrival), so equal times keep their arrival order.
@@ -233,3 +258,41 @@ extension PendingHeap {
 
 extension PendingHeap: Sendable where Element: Sendable {}
 extension PendingHeap.Queued: Sendable where Element: Sendable {}
+
+/// Each source's latest event time, and the slowest of them (which bounds the release): kept
+/// current as sources report, so an event costs one dictionary lookup, not a walk over all sources.
+struct SourceClocks: Sendable {
+    /// Source → latest event time it reported; `.min` for a source expected but not yet heard from.
+    private(set) var latest: [String: Int64] = [:]
+    /// The least of `latest` (`.max` when there is no source).
+    private(set) var slowest: Int64 = .max
+
+    init(_ latest: [String: Int64] = [:]) {
+        self.latest = latest
+        slowest = latest.values.min() ?? .max
+    }
+
+    var isEmpty: Bool { latest.isEmpty }
+
+    subscript(source: String) -> Int64? { latest[source] }
+
+    /// Records that `source` reported time `t` (kept when not newer); returns its previous time.
+    mutating func report(_ source: String, _ t: Int64) -> Int64 {
+        guard let i = latest.index(forKey: source) else {
+            latest[source] = t
+            slowest = min(slowest, t)
+            return .min
+        }
+        let known = latest.values[i]
+        guard t > known else { return known }
+        latest.values[i] = t
+        // Only the slowest source moving can move the minimum.
+        if known == slowest { slowest = latest.values.min() ?? .max }
+        return known
+    }
+
+    mutating func remove(_ source: String) {
+        guard let known = latest.removeValue(forKey: source) else { return }
+        if known == slowest { slowest = latest.values.min() ?? .max }
+    }
+}
