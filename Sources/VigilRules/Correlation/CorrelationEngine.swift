@@ -112,6 +112,10 @@ public struct CorrelationEngine: Sendable {
         var key: UInt64
         var value: UInt64
         var moreValues: [UInt64]
+
+        func projected(_ source: MatchSource) -> Projected {
+            Projected(rule: rule, input: input, key: key, value: value, moreValues: moreValues, source: source)
+        }
     }
 
     private let plans: [Plan]
@@ -237,11 +241,7 @@ public struct CorrelationEngine: Sendable {
             let source = MatchSource(event, ids: [event.id], texts: eventTexts())
             for item in staged {
                 sequence &+= 1
-                pending.push(
-                    t, sequence,
-                    Projected(
-                        rule: item.rule, input: item.input, key: item.key, value: item.value,
-                        moreValues: item.moreValues, source: source))
+                pending.push(t, sequence, item.projected(source))
             }
             staged.removeAll(keepingCapacity: true)
         }
@@ -290,10 +290,7 @@ public struct CorrelationEngine: Sendable {
             project(r, input: input, event: hit.event)
             guard let item = staged.popLast() else { continue }
             let source = MatchSource(hit.event, ids: hit.eventIDs, texts: eventTexts())
-            let projected = Projected(
-                rule: item.rule, input: item.input, key: item.key, value: item.value, moreValues: item.moreValues,
-                source: source)
-            guard let next = correlate(projected, t: hit.event.timestamp.microseconds) else { continue }
+            guard let next = correlate(item.projected(source), t: hit.event.timestamp.microseconds) else { continue }
             emit(next, into: &out)
         }
     }
@@ -344,15 +341,14 @@ public struct CorrelationEngine: Sendable {
         case .missing: return nil
         case .unknown:
             textSlots.append(slot)
-            // A loop, not `lazy.compactMap`: its closure would copy the event.
-            for field in slotFields[slot] {
-                guard let value = event.ruleValue(field) else { continue }
-                guard let text = IncidentTracker.text(value), !text.isEmpty else { break }
-                texts[slot] = .text(text)
-                return text
+            guard let value = Self.firstValue(slotFields[slot], in: event), let text = IncidentTracker.text(value),
+                !text.isEmpty
+            else {
+                texts[slot] = .missing
+                return nil
             }
-            texts[slot] = .missing
-            return nil
+            texts[slot] = .text(text)
+            return text
         }
     }
 
@@ -499,12 +495,18 @@ public struct CorrelationEngine: Sendable {
             count: fired.count, labels: (item.source.department, item.source.classification))
     }
 
+    /// The value of the first of a field's alternatives the event has. A loop, not
+    /// `lazy.compactMap`: its closure would copy the event.
+    private static func firstValue(_ alternatives: [FieldID], in event: Event) -> FieldValue? {
+        for field in alternatives {
+            if let value = event.ruleValue(field) { return value }
+        }
+        return nil
+    }
+
     /// Calls `body` with every value of a counted field: each element of a list, or the single value.
     private static func forEachValueText(_ alternatives: [FieldID], in event: Event, _ body: (String) -> Void) {
-        // A loop, not `lazy.compactMap`: its closure would copy the event.
-        var found: FieldValue?
-        for field in alternatives where found == nil { found = event.ruleValue(field) }
-        guard let value = found else { return }
+        guard let value = firstValue(alternatives, in: event) else { return }
         if case .list(let items) = value {
             for item in items { if let text = IncidentTracker.text(item), !text.isEmpty { body(text) } }
         } else if let text = IncidentTracker.text(value), !text.isEmpty {

@@ -81,13 +81,6 @@ struct Projected: Sendable {
     var source: MatchSource
 }
 
-/// Fingerprint of several texts as one (separated, so ["ab", "c"] and ["a", "bc"] differ).
-func fingerprint(_ parts: [String]) -> UInt64 {
-    var f = Fingerprint()
-    for part in parts { f.add(part: part) }
-    return f.value
-}
-
 /// 64-bit FNV-1a of a value's text: a stable fingerprint (the same across restarts, unlike
 /// `Hasher`), so snapshots stay valid; collisions among the values of one group are negligible.
 func fingerprint(_ text: String) -> UInt64 {
@@ -106,7 +99,7 @@ struct Fingerprint {
         }
     }
 
-    /// One of several parts: its text and a separator.
+    /// One of several parts: its text and a separator (so ["ab", "c"] and ["a", "bc"] differ).
     mutating func add(part: String) {
         add(part)
         add(0x1f)
