@@ -579,6 +579,50 @@ struct CorrelationSnapshotTests {
         }
     }
 
+    @Test("rules that group by the same fields share key lookups, not state: together each fires as it does alone")
+    func sharedGroupKeys() {
+        // Seven rules by source address (two shared directories of at most four), with windows from
+        // 1 to 60 minutes, so one rule's groups expire while another's with the same key live on.
+        let extra = [("b1", "2m", 2), ("b2", "5m", 3), ("b3", "10m", 5), ("b4", "1h", 8)].map { id, span, n in
+            Corr.correlation(
+                "\(id)bbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb",
+                "type: event_count\nrules: [fail]\ngroup-by: [src]\ntimespan: \(span)\ncondition: {gte: \(n)}")
+        }
+        let all = Self.rules + extra
+        let r = Corr.load(all)
+        #expect(r.errors.isEmpty, "\(r.diagnostics)")
+        // The events twice, an hour apart: every group of every rule expires in between.
+        let events =
+            Self.events
+            + Self.events.map { e in
+                var later = e
+                later.timestamp = Timestamp(microseconds: e.timestamp.microseconds + 3_600_000_000)
+                later.id = e.id + "-later"
+                return later
+            }
+        var together = Self.engine(r)
+        let hits = Self.describe(Corr.run(r, events.map { ($0, "s") }, engine: &together))
+        var alone: [String] = []
+        for rule in all where rule.contains("correlation:") {
+            let single = Corr.load([Corr.failure, Corr.success, rule])
+            var engine = Self.engine(single)
+            alone += Self.describe(Corr.run(single, events.map { ($0, "s") }, engine: &engine))
+        }
+        #expect(hits == alone.sorted())
+        #expect(Set(hits.map { $0.prefix(4) }).count == 9, "every rule fires: \(hits)")
+
+        // A reload that drops the first rules moves the others to other lanes: their groups carry on.
+        var before = Self.engine(r)
+        let first = Self.describe(Corr.run(r, events.prefix(30).map { ($0, "s") }, engine: &before, flush: false))
+        let fewer = Corr.load([Corr.failure, Corr.success] + extra)
+        var (after, kept) = before.reloaded(with: fewer.correlations)
+        #expect(kept == 4)
+        let second = Self.describe(Corr.run(fewer, events.dropFirst(30).map { ($0, "s") }, engine: &after))
+        var reference = Self.engine(fewer)
+        let expected = Self.describe(Corr.run(fewer, events.map { ($0, "s") }, engine: &reference))
+        #expect((first + second).filter { $0.hasPrefix("b") }.sorted() == expected)
+    }
+
     @Test("a version 2 snapshot saved by an earlier release loads and carries on")
     func earlierRelease() throws {
         let r = Corr.load(Self.rules)

@@ -105,29 +105,23 @@ public struct CorrelationEngine: Sendable {
     private var keySpecs: [Int] = []
     /// The current event's projections, until its `MatchSource` (which holds the texts they read)
     /// is made.
-    private var staged: [Staged] = []
-    private struct Staged {
-        var rule: Int
-        var input: Int
-        var key: UInt64
-        var value: UInt64
-        var moreValues: [UInt64]
-
-        func projected(_ source: MatchSource) -> Projected {
-            Projected(rule: rule, input: input, key: key, value: value, moreValues: moreValues, source: source)
-        }
-    }
+    private var staged: [Projected] = []
 
     private let plans: [Plan]
-    /// Per rule: its groups, by group key fingerprint.
+    /// Per rule: its groups, found by group key fingerprint through its directory (`homes`).
     private var groups: [GroupTable]
+    /// Rules that group by the same fields share a directory, each in its own lane.
+    private var directories: [GroupDirectory]
+    private let homes: [Int]
     /// new_terms: the event time each rule first saw an event (its learning period starts there).
     private var firstSeen: [Int64?]
     private var lastSweep: [Int64]
     private var sources = SourceClocks()
     /// The latest event time any source reported, finished ones included.
     private var reported: Int64 = .min
-    private var pending = PendingHeap<Projected>()
+    /// Matched events waiting for the watermark, and how many projections they hold.
+    private var pending = PendingHeap<MatchSource>()
+    private var pendingMatches = 0
     private var sequence: UInt64 = 0
     /// Hits of windows closed while making room for a new group, reported with the next release.
     private var deferred: [CorrelationHit] = []
@@ -157,7 +151,21 @@ public struct CorrelationEngine: Sendable {
         texts = Array(repeating: .unknown, count: slots.count)
         keys = Array(repeating: nil, count: specs.count)
         self.options = options
-        groups = set.rules.map { GroupTable(markStride: Self.markStride($0)) }
+        var homes: [Int] = []
+        var lanes: [Int] = []
+        var open: [[String]: (directory: Int, lanes: Int)] = [:]
+        var directoryCount = 0
+        for rule in set.rules {
+            var home = open[rule.groupBy] ?? (directoryCount, 0)
+            if home.lanes == GroupDirectory.lanes { home = (directoryCount, 0) }
+            if home.lanes == 0 { directoryCount += 1 }
+            homes.append(home.directory)
+            lanes.append(home.lanes)
+            open[rule.groupBy] = (home.directory, home.lanes + 1)
+        }
+        self.homes = homes
+        directories = Array(repeating: GroupDirectory(), count: directoryCount)
+        groups = set.rules.indices.map { GroupTable(markStride: Self.markStride(set.rules[$0]), lane: lanes[$0]) }
         firstSeen = Array(repeating: nil, count: set.rules.count)
         lastSweep = Array(repeating: .min, count: set.rules.count)
         routes = set.consumers.mapValues { list in
@@ -173,7 +181,8 @@ public struct CorrelationEngine: Sendable {
 
     /// Number of groups currently held, over all rules.
     public var groupCount: Int { groups.reduce(0) { $0 + $1.count } }
-    public var pendingCount: Int { pending.count }
+    /// Matches (one per correlation input an event feeds) waiting for the watermark.
+    public var pendingCount: Int { pendingMatches }
 
     /// Declares a source before it reports: the release waits for it (e.g. an input file not yet read).
     public mutating func expect(source: String) {
@@ -238,17 +247,16 @@ public struct CorrelationEngine: Sendable {
             for (r, input) in targets { project(r, input: input, event: event) }
         }
         if !staged.isEmpty {
-            let source = MatchSource(event, ids: [event.id], texts: eventTexts())
-            for item in staged {
-                sequence &+= 1
-                pending.push(t, sequence, item.projected(source))
-            }
+            sequence &+= 1
+            pendingMatches += staged.count
+            pending.push(t, sequence, MatchSource(event, ids: [event.id], texts: eventTexts(), projections: staged))
             staged.removeAll(keepingCapacity: true)
         }
         var out: [CorrelationHit] = []
-        while pending.count > options.maxPending, let key = pending.minKey {
-            stats.forced += 1
+        while pendingMatches > options.maxPending, let key = pending.minKey {
+            let before = pendingMatches
             out += release(upTo: key, limit: 1)
+            stats.forced += before - pendingMatches
         }
         if t > known || !out.isEmpty { out += release(upTo: releasePoint()) }
         return out
@@ -260,14 +268,18 @@ public struct CorrelationEngine: Sendable {
         return overflow ? .min : bound
     }
 
+    /// Correlates the pending events up to `point` (at most `limit` events), in event-time order.
     private mutating func release(upTo point: Int64, limit: Int = .max) -> [CorrelationHit] {
         var out: [CorrelationHit] = []
         var released = 0
-        while released < limit, let key = pending.minKey, key <= point, let (t, item) = pending.pop() {
+        while released < limit, let key = pending.minKey, key <= point, let (t, source) = pending.pop() {
             released += 1
-            stats.released += 1
+            pendingMatches -= source.projections.count
+            stats.released += source.projections.count
             watermark = max(watermark, t)
-            if let hit = correlate(item, t: t) { emit(hit, into: &out) }
+            for item in source.projections {
+                if let hit = correlate(item, from: source, t: t) { emit(hit, into: &out) }
+            }
         }
         if limit == .max && point > watermark { watermark = point }
         let closed = deferred
@@ -289,8 +301,8 @@ public struct CorrelationEngine: Sendable {
             forgetEvent()
             project(r, input: input, event: hit.event)
             guard let item = staged.popLast() else { continue }
-            let source = MatchSource(hit.event, ids: hit.eventIDs, texts: eventTexts())
-            guard let next = correlate(item.projected(source), t: hit.event.timestamp.microseconds) else { continue }
+            let source = MatchSource(hit.event, ids: hit.eventIDs, texts: eventTexts(), projections: [])
+            guard let next = correlate(item, from: source, t: hit.event.timestamp.microseconds) else { continue }
             emit(next, into: &out)
         }
     }
@@ -360,7 +372,7 @@ public struct CorrelationEngine: Sendable {
             stats.ungrouped += 1
             return
         }
-        var item = Staged(rule: r, input: input, key: key, value: 0, moreValues: [])
+        var item = Projected(rule: r, input: input, key: key, value: 0, moreValues: [])
         switch rule.type {
         case .valueCount:
             // The first value inline, the rest (a list field) in an array: no allocation for one value.
@@ -376,15 +388,17 @@ public struct CorrelationEngine: Sendable {
         staged.append(item)
     }
 
-    private mutating func correlate(_ item: Projected, t: Int64) -> CorrelationHit? {
+    private mutating func correlate(_ item: Projected, from source: MatchSource, t: Int64) -> CorrelationHit? {
         let r = item.rule
         let rule = plans[r]
-        // Only a full table needs to know whether the group exists before it is updated (one
-        // hash lookup per match otherwise).
-        if groups[r].count >= options.maxGroupsPerRule && groups[r].slot(for: item.key) == nil {
+        let home = homes[r]
+        var position = directories[home].find(item.key)
+        let existing = directories[home].slot(at: position, lane: groups[r].lane)
+        if existing == nil && groups[r].count >= options.maxGroupsPerRule {
             // A full table is swept for expired groups at most once a second of event time.
             if saturating(t, minus: lastSweep[r]) >= 1_000_000 {
                 deferred += sweep(r, now: t, force: false, due: true)
+                position = directories[home].find(item.key)
             }
             guard groups[r].count < options.maxGroupsPerRule else {
                 stats.overflow += 1
@@ -393,15 +407,19 @@ public struct CorrelationEngine: Sendable {
         }
         let span = rule.timespanMicros
         let input = item.input
-        let ids = item.source.ids
+        let ids = source.ids
         var fired: (count: Int, samples: [String])?
         let maxValues = options.maxValuesPerGroup
         var overflowed = false
         update: do {
-            let g = groups[r].slot(creating: item.key, keyValues: item.source.texts(rule.groupSlots[input]))
+            let g =
+                existing
+                ?? groups[r].create(
+                    item.key, keyValues: source.texts(rule.groupSlots[input]), in: &directories[home],
+                    at: position)
             groups[r].touch(
-                g, at: t, observer: item.source.observer, department: item.source.department,
-                classification: item.source.classification)
+                g, at: t, observer: source.observer, department: source.department,
+                classification: source.classification)
             switch rule.type {
             case .eventCount:
                 while let first = groups[r].firstStamp(g), first.t < t - span { groups[r].popFirstStamp(g) }
@@ -489,10 +507,10 @@ public struct CorrelationEngine: Sendable {
         var samples = Array(fired.samples.prefix(IncidentTracker.maxSamples - 1))
         if let last = ids.last, !samples.contains(last) { samples.append(last) }
         return hit(
-            r, keyValues: item.source.texts(rule.groupSlots[input]),
-            terms: rule.type == .newTerms ? item.source.texts(rule.valueSlots[input]) : [], t: t,
-            observer: item.source.observer, ids: samples,
-            count: fired.count, labels: (item.source.department, item.source.classification))
+            r, keyValues: source.texts(rule.groupSlots[input]),
+            terms: rule.type == .newTerms ? source.texts(rule.valueSlots[input]) : [], t: t,
+            observer: source.observer, ids: samples,
+            count: fired.count, labels: (source.department, source.classification))
     }
 
     /// The value of the first of a field's alternatives the event has. A loop, not
@@ -549,15 +567,17 @@ public struct CorrelationEngine: Sendable {
         let closing = !rule.condition.isMonotone && (rule.type == .eventCount || rule.type == .valueCount)
         if rule.type == .newTerms {
             // Learnt terms outlive the end of input (a snapshot keeps them); they expire with the window.
-            if now != .max { groups[r].removeValues { saturating(now, minus: $0) > span } }
+            if now != .max {
+                groups[r].removeValues(where: { saturating(now, minus: $0) > span }, in: &directories[homes[r]])
+            }
             return out
         }
         if !closing {
             // Groups whose last event is older than the window can no longer fire.
             if force {
-                groups[r].removeAll()
+                groups[r].removeAll(in: &directories[homes[r]])
             } else {
-                groups[r].removeAll(lastUpdate: { saturating(now, minus: $0) > span })
+                groups[r].removeAll(lastUpdate: { saturating(now, minus: $0) > span }, in: &directories[homes[r]])
             }
             return out
         }
@@ -589,7 +609,7 @@ public struct CorrelationEngine: Sendable {
                 groups[r].clearSamples(g)
                 if rule.type == .valueCount { groups[r].clearValues(g) }
             }
-            if groups[r].stampCount(g) == 0 { groups[r].remove(g) }
+            if groups[r].stampCount(g) == 0 { groups[r].remove(g, in: &directories[homes[r]]) }
         }
         return out
     }
@@ -649,16 +669,24 @@ extension CorrelationEngine {
                 continue
             }
             map[r] = n
-            next.groups[n] = groups[r]
+            var moved = groups[r]
+            moved.register(lane: next.groups[n].lane, in: &next.directories[next.homes[n]])
+            next.groups[n] = moved
             next.firstSeen[n] = firstSeen[r]
             next.lastSweep[n] = lastSweep[r]
         }
-        next.pending = pending.compactMap { item in
-            guard let n = map[item.rule] else { return nil }
-            var moved = item
-            moved.rule = n
-            return moved
+        var keptMatches = 0
+        next.pending = pending.compactMap { source in
+            let kept = source.projections.compactMap { item -> Projected? in
+                guard let n = map[item.rule] else { return nil }
+                var moved = item
+                moved.rule = n
+                return moved
+            }
+            keptMatches += kept.count
+            return kept.isEmpty ? nil : MatchSource(source, projections: kept)
         }
+        next.pendingMatches = keptMatches
         (next.watermark, next.sources, next.stats, next.sequence) = (watermark, sources, stats, sequence)
         next.reported = reported
         next.deferred = deferred
@@ -678,7 +706,11 @@ extension CorrelationEngine {
         var kept = 0
         for r in set.rules.indices {
             guard let saved = byID[set.rules[r].meta.id], saved.shape == Self.shape(set.rules[r]) else { continue }
-            groups[r] = GroupTable(markStride: Self.markStride(set.rules[r]), states: saved.groups)
+            let lane = groups[r].lane
+            groups[r].removeAll(in: &directories[homes[r]])
+            groups[r] = GroupTable(
+                markStride: Self.markStride(set.rules[r]), lane: lane, states: saved.groups,
+                in: &directories[homes[r]])
             firstSeen[r] = saved.firstSeen
             kept += 1
         }

@@ -39,8 +39,10 @@ struct GroupState: Codable, Sendable {
     var lastUpdate: Int64 = .min
 }
 
-/// What every correlation input reads alike of one matched event (or chained hit): made once per
-/// event and shared by its projections, so a projection copies one reference instead of its texts.
+/// One matched event (or chained hit) waiting for the watermark: what every correlation input
+/// reads alike of it, made once per event, and its projections. The buffer holds one of these per
+/// event, not one entry per projection (four rules on an event were four entries, each with its
+/// own reference to count).
 final class MatchSource: Sendable {
     /// Contributing event ids (one, or a lower correlation's samples).
     let ids: [String]
@@ -51,13 +53,25 @@ final class MatchSource: Sendable {
     /// The event's text of each field slot its projections read (group-by and new_terms fields):
     /// a group's key values and a hit's fields come from here.
     let texts: [(slot: Int, text: String)]
+    /// The event as each correlation input reads it, in the order the inputs consume it.
+    let projections: [Projected]
 
-    init(_ event: Event, ids: [String], texts: [(slot: Int, text: String)]) {
+    init(_ event: Event, ids: [String], texts: [(slot: Int, text: String)], projections: [Projected]) {
         self.ids = ids
         observer = event.observerID
         department = event[Fields.labelsDepartment]?.stringValue
         classification = event[Fields.dataClassification]?.stringValue
         self.texts = texts
+        self.projections = projections
+    }
+
+    /// The same event with other projections (a rule reload renumbers or drops rules).
+    init(_ other: MatchSource, projections: [Projected]) {
+        (ids, observer, department, classification) = (
+            other.ids, other.observer, other.department, other.classification
+        )
+        texts = other.texts
+        self.projections = projections
     }
 
     /// The texts of `slots`, in order (a projection is only made when the event has all of them).
@@ -67,18 +81,17 @@ final class MatchSource: Sendable {
 }
 
 /// A match as one input of one correlation rule reads it, taken when the match arrives: only this
-/// waits for the watermark, not the whole event.
+/// (and the `MatchSource` holding it) waits for the watermark, not the whole event.
 struct Projected: Sendable {
     var rule: Int
     var input: Int
-    /// Fingerprint of the group-by values (their texts are in `source`).
+    /// Fingerprint of the group-by values (their texts are in the `MatchSource`).
     var key: UInt64
     /// value_count: the (first) value's fingerprint; new_terms: the term combination's. Fingerprints
     /// are never 0, so 0 means none.
     var value: UInt64
     /// value_count on a list field: the fingerprints of the other elements.
     var moreValues: [UInt64]
-    var source: MatchSource
 }
 
 /// 64-bit FNV-1a of a value's text: a stable fingerprint (the same across restarts, unlike

@@ -5,7 +5,11 @@
 /// chunks of a shared arena, its counted values in one table keyed by (slot, value), its marks and
 /// samples in fixed-stride columns. Freed slots and chunks are reused.
 ///
-/// `GroupState` remains the snapshot form (version 2): `state(_:)` and `insert(_:_:)` convert.
+/// A group is found by its key through a `GroupDirectory` the table shares with the other rules
+/// that group by the same fields (its `lane` there), so one lookup finds an event's group in each.
+///
+/// `GroupState` remains the snapshot form (version 2): `states()` and `init(markStride:lane:states:in:)`
+/// convert.
 struct GroupTable: Sendable {
     /// Stamps per arena chunk: most groups hold one to a few stamps; a brute force holds tens.
     static let chunk = 4
@@ -18,14 +22,6 @@ struct GroupTable: Sendable {
         var headOffset: Int32 = 0
         var tailFill: Int32 = 0
         var count: Int32 = 0
-    }
-
-    private struct IndexEntry: ProbeEntry {
-        var key: UInt64
-        var slot: Int32
-        static let empty = IndexEntry(key: 0, slot: -1)
-        var isEmpty: Bool { slot < 0 }
-        var probeKey: UInt64 { key }
     }
 
     /// value_count: a value and the last time it was seen; new_terms: a term and when last seen.
@@ -58,7 +54,9 @@ struct GroupTable: Sendable {
         var classification: String?
     }
 
-    private var index = ProbeTable<IndexEntry>()
+    /// This rule's lane in its directory.
+    private(set) var lane: Int
+    private(set) var count = 0
     private var freeSlots: [Int32] = []
     private var slotData: [Slot] = []
     /// `maxSamples` per slot.
@@ -72,62 +70,65 @@ struct GroupTable: Sendable {
     /// value_count: value → the last time it was seen; new_terms: term → last seen. Per group.
     private var values = ProbeTable<ValueEntry>()
 
-    init(markStride: Int) {
-        self.markStride = markStride
+    init(markStride: Int, lane: Int) {
+        (self.markStride, self.lane) = (markStride, lane)
     }
-
-    var count: Int { index.count }
 
     /// The slots in use (a copy: callers remove while they walk).
-    var slots: [Int32] { index.entries.compactMap { $0.isEmpty ? nil : $0.slot } }
+    var slots: [Int32] { slotData.indices.compactMap { slotData[$0].inUse ? Int32($0) : nil } }
 
-    func slot(for key: UInt64) -> Int32? {
-        let (position, found) = index.find(key) { $0.key == key }
-        return found ? index[position].slot : nil
-    }
-
-    /// The group of `key`, created (with `keyValues`) if it does not exist: one hash lookup either way.
-    mutating func slot(creating key: UInt64, keyValues: @autoclosure () -> [String]) -> Int32 {
-        let (position, found) = index.find(key) { $0.key == key }
-        if found { return index[position].slot }
-        let candidate = freeSlots.last ?? Int32(slotData.count)
-        index.insert(IndexEntry(key: key, slot: candidate), at: position)
-        if candidate == freeSlots.last {
-            freeSlots.removeLast()
-            slotData[Int(candidate)] = Slot(key: key, keyValues: keyValues())
+    /// A new group of `key` (which has none in this table; the caller found its directory
+    /// `position`), registered in `directory`.
+    mutating func create(
+        _ key: UInt64, keyValues: [String], in directory: inout GroupDirectory, at position: GroupDirectory.Position
+    ) -> Int32 {
+        let slot = freeSlots.popLast() ?? Int32(slotData.count)
+        if Int(slot) < slotData.count {
+            slotData[Int(slot)] = Slot(key: key, keyValues: keyValues)
         } else {
-            slotData.append(Slot(key: key, keyValues: keyValues()))
+            slotData.append(Slot(key: key, keyValues: keyValues))
             sampleIDs.append(contentsOf: repeatElement("", count: Self.maxSamples))
             marks.append(contentsOf: repeatElement(.min, count: markStride))
         }
-        return candidate
+        count += 1
+        directory.set(key, lane: lane, slot: slot, at: position)
+        return slot
     }
 
     /// Drops a group and everything it holds; its slot and chunks are reused.
-    mutating func remove(_ slot: Int32) {
+    mutating func remove(_ slot: Int32, in directory: inout GroupDirectory) {
         let s = Int(slot)
         guard slotData[s].inUse else { return }
         clearValues(slot)
         removeAllStamps(slot)
         clearSamples(slot)
         clearMarks(slot)
-        let key = slotData[s].key
-        let (position, found) = index.find(key) { $0.key == key }
-        if found { index.remove(at: position) }
+        directory.clear(slotData[s].key, lane: lane)
         slotData[s] = Slot(key: 0, inUse: false, keyValues: [])
         freeSlots.append(slot)
+        count -= 1
     }
 
-    mutating func removeAll() {
-        self = GroupTable(markStride: markStride)
+    mutating func removeAll(in directory: inout GroupDirectory) {
+        for slot in slotData where slot.inUse { directory.clear(slot.key, lane: lane) }
+        self = GroupTable(markStride: markStride, lane: lane)
     }
 
     /// Drops every group whose last update `expired` says is too old (all at once when all are:
     /// the end of input).
-    mutating func removeAll(lastUpdate expired: (Int64) -> Bool) {
+    mutating func removeAll(lastUpdate expired: (Int64) -> Bool, in directory: inout GroupDirectory) {
         let old = slotData.indices.filter { slotData[$0].inUse && expired(slotData[$0].lastUpdate) }
-        if old.count == count { return removeAll() }
-        for s in old { remove(Int32(s)) }
+        if old.count == count { return removeAll(in: &directory) }
+        for s in old { remove(Int32(s), in: &directory) }
+    }
+
+    /// Registers every group in `directory` under `lane` (a table moved to another engine).
+    mutating func register(lane: Int, in directory: inout GroupDirectory) {
+        self.lane = lane
+        for s in slotData.indices where slotData[s].inUse {
+            let key = slotData[s].key
+            directory.set(key, lane: lane, slot: Int32(s), at: directory.find(key))
+        }
     }
 
     // MARK: Per-group fields
@@ -235,7 +236,7 @@ struct GroupTable: Sendable {
 
     /// new_terms: drops every value older than `keep` allows, over all groups; groups left without
     /// values are removed.
-    mutating func removeValues(where expired: (Int64) -> Bool) {
+    mutating func removeValues(where expired: (Int64) -> Bool, in directory: inout GroupDirectory) {
         var dropped: [Int32: Int32] = [:]
         values.filter { entry in
             guard expired(entry.t) else { return true }
@@ -244,7 +245,7 @@ struct GroupTable: Sendable {
         }
         for (slot, n) in dropped {
             slotData[Int(slot)].valueCount -= n
-            if slotData[Int(slot)].valueCount == 0 { remove(slot) }
+            if slotData[Int(slot)].valueCount == 0 { remove(slot, in: &directory) }
         }
     }
 
@@ -370,8 +371,8 @@ struct GroupTable: Sendable {
         let byValue = valuesBySlot()
         var out: [UInt64: GroupState] = [:]
         out.reserveCapacity(count)
-        for entry in index.entries where !entry.isEmpty {
-            let (key, slot) = (entry.key, entry.slot)
+        for s in slotData.indices where slotData[s].inUse {
+            let (key, slot) = (slotData[s].key, Int32(s))
             var g = GroupState()
             g.keyValues = slotData[Int(slot)].keyValues
             for i in positions(slot) { g.queue.append(stamps[i]) }
@@ -385,10 +386,10 @@ struct GroupTable: Sendable {
         return out
     }
 
-    init(markStride: Int, states: [UInt64: GroupState]) {
-        self.init(markStride: markStride)
+    init(markStride: Int, lane: Int, states: [UInt64: GroupState], in directory: inout GroupDirectory) {
+        self.init(markStride: markStride, lane: lane)
         for (key, g) in states {
-            let slot = slot(creating: key, keyValues: g.keyValues)
+            let slot = create(key, keyValues: g.keyValues, in: &directory, at: directory.find(key))
             let s = Int(slot)
             for stamp in g.queue.live { appendStamp(slot, stamp) }
             for (value, t) in g.values { setValue(slot, value, t) }
@@ -397,5 +398,59 @@ struct GroupTable: Sendable {
             (slotData[s].observer, slotData[s].department) = (g.observer, g.department)
             (slotData[s].classification, slotData[s].lastUpdate) = (g.classification, g.lastUpdate)
         }
+    }
+}
+
+/// Group key → each rule's group slot, for up to `lanes` rules that group by the same fields: an
+/// event's key is looked up once for all of them (three rules by `source.ip` cost one cache miss,
+/// not three). Keys are fingerprints (never 0) of the group-by texts.
+struct GroupDirectory: Sendable {
+    static let lanes = 4
+
+    private struct Entry: ProbeEntry {
+        var key: UInt64
+        /// Per lane: the rule's slot, -1 when it has no group of this key.
+        var slots: SIMD4<Int32>
+        static let empty = Entry(key: 0, slots: SIMD4(repeating: -1))
+        var isEmpty: Bool { key == 0 }
+        var probeKey: UInt64 { key }
+    }
+
+    /// Where a key is, or where it would go (valid until the directory next changes).
+    struct Position {
+        fileprivate var index: Int
+        fileprivate var found: Bool
+    }
+
+    private var table = ProbeTable<Entry>()
+
+    func find(_ key: UInt64) -> Position {
+        let (index, found) = table.find(key) { $0.key == key }
+        return Position(index: index, found: found)
+    }
+
+    /// The slot of `lane` at a position `find` returned; nil when that rule has no such group.
+    func slot(at position: Position, lane: Int) -> Int32? {
+        guard position.found else { return nil }
+        let slot = table[position.index].slots[lane]
+        return slot < 0 ? nil : slot
+    }
+
+    fileprivate mutating func set(_ key: UInt64, lane: Int, slot: Int32, at position: Position) {
+        if position.found {
+            table[position.index].slots[lane] = slot
+        } else {
+            var entry = Entry(key: key, slots: SIMD4(repeating: -1))
+            entry.slots[lane] = slot
+            table.insert(entry, at: position.index)
+        }
+    }
+
+    /// Forgets a lane's slot for `key`; the key goes when no lane holds it.
+    fileprivate mutating func clear(_ key: UInt64, lane: Int) {
+        let (index, found) = table.find(key) { $0.key == key }
+        guard found else { return }
+        table[index].slots[lane] = -1
+        if table[index].slots == SIMD4(repeating: -1) { table.remove(at: index) }
     }
 }
