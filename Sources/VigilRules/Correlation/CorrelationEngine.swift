@@ -164,7 +164,8 @@ public struct CorrelationEngine: Sendable {
             open[rule.groupBy] = (home.directory, home.lanes + 1)
         }
         self.homes = homes
-        directories = Array(repeating: GroupDirectory(), count: directoryCount)
+        // One by one: each table draws its own random seed.
+        directories = (0..<directoryCount).map { _ in GroupDirectory() }
         groups = set.rules.indices.map { GroupTable(markStride: Self.markStride(set.rules[$0]), lane: lanes[$0]) }
         firstSeen = Array(repeating: nil, count: set.rules.count)
         lastSweep = Array(repeating: .min, count: set.rules.count)

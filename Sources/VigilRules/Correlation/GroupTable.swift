@@ -1,12 +1,11 @@
 /// One correlation rule's groups, stored by column in slots, so a group costs no allocation of its
 /// own: `GroupState` held four or five separately allocated buffers (window stamps, values,
 /// marks, samples, key values), and creating and destroying 100 000 of them per rule was a third of
-/// the engine's time. Here a group is a slot index found through `index`; its window stamps live in
-/// chunks of a shared arena, its counted values in one table keyed by (slot, value), its marks and
-/// samples in fixed-stride columns. Freed slots and chunks are reused.
-///
-/// A group is found by its key through a `GroupDirectory` the table shares with the other rules
-/// that group by the same fields (its `lane` there), so one lookup finds an event's group in each.
+/// the engine's time. Here a group is a slot index, found by its key through a `GroupDirectory` the
+/// table shares with the other rules that group by the same fields (its `lane` there), so one lookup
+/// finds an event's group in each of them. Its window stamps live in chunks of a shared arena, its
+/// counted values in one table keyed by (slot, value), its marks and samples in fixed-stride
+/// columns. Freed slots and chunks are reused.
 ///
 /// `GroupState` remains the snapshot form (version 2): `states()` and `init(markStride:lane:states:in:)`
 /// convert.
