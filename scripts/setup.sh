@@ -3,7 +3,7 @@
 # what is missing, so it is cheap to call from every other script.
 set -euo pipefail
 
-packages=(libpcap-dev libssl-dev zlib1g-dev libsqlite3-dev libpcre2-dev publicsuffix pkg-config tcpdump iproute2 python3 curl openssl ca-certificates systemd sqlite3 tcpreplay groff-base)
+packages=(libpcap-dev libssl-dev zlib1g-dev libsqlite3-dev libpcre2-dev publicsuffix libjemalloc-dev pkg-config tcpdump iproute2 python3 curl openssl ca-certificates systemd sqlite3 tcpreplay groff-base)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
