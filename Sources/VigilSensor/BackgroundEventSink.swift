@@ -26,6 +26,11 @@ public final class BackgroundEventSink: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The batch being filled; only the producing thread touches it.
     private let pending = Mutex<(items: [PipelineOutput], since: UInt64)>(([], 0))
+    /// Batches the writer is done with, handed back so the producing thread frees their records
+    /// (it allocated them: a free on the allocating thread is cheaper, and the writer thread is the
+    /// busier one) and reuses their storage. At most `maxSpent`: beyond that the writer frees them.
+    private let spent = Mutex<[[PipelineOutput]]>([])
+    private static let maxSpent = 2
     /// A live sensor's bound on how long an event may wait in a partial batch (nil: only full batches).
     private let maxDelayNanos: UInt64?
 
@@ -39,7 +44,6 @@ public final class BackgroundEventSink: Sendable {
     ) {
         maxDelayNanos = maxDelay.map { UInt64($0 * 1e9) }
         let thread = Thread { [self] in
-            var factory = factory
             while true {
                 ready.wait()
                 let batch = queue.withLock { $0.removeFirst() }
@@ -51,6 +55,7 @@ public final class BackgroundEventSink: Sendable {
                     writer.write(event)
                 }
                 writer.endBatch()
+                recycle(batch)
             }
             // The writer's owner closes it: other sources (log tailers) may still write to it.
             writer.endBatch()
@@ -64,7 +69,12 @@ public final class BackgroundEventSink: Sendable {
         let now = maxDelayNanos == nil ? 0 : DispatchTime.now().uptimeNanoseconds
         let full: [PipelineOutput]? = pending.withLock { batch in
             if batch.items.isEmpty {
-                batch.items.reserveCapacity(Self.batchSize)
+                if var reused = spent.withLock({ $0.popLast() }) {
+                    reused.removeAll(keepingCapacity: true)
+                    batch.items = reused
+                } else {
+                    batch.items.reserveCapacity(Self.batchSize)
+                }
                 batch.since = now
             }
             batch.items.append(item)
@@ -75,9 +85,11 @@ public final class BackgroundEventSink: Sendable {
         if let full { push(full) }
     }
 
-    /// Hands over a partial batch that has waited longer than `maxDelay` (called while the capture is idle).
+    /// Hands over a partial batch that has waited longer than `maxDelay` (called while the capture is
+    /// idle), and frees the records of spent batches (an idle sensor holds no old HTTP bodies).
     public func idle() {
         guard maxDelayNanos != nil else { return }
+        spent.withLock { $0.removeAll() }
         let now = DispatchTime.now().uptimeNanoseconds
         let stale: [PipelineOutput]? = pending.withLock { batch in
             guard !batch.items.isEmpty, aged(batch.since, now: now) else { return nil }
@@ -101,6 +113,14 @@ public final class BackgroundEventSink: Sendable {
         if !rest.isEmpty { push(rest) }
         push([])
         finished.wait()
+    }
+
+    /// On the writer thread: hands a written batch back to the producer, or frees it here when the
+    /// producer has not taken the ones before it (it is idle, or the writer is the faster thread).
+    private func recycle(_ batch: [PipelineOutput]) {
+        spent.withLock { list in
+            if list.count < Self.maxSpent { list.append(batch) }
+        }
     }
 
     private func push(_ batch: [PipelineOutput]) {

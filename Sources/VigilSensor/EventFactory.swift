@@ -1,28 +1,24 @@
 import VigilCore
 import VigilDecode
 
-/// Turns pipeline outputs into ECS events: ids, connection fields, then the record's fields
-/// (`EventBuilder`). One per consuming thread; it caches each open flow's uid and Community ID
-/// (two digests) until the flow's own event, which always comes last.
+/// Turns pipeline outputs into ECS events: connection fields, then the record's fields
+/// (`EventBuilder`). One per consuming thread.
 public struct EventFactory: Sendable {
     let config: PipelineConfig
-    let ids: EventIDGenerator
-    var identities: [UInt32: (uid: String, communityID: String)] = [:]
 
     public init(config: PipelineConfig) {
         self.config = config
-        ids = EventIDGenerator(observerID: config.observerID, sourceIdentity: config.sourceIdentity)
     }
 
-    public mutating func event(for output: PipelineOutput) -> Event {
+    public func event(for output: PipelineOutput) -> Event {
         switch output {
-        case .app(let record, let flow, let index):
-            var event = baseEvent(flow, time: record.start, dataset: output.dataset, index: index, keep: true)
+        case .app(let record, let flow, let identity, let eventID):
+            var event = baseEvent(flow, identity, time: record.start, dataset: output.dataset, id: eventID)
             event.set(Fields.networkProtocol, flow.appProtocol?.rawValue)
             EventBuilder.add(record, to: &event)
             return event
-        case .flow(let flow):
-            return flowEvent(flow)
+        case .flow(let flow, let identity, let eventID):
+            return flowEvent(flow, identity, id: eventID)
         }
     }
 
@@ -40,47 +36,11 @@ public struct EventFactory: Sendable {
         }
     }
 
-    struct Endpoints {
-        var origIP: IPAddress
-        var origPort: UInt16
-        var respIP: IPAddress
-        var respPort: UInt16
-    }
-
-    static func endpoints(_ flow: FlowSnapshot) -> Endpoints {
-        let k = flow.key
-        return flow.originatorIsA
-            ? Endpoints(origIP: k.a, origPort: k.aPort, respIP: k.b, respPort: k.bPort)
-            : Endpoints(origIP: k.b, origPort: k.bPort, respIP: k.a, respPort: k.aPort)
-    }
-
-    /// uid and Community ID of a flow, computed once while its events are being built.
-    mutating func identity(_ flow: FlowSnapshot, keep: Bool) -> (uid: String, communityID: String) {
-        if let cached = keep ? identities[flow.serial] : identities.removeValue(forKey: flow.serial) {
-            return cached
-        }
-        let e = Self.endpoints(flow)
-        let isICMP = flow.key.proto == 1 || flow.key.proto == 58
-        let community =
-            isICMP
-            ? CommunityID.v1(
-                source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
-            : CommunityID.v1(
-                source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                sourcePort: e.origPort, destinationPort: e.respPort)
-        let result = (uid: ids.connectionUID(serial: UInt64(flow.serial)), communityID: community)
-        if keep { identities[flow.serial] = result }
-        return result
-    }
-
-    mutating func baseEvent(_ flow: FlowSnapshot, time: Timestamp, dataset: Dataset, index: UInt32, keep: Bool)
+    func baseEvent(_ flow: FlowSnapshot, _ identity: FlowIdentity, time: Timestamp, dataset: Dataset, id: String)
         -> Event
     {
-        var event = Event(
-            timestamp: time, id: ids.id(position: UInt64(flow.serial), index: index), dataset: dataset,
-            observerID: config.observerID, capacity: 32)
-        let e = Self.endpoints(flow)
+        var event = Event(timestamp: time, id: id, dataset: dataset, observerID: config.observerID, capacity: 32)
+        let e = flow.endpoints
         let hasPorts = flow.key.proto == 6 || flow.key.proto == 17
         event.set(Fields.eventKind, "event")
         event.set(Fields.eventCategory, Self.networkCategory)
@@ -91,14 +51,13 @@ public struct EventFactory: Sendable {
         event.set(Fields.networkTransport, Self.transportName(flow.key.proto))
         event.set(Fields.networkType, flow.key.isV6 ? "ipv6" : "ipv4")
         if flow.key.vlan != 0 { event.set(Fields.networkVLANID, String(flow.key.vlan)) }
-        let (uid, community) = identity(flow, keep: keep)
-        event.set(Fields.networkCommunityID, community)
-        event.set(Fields.connUID, uid)
+        event.set(Fields.networkCommunityID, identity.communityID)
+        event.set(Fields.connUID, identity.uid)
         return event
     }
 
-    mutating func flowEvent(_ flow: FlowSnapshot) -> Event {
-        var event = baseEvent(flow, time: Timestamp(microseconds: flow.start), dataset: .flow, index: 0, keep: false)
+    func flowEvent(_ flow: FlowSnapshot, _ identity: FlowIdentity, id: String) -> Event {
+        var event = baseEvent(flow, identity, time: Timestamp(microseconds: flow.start), dataset: .flow, id: id)
         event.set(Fields.eventType, Self.connectionEnd)
         event.set(Fields.networkProtocol, flow.appProtocol?.rawValue)
         event.set(Fields.eventStart, .time(Timestamp(microseconds: flow.start)))

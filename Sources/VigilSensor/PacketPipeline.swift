@@ -22,7 +22,7 @@ public final class PacketPipeline {
 
     /// A pipeline that builds each event on the capture thread and passes it to `emit`.
     public convenience init(config: PipelineConfig, linkType: LinkType, emit: @escaping (Event) -> Void) {
-        var factory = EventFactory(config: config)
+        let factory = EventFactory(config: config)
         self.init(config: config, linkType: linkType, output: { emit(factory.event(for: $0)) })
     }
 
@@ -51,9 +51,11 @@ struct PipelineCore {
     var nextSweep: Int64 = .min
     var serial: UInt32 = 0
     var output = AppOutput()
+    let ids: EventIDGenerator
 
     init(config: PipelineConfig, linkType: LinkType, deliver: @escaping (PipelineOutput) -> Void) {
         self.config = config
+        ids = EventIDGenerator(observerID: config.observerID, sourceIdentity: config.sourceIdentity)
         self.linkType = linkType
         self.deliver = deliver
         table = FlowTable(maxFlows: config.maxFlows, timeouts: config.timeouts)
@@ -323,9 +325,12 @@ struct PipelineCore {
         if !output.records.isEmpty {
             table[index].flow.appProtocol = app.appProtocol
             let flow = table[index].flow
+            let identity = app.identity ?? FlowIdentity(flow, ids: ids)
+            app.identity = identity
             for record in output.records {
                 app.events += 1
-                send(.app(record, flow: flow, index: app.events))
+                let id = ids.id(position: UInt64(flow.serial), index: app.events)
+                send(.app(record, flow: flow, identity: identity, eventID: id))
             }
         }
         output.removeAll()
@@ -339,6 +344,7 @@ struct PipelineCore {
     mutating func emitFlow(_ record: FlowRecord) {
         var flow = record.flow
         flow.appProtocol = record.app?.appProtocol
-        send(.flow(flow))
+        let identity = record.app?.identity ?? FlowIdentity(flow, ids: ids)
+        send(.flow(flow, identity: identity, eventID: ids.id(position: UInt64(flow.serial), index: 0)))
     }
 }

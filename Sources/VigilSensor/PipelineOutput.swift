@@ -23,21 +23,58 @@ public struct FlowSnapshot: Sendable {
     var appProtocol: AppProtocol?
 }
 
+/// A connection instance's names in events: its Zeek-style uid and its Community ID. Computed once per
+/// flow, on the capture thread (two digests; the thread that builds events is the busier one).
+public struct FlowIdentity: Sendable {
+    public var uid: String
+    public var communityID: String
+
+    init(_ flow: FlowSnapshot, ids: EventIDGenerator) {
+        let e = flow.endpoints
+        let isICMP = flow.key.proto == 1 || flow.key.proto == 58
+        communityID =
+            isICMP
+            ? CommunityID.v1(
+                source: e.origIP, destination: e.respIP, proto: flow.key.proto,
+                sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
+            : CommunityID.v1(
+                source: e.origIP, destination: e.respIP, proto: flow.key.proto,
+                sourcePort: e.origPort, destinationPort: e.respPort)
+        uid = ids.connectionUID(serial: UInt64(flow.serial))
+    }
+}
+
+extension FlowSnapshot {
+    struct Endpoints {
+        var origIP: IPAddress
+        var origPort: UInt16
+        var respIP: IPAddress
+        var respPort: UInt16
+    }
+
+    /// The key's endpoints as originator and responder.
+    var endpoints: Endpoints {
+        originatorIsA
+            ? Endpoints(origIP: key.a, origPort: key.aPort, respIP: key.b, respPort: key.bPort)
+            : Endpoints(origIP: key.b, origPort: key.bPort, respIP: key.a, respPort: key.aPort)
+    }
+}
+
 /// One thing the packet pipeline reports: an application transaction on a flow, or a flow that
-/// ended. Typed records, not events yet: building the event (ids, ECS fields) is `EventFactory`'s
-/// job, so it can run off the capture thread.
+/// ended. Typed records, not events yet: building the event's ECS fields is `EventFactory`'s job, so
+/// it can run off the capture thread. The event's id (deterministic: see `EventIDGenerator`) and the
+/// flow's identity come made.
 public enum PipelineOutput: Sendable {
-    /// `index` numbers the flow's app events from 1 (the flow event is 0), for deterministic ids.
-    case app(AppRecord, flow: FlowSnapshot, index: UInt32)
+    case app(AppRecord, flow: FlowSnapshot, identity: FlowIdentity, eventID: String)
     /// The flow's final counters; always the last output of its flow.
-    case flow(FlowSnapshot)
+    case flow(FlowSnapshot, identity: FlowIdentity, eventID: String)
 
     public var dataset: Dataset {
         switch self {
-        case .app(.http, _, _): .http
-        case .app(.dns, _, _): .dns
-        case .app(.tls, _, _): .tls
-        case .app(.ssh, _, _): .ssh
+        case .app(.http, _, _, _): .http
+        case .app(.dns, _, _, _): .dns
+        case .app(.tls, _, _, _): .tls
+        case .app(.ssh, _, _, _): .ssh
         case .flow: .flow
         }
     }

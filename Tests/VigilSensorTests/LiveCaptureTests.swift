@@ -71,7 +71,7 @@ struct LiveCaptureTests {
             input: .interface("lo", PcapSource.LiveOptions()), filter: "udp port \(serverPort)",
             observerID: "live-test", configure: { $0.timeouts.udp = 1 }, stop: stop,
             sink: { config in
-                var factory = EventFactory(config: config)
+                let factory = EventFactory(config: config)
                 return CaptureRun.Sink(output: { collector.append(factory.event(for: $0)) }, close: {})
             })
         // The capture starts on its own thread; keep exchanging (bounded) until it has seen one.
