@@ -26,9 +26,14 @@ public final class StreamAnalyzer {
     public init(bodyLimit: Int) { self.bodyLimit = bodyLimit }
 
     /// False once nothing more will be parsed: reassembly for the connection can stop.
-    public var wantsData: Bool {
-        if case .done = parser { return false }
-        return true
+    /// (A stored flag: testing `parser`'s case copied the whole enum, handshakes included, on every
+    /// segment.)
+    public private(set) var wantsData = true
+
+    /// Nothing more to parse on this connection.
+    func stop() {
+        parser = .done
+        wantsData = false
     }
 
     public func data(
@@ -50,7 +55,7 @@ public final class StreamAnalyzer {
                 probed = probe[side].count
             }
             if case .detecting = parser {
-                if probed >= Self.probeBytes { parser = .done }
+                if probed >= Self.probeBytes { stop() }
                 return
             }
             // The probe copy only decided the protocol; the parser now reads the stream itself, from its start.
@@ -125,10 +130,10 @@ public final class StreamAnalyzer {
             }
             if c.request.isLost, c.response.isLost {
                 for req in c.pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
-                parser = .done
+                stop()
             }
         case .tls(var client, var server, var handshake):
-            parser = .done
+            parser = .done  // the payload copied out is now unique: mutated in place, put back
             let wasMalformed = fromOriginator ? client.malformed : server.malformed
             if fromOriginator {
                 if let hello = client.feed(bytes) { handshake.client = hello }
@@ -139,11 +144,12 @@ public final class StreamAnalyzer {
             }
             if client.done, server.done {
                 if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
+                stop()
             } else {
                 parser = .tls(client: client, server: server, handshake: handshake)
             }
         case .ssh(var client, var server, var handshake):
-            parser = .done
+            parser = .done  // the payload copied out is now unique: mutated in place, put back
             let wasMalformed = fromOriginator ? client.malformed : server.malformed
             if fromOriginator {
                 if let b = client.feed(bytes) { handshake.client = b }
@@ -154,11 +160,12 @@ public final class StreamAnalyzer {
             }
             if client.done, server.done {
                 out.records.append(.ssh(handshake))
+                stop()
             } else {
                 parser = .ssh(client: client, server: server, handshake: handshake)
             }
         case .dns(var originator, var responder, var matcher):
-            parser = .done
+            parser = .done  // the payload copied out is now unique: mutated in place, put back
             var messages: [DNSMessage] = []
             // One issue per malformed message, not one per later segment.
             let malformedBefore = originator.malformedMessages + responder.malformedMessages
@@ -194,7 +201,7 @@ public final class StreamAnalyzer {
             if fromOriginator { originator.lost = true } else { responder.lost = true }
             parser = .dns(originator: originator, responder: responder, matcher: matcher)
         case .detecting:
-            parser = .done
+            stop()
         default:
             break  // TLS and SSH only need the first bytes; a gap later changes nothing
         }
@@ -219,7 +226,7 @@ public final class StreamAnalyzer {
         case .detecting, .done:
             break
         }
-        parser = .done
+        stop()
     }
 }
 
