@@ -5,7 +5,7 @@ public enum CommunityID {
     /// the spec requires. For ICMP/ICMPv6 pass type as `sourcePort` and code as `destinationPort`.
     public static func v1(
         source: IPAddress, destination: IPAddress, proto: UInt8, sourcePort: UInt16, destinationPort: UInt16,
-        seed: UInt16 = 0
+        seed: UInt16 = 0, context: DigestContext? = nil
     ) -> String {
         var src = source, dst = destination, sport = sourcePort, dport = destinationPort
         var oneWay = false
@@ -45,10 +45,9 @@ public enum CommunityID {
                 put(UInt64(sport), bytes: 2)
                 put(UInt64(dport), bytes: 2)
             }
-            return Digest.sha1.withHash(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: input[0..<n]))) {
-                hash in
-                "1:" + Base64.encode(hash)
-            }
+            let bytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: input[0..<n]))
+            if let context { return context.withHash(.sha1, bytes) { "1:" + Base64.encode($0) } }
+            return Digest.sha1.withHash(bytes) { "1:" + Base64.encode($0) }
         }
     }
 

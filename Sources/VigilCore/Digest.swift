@@ -4,7 +4,7 @@ import COpenSSL
 public enum Digest: Sendable {
     case md5, sha1, sha256
 
-    private var algorithm: OpaquePointer? {
+    fileprivate var algorithm: OpaquePointer? {
         switch self {
         case .md5: FetchedAlgorithms.shared.md5 ?? EVP_md5()
         case .sha1: FetchedAlgorithms.shared.sha1 ?? EVP_sha1()
@@ -30,6 +30,37 @@ public enum Digest: Sendable {
 
     public func hex(_ bytes: [UInt8]) -> String { Hex.encode(hash(bytes)) }
     public func hex(_ string: String) -> String { Hex.encode(hash(string)) }
+}
+
+/// A digest context kept for many short inputs on one thread. `EVP_Digest` allocates, initialises
+/// and frees a context on every call, which costs about as much as hashing the 20-60 bytes of an
+/// event id or a Community ID; the capture thread hashes one to three of those per event.
+/// Not Sendable: one owner, one thread.
+public final class DigestContext {
+    private let context: OpaquePointer
+
+    public init() {
+        guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// Digest of the bytes, handed to `body` (valid inside `body` only); the same as `Digest.withHash`.
+    public func withHash<R>(
+        _ digest: Digest, _ data: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> R
+    ) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { out in
+            var length: UInt32 = 0
+            // Re-initialising with the algorithm it already has reuses the context's state.
+            let ok =
+                EVP_DigestInit_ex2(context, digest.algorithm, nil) == 1
+                && EVP_DigestUpdate(context, data.baseAddress, data.count) == 1
+                && EVP_DigestFinal_ex(context, out.baseAddress, &length) == 1
+            precondition(ok, "EVP digest failed")
+            return body(UnsafeBufferPointer(rebasing: out[0..<Int(length)]))
+        }
+    }
 }
 
 /// Algorithms fetched once from OpenSSL's default provider. With the legacy `EVP_sha256()` handles,

@@ -1,5 +1,4 @@
 import COpenSSL
-import VigilCore
 
 /// Who a client certificate says the sensor is (DESIGN §8): the subject common name is the sensor
 /// id; the SHA-256 of the certificate's DER is what the deny-list names.

@@ -52,6 +52,8 @@ struct PipelineCore {
     var serial: UInt32 = 0
     var output = AppOutput()
     let ids: EventIDGenerator
+    /// For event ids and flow identities: this pipeline's thread hashes one to three per event.
+    let digests = DigestContext()
 
     init(config: PipelineConfig, linkType: LinkType, deliver: @escaping (PipelineOutput) -> Void) {
         self.config = config
@@ -325,11 +327,11 @@ struct PipelineCore {
         if !output.records.isEmpty {
             table[index].flow.appProtocol = app.appProtocol
             let flow = table[index].flow
-            let identity = app.identity ?? FlowIdentity(flow, ids: ids)
+            let identity = app.identity ?? FlowIdentity(flow, ids: ids, context: digests)
             app.identity = identity
             for record in output.records {
                 app.events += 1
-                let id = ids.id(position: UInt64(flow.serial), index: app.events)
+                let id = ids.id(position: UInt64(flow.serial), index: app.events, context: digests)
                 send(.app(record, flow: flow, identity: identity, eventID: id))
             }
         }
@@ -344,7 +346,8 @@ struct PipelineCore {
     mutating func emitFlow(_ record: FlowRecord) {
         var flow = record.flow
         flow.appProtocol = record.app?.appProtocol
-        let identity = record.app?.identity ?? FlowIdentity(flow, ids: ids)
-        send(.flow(flow, identity: identity, eventID: ids.id(position: UInt64(flow.serial), index: 0)))
+        let identity = record.app?.identity ?? FlowIdentity(flow, ids: ids, context: digests)
+        send(
+            .flow(flow, identity: identity, eventID: ids.id(position: UInt64(flow.serial), index: 0, context: digests)))
     }
 }

@@ -81,7 +81,7 @@ extension SQLiteStore {
                 sqlite3_bind_null(handle, index)
                 return
             }
-            value.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+            _ = value.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
         }
 
         func int(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(handle, index, value) }
