@@ -38,19 +38,18 @@ public struct JSONWriter: Sendable {
             bytes.append(UInt8(ascii: "\""))
             return
         }
-        // Escaping is the hot loop of event output. Eight bytes are tested at once (ByteScan): a
+        // Escaping is the hot loop of event output. Sixteen bytes are tested at once (ByteScan): a
         // text with nothing to escape (most fields) is copied in one go.
         let count = utf8.count
-        var i = 0
-        while i + 8 <= count, !ByteScan.needsJSONEscape(ByteScan.word(base, i)) { i += 8 }
-        while i < count, Self.escapeTable[Int(base[i])] == 0 { i += 1 }
+        let i = ByteScan.firstJSONEscape(base, from: 0, end: count)
         bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: i))
         if i < count { escapeRest(base, from: i, count: count) }
         bytes.append(UInt8(ascii: "\""))
     }
 
     /// Escapes from `from` on (the first byte to escape) through a scratch buffer, so a text full of
-    /// quotes (a JSON body) costs a store or two per byte instead of an array append per escape.
+    /// quotes (a JSON body) costs a store or two per byte instead of an array append per escape, and
+    /// the runs between escapes (an HTML body's lines) are copied whole.
     private mutating func escapeRest(_ base: UnsafePointer<UInt8>, from: Int, count: Int) {
         var i = from
         Self.escapeTable.withUnsafeBufferPointer { table in
@@ -60,41 +59,36 @@ public struct JSONWriter: Sendable {
                     let end = min(i + Self.escapeChunk, count)
                     var o = 0
                     while i < end {
-                        if i + 8 <= end {
-                            let word = ByteScan.word(base, i)
-                            if !ByteScan.needsJSONEscape(word) {
-                                UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
-                                o += 8
-                                i += 8
-                                continue
-                            }
+                        // The run up to the next byte to escape, copied whole; then that byte.
+                        let next = ByteScan.firstJSONEscape(base, from: i, end: end)
+                        if next > i {
+                            (out + o).update(from: base + i, count: next - i)
+                            o += next - i
+                            i = next
+                            if i == end { break }
                         }
-                        // A word with something to escape (or the tail): byte by byte, up to 8.
-                        let stop = min(i + 8, end)
-                        while i < stop {
-                            let b = base[i]
-                            i += 1
-                            switch table[Int(b)] {
-                            case 0:
-                                out[o] = b
-                                o += 1
-                            case 1:
-                                out[o] = UInt8(ascii: "\\")
-                                out[o + 1] = b
-                                o += 2
-                            case 2:
-                                out[o] = UInt8(ascii: "\\")
-                                out[o + 1] = UInt8(ascii: "u")
-                                out[o + 2] = 0x30
-                                out[o + 3] = 0x30
-                                out[o + 4] = Self.hexDigit(b >> 4)
-                                out[o + 5] = Self.hexDigit(b & 0xF)
-                                o += 6
-                            case let letter:
-                                out[o] = UInt8(ascii: "\\")
-                                out[o + 1] = letter
-                                o += 2
-                            }
+                        let b = base[i]
+                        i += 1
+                        switch table[Int(b)] {
+                        case 0:
+                            out[o] = b
+                            o += 1
+                        case 1:
+                            out[o] = UInt8(ascii: "\\")
+                            out[o + 1] = b
+                            o += 2
+                        case 2:
+                            out[o] = UInt8(ascii: "\\")
+                            out[o + 1] = UInt8(ascii: "u")
+                            out[o + 2] = 0x30
+                            out[o + 3] = 0x30
+                            out[o + 4] = Self.hexDigit(b >> 4)
+                            out[o + 5] = Self.hexDigit(b & 0xF)
+                            o += 6
+                        case let letter:
+                            out[o] = UInt8(ascii: "\\")
+                            out[o + 1] = letter
+                            o += 2
                         }
                     }
                     bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: o))

@@ -40,6 +40,24 @@ struct ByteScanTests {
         }
     }
 
+    @Test("the first byte to escape is found at every offset from every start, and none past the end")
+    func firstEscape() {
+        for length in 0..<40 {
+            for at in 0...length {
+                // A quote at `at` (none when at == length) among plain and non-ASCII bytes.
+                var bytes: [UInt8] = (0..<length).map { (i: Int) -> UInt8 in i % 3 == 0 ? 0xC3 : UInt8(0x61 + i % 26) }
+                let escapes: [UInt8] = [0x22, 0x0A, 0x5C, 0x7F, 0x00]
+                if at < length { bytes[at] = escapes[at % 5] }
+                bytes.append(0x22)  // past `end`: must not be reported
+                bytes.withUnsafeBufferPointer { buf in
+                    for from in 0...at {
+                        #expect(ByteScan.firstJSONEscape(buf.baseAddress!, from: from, end: length) == at)
+                    }
+                }
+            }
+        }
+    }
+
     /// Escaped output read back by Foundation's JSON parser gives the text again, for texts with
     /// escapes at every offset around the eight-byte steps, and multi-byte characters.
     @Test("an escaped string parses back to the same text for escapes at every offset")
