@@ -53,7 +53,23 @@ enum EventBuilder {
 
     /// The media type without parameters, lowercased (`text/html; charset=utf-8` → `text/html`).
     static func mimeType(_ header: String) -> String {
-        String(header.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters().lowercased()
+        // Runs for most HTTP events: bytes, not Characters, for an ASCII header (nearly all of them).
+        let ascii = header.utf8.withContiguousStorageIfAvailable { p -> String? in
+            guard p.first != UInt8(ascii: ";"), p.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var end = p.firstIndex(of: UInt8(ascii: ";")) ?? p.count
+            var start = 0
+            while start < end, p[start] == 0x20 || p[start] == 0x09 { start += 1 }
+            while end > start, p[end - 1] == 0x20 || p[end - 1] == 0x09 { end -= 1 }
+            return String(unsafeUninitializedCapacity: end - start) { out in
+                for i in start..<end {
+                    let b = p[i]
+                    out[i - start] = b &- 0x41 < 26 ? b | 0x20 : b
+                }
+                return end - start
+            }
+        }
+        if let ascii = ascii ?? nil { return ascii }
+        return String(header.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters().lowercased()
     }
 
     /// A body prefix as text, if it is UTF-8 (binary bodies are counted, not copied into events).
@@ -167,6 +183,15 @@ struct URLParts {
     var query: String?
 
     init(target: String) {
+        // Runs for every HTTP request: an ASCII target (nearly all) is split on its bytes.
+        let ascii = target.utf8.withContiguousStorageIfAvailable { p -> URLParts? in
+            guard p.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return URLParts(ascii: p)
+        }
+        if let ascii = ascii ?? nil {
+            self = ascii
+            return
+        }
         var rest = Substring(target)
         if let schemeEnd = rest.firstRange(of: "://") {
             let afterScheme = rest[schemeEnd.upperBound...]
@@ -183,7 +208,43 @@ struct URLParts {
         if path?.isEmpty == true { path = host != nil ? "/" : nil }
     }
 
+    /// The same split as `init(target:)`, on the bytes of an ASCII target.
+    private init(ascii p: UnsafeBufferPointer<UInt8>) {
+        func text(_ from: Int, _ to: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: p[from..<to]), as: UTF8.self)
+        }
+        var rest = 0
+        if let scheme = Self.find(p, "://") {
+            let hostStart = scheme + 3
+            var hostEnd = hostStart
+            while hostEnd < p.count, p[hostEnd] != UInt8(ascii: "/"), p[hostEnd] != UInt8(ascii: "?") { hostEnd += 1 }
+            host = Self.stripPort(text(hostStart, hostEnd))
+            rest = hostEnd
+        }
+        if let q = p[rest...].firstIndex(of: UInt8(ascii: "?")) {
+            path = text(rest, q)
+            query = text(q + 1, p.count)
+        } else {
+            path = text(rest, p.count)
+        }
+        if path?.isEmpty == true { path = host != nil ? "/" : nil }
+    }
+
+    private static func find(_ p: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Int? {
+        let n = needle.utf8CodeUnitCount
+        guard p.count >= n else { return nil }
+        let first = needle.utf8Start[0]
+        var i = 0
+        while i + n <= p.count {
+            if p[i] == first, (1..<n).allSatisfy({ p[i + $0] == needle.utf8Start[$0] }) { return i }
+            i += 1
+        }
+        return nil
+    }
+
     static func stripPort(_ host: String) -> String {
+        // Most hosts carry neither a port nor brackets.
+        if !host.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "[") }) { return host }
         if host.hasPrefix("[") {
             return String(host.dropFirst().prefix(while: { $0 != "]" }))
         }
