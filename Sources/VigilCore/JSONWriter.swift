@@ -100,14 +100,23 @@ public struct JSONWriter: Sendable {
     @inline(__always)
     private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
-    /// JSON object keys by field id, copied from the registry once per writer, not locked per field.
-    private var keyCache: [[UInt8]] = []
+    /// JSON object keys by field id, copied from the registry once per writer, not locked per field:
+    /// all of them in one buffer, `keyEnds[id]` where each ends (one array, so appending a key
+    /// retains nothing).
+    private var keyBytes: [UInt8] = []
+    private var keyEnds: [Int] = []
 
     /// Appends `"name":` for a field.
     public mutating func key(_ id: FieldID) {
         let index = Int(id.rawValue)
-        if index >= keyCache.count { keyCache = FieldRegistry.shared.allJSONKeys() }
-        bytes.append(contentsOf: keyCache[index])
+        if index >= keyEnds.count {
+            let keys = FieldRegistry.shared.allJSONKeys()
+            keyBytes = keys.flatMap { $0 }
+            keyEnds = keys.reduce(into: []) { ends, key in ends.append((ends.last ?? 0) + key.count) }
+        }
+        let start = index == 0 ? 0 : keyEnds[index - 1]
+        let end = keyEnds[index]
+        keyBytes.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
     }
 
     public mutating func int(_ v: Int64) {

@@ -143,7 +143,8 @@ struct FlowTable {
     }
 
     subscript(index: Int) -> FlowRecord {
-        get { records[index] }
+        // `_read`, not `get`: reading one field must not copy the whole record (and retain its app).
+        _read { yield records[index] }
         _modify { yield &records[index] }
     }
 
