@@ -69,12 +69,13 @@ struct PipelineCore {
         stats.bytes += wireLength
         if bytes.count < wireLength { stats.truncatedBySnaplen += 1 }
         advance(to: time.microseconds)
-        switch PacketDecoder.decode(bytes, linkType: linkType) {
+        var p = DecodedPacket()
+        switch PacketDecoder.decode(bytes, linkType: linkType, into: &p) {
         case .malformed(let issue):
             stats.count(issue)
         case .notIP:
             stats.notIP += 1
-        case .decoded(let p):
+        case .decoded:
             stats.decodedPackets += 1
             if p.isFragment { stats.fragments += 1 }
             if case .other = p.transport, p.isFragment { return }
