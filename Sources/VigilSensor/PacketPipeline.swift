@@ -51,6 +51,8 @@ struct PipelineCore {
     var nextSweep: Int64 = .min
     var serial: UInt32 = 0
     var output = AppOutput()
+    /// Spare storage the records of `output` are swapped into while they are handed over.
+    var handedOver: [AppRecord] = []
     let ids: EventIDGenerator
     /// For event ids and flow identities: this pipeline's thread hashes one to three per event.
     let digests = DigestContext()
@@ -330,7 +332,11 @@ struct PipelineCore {
             let flow = table[index].flow
             let identity = app.identity ?? FlowIdentity(flow, ids: ids, context: digests)
             app.identity = identity
-            for record in output.records {
+            // Records are moved into the outputs, not copied (a copy retains every string and
+            // array a record holds, and the copy left behind is released right after).
+            swap(&handedOver, &output.records)
+            handedOver.reverse()
+            while let record = handedOver.popLast() {
                 app.events += 1
                 let id = ids.id(position: UInt64(flow.serial), index: app.events, context: digests)
                 send(.app(record, flow: flow, identity: identity, eventID: id))
