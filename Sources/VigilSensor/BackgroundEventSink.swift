@@ -49,10 +49,13 @@ public final class BackgroundEventSink: Sendable {
                 let batch = queue.withLock { $0.removeFirst() }
                 free.signal()
                 if batch.isEmpty { break }
-                for item in batch {
-                    var event = factory.event(for: item)
-                    inspect?(&event)
-                    writer.write(event)
+                // Borrowed in place: `for item in batch` copied each output (retaining all it holds).
+                batch.withUnsafeBufferPointer { items in
+                    for i in items.indices {
+                        var event = factory.event(for: items[i])
+                        inspect?(&event)
+                        writer.write(event)
+                    }
                 }
                 writer.endBatch()
                 recycle(batch)
