@@ -38,7 +38,7 @@ public struct JSONWriter: Sendable {
             bytes.append(UInt8(ascii: "\""))
             return
         }
-        // Escaping is the hot loop of event output. Sixteen bytes are tested at once (ByteScan): a
+        // Escaping is the hot loop of event output. Eight bytes are tested at once (ByteScan): a
         // text with nothing to escape (most fields) is copied in one go.
         let count = utf8.count
         let i = ByteScan.firstJSONEscape(base, from: 0, end: count)
