@@ -11,23 +11,26 @@ public struct DecodedPacket: Sendable, Equatable {
         case other
     }
 
-    public var link: LinkHeader
-    public var isIPv6: Bool
-    public var source: IPAddress
-    public var destination: IPAddress
-    public var proto: UInt8
-    public var ttl: UInt8
+    public var link = LinkHeader(next: .other(0), payloadOffset: 0)
+    public var isIPv6 = false
+    public var source = IPAddress(v4: 0)
+    public var destination = IPAddress(v4: 0)
+    public var proto: UInt8 = 0
+    public var ttl: UInt8 = 0
     /// Bytes of the IP packet as the IP header claims them (what flows count).
-    public var ipLength: Int
-    public var isFragment: Bool
-    public var hasIPOptions: Bool
-    public var ipv6ExtensionHeaders: [UInt8]
-    public var transport: Transport
+    public var ipLength = 0
+    public var isFragment = false
+    public var hasIPOptions = false
+    public var ipv6ExtensionHeaders: [UInt8] = []
+    public var transport = Transport.other
     /// Application payload: offset into the captured bytes and the captured length.
-    public var payloadOffset: Int
-    public var payloadLength: Int
+    public var payloadOffset = 0
+    public var payloadLength = 0
     /// Payload bytes the headers claim but the capture cut (snaplen): a gap for reassembly.
-    public var payloadMissing: Int
+    public var payloadMissing = 0
+
+    /// An empty record to decode into.
+    public init() {}
 
     public var sourcePort: UInt16 {
         switch transport {
@@ -36,35 +39,6 @@ public struct DecodedPacket: Sendable, Equatable {
         case .icmp(let i): UInt16(i.type)
         case .other: 0
         }
-    }
-
-    /// An empty record to decode into.
-    public init() {
-        self.init(
-            link: LinkHeader(next: .other(0), payloadOffset: 0), isIPv6: false, source: IPAddress(v4: 0),
-            destination: IPAddress(v4: 0), proto: 0, ttl: 0, ipLength: 0, isFragment: false, hasIPOptions: false,
-            ipv6ExtensionHeaders: [], transport: .other, payloadOffset: 0, payloadLength: 0, payloadMissing: 0)
-    }
-
-    public init(
-        link: LinkHeader, isIPv6: Bool, source: IPAddress, destination: IPAddress, proto: UInt8, ttl: UInt8,
-        ipLength: Int, isFragment: Bool, hasIPOptions: Bool, ipv6ExtensionHeaders: [UInt8], transport: Transport,
-        payloadOffset: Int, payloadLength: Int, payloadMissing: Int
-    ) {
-        self.link = link
-        self.isIPv6 = isIPv6
-        self.source = source
-        self.destination = destination
-        self.proto = proto
-        self.ttl = ttl
-        self.ipLength = ipLength
-        self.isFragment = isFragment
-        self.hasIPOptions = hasIPOptions
-        self.ipv6ExtensionHeaders = ipv6ExtensionHeaders
-        self.transport = transport
-        self.payloadOffset = payloadOffset
-        self.payloadLength = payloadLength
-        self.payloadMissing = payloadMissing
     }
 
     /// The IP layer's fields of a new packet; transport and payload cleared.
