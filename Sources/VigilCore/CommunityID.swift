@@ -5,7 +5,7 @@ public enum CommunityID {
     /// the spec requires. For ICMP/ICMPv6 pass type as `sourcePort` and code as `destinationPort`.
     public static func v1(
         source: IPAddress, destination: IPAddress, proto: UInt8, sourcePort: UInt16, destinationPort: UInt16,
-        seed: UInt16 = 0, context: DigestContext? = nil
+        seed: UInt16 = 0
     ) -> String {
         var src = source, dst = destination, sport = sourcePort, dport = destinationPort
         var oneWay = false
@@ -46,7 +46,6 @@ public enum CommunityID {
                 put(UInt64(dport), bytes: 2)
             }
             let bytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: input[0..<n]))
-            if let context { return context.withHash(.sha1, bytes) { "1:" + Base64.encode($0) } }
             return Digest.sha1.withHash(bytes) { "1:" + Base64.encode($0) }
         }
     }

@@ -1,23 +1,41 @@
 import COpenSSL
 
 /// One-shot message digests through OpenSSL libcrypto (DESIGN §3: no swift-crypto).
+///
+/// Through the low-level `MD5_*`/`SHA1_*`/`SHA256_*` functions on a stack context: Vigil hashes short
+/// inputs per event (ids, Community IDs, JA3), where the EVP layer's per-call context set-up and
+/// provider dispatch cost more than the hashing (40 bytes of SHA-256: 61 ns here, 155 ns through a
+/// reused EVP context, 250 ns through `EVP_Digest`; the one-shot `SHA256()` fetches the algorithm
+/// every call, 640 ns). OpenSSL 3 deprecates them (shim.h silences that); the same assembly
+/// implementations run underneath.
 public enum Digest: Sendable {
     case md5, sha1, sha256
-
-    fileprivate var algorithm: OpaquePointer? {
-        switch self {
-        case .md5: FetchedAlgorithms.shared.md5 ?? EVP_md5()
-        case .sha1: FetchedAlgorithms.shared.sha1 ?? EVP_sha1()
-        case .sha256: FetchedAlgorithms.shared.sha256 ?? EVP_sha256()
-        }
-    }
 
     /// Digest of the bytes, handed to `body` without allocating (the buffer is valid inside `body` only).
     public func withHash<R>(_ data: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { out in
-            var length: UInt32 = 0
-            let ok = EVP_Digest(data.baseAddress, data.count, out.baseAddress, &length, algorithm, nil)
-            precondition(ok == 1, "EVP_Digest failed")
+            let o = out.baseAddress!
+            let length: Int32
+            switch self {
+            case .md5:
+                var c = MD5_CTX()
+                length = MD5_DIGEST_LENGTH
+                precondition(
+                    MD5_Init(&c) == 1 && MD5_Update(&c, data.baseAddress, data.count) == 1 && MD5_Final(o, &c) == 1,
+                    "MD5 failed")
+            case .sha1:
+                var c = SHA_CTX()
+                length = SHA_DIGEST_LENGTH
+                precondition(
+                    SHA1_Init(&c) == 1 && SHA1_Update(&c, data.baseAddress, data.count) == 1
+                        && SHA1_Final(o, &c) == 1, "SHA-1 failed")
+            case .sha256:
+                var c = SHA256_CTX()
+                length = SHA256_DIGEST_LENGTH
+                precondition(
+                    SHA256_Init(&c) == 1 && SHA256_Update(&c, data.baseAddress, data.count) == 1
+                        && SHA256_Final(o, &c) == 1, "SHA-256 failed")
+            }
             return body(UnsafeBufferPointer(rebasing: out[0..<Int(length)]))
         }
     }
@@ -30,54 +48,6 @@ public enum Digest: Sendable {
 
     public func hex(_ bytes: [UInt8]) -> String { Hex.encode(hash(bytes)) }
     public func hex(_ string: String) -> String { Hex.encode(hash(string)) }
-}
-
-/// A digest context kept for many short inputs on one thread. `EVP_Digest` allocates, initialises
-/// and frees a context on every call, which costs about as much as hashing the 20-60 bytes of an
-/// event id or a Community ID; the capture thread hashes one to three of those per event.
-/// Not Sendable: one owner, one thread.
-public final class DigestContext {
-    private let context: OpaquePointer
-
-    public init() {
-        guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
-        self.context = context
-    }
-
-    deinit { EVP_MD_CTX_free(context) }
-
-    /// Digest of the bytes, handed to `body` (valid inside `body` only); the same as `Digest.withHash`.
-    public func withHash<R>(
-        _ digest: Digest, _ data: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<UInt8>) -> R
-    ) -> R {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(EVP_MAX_MD_SIZE)) { out in
-            var length: UInt32 = 0
-            // Re-initialising with the algorithm it already has reuses the context's state.
-            let ok =
-                EVP_DigestInit_ex2(context, digest.algorithm, nil) == 1
-                && EVP_DigestUpdate(context, data.baseAddress, data.count) == 1
-                && EVP_DigestFinal_ex(context, out.baseAddress, &length) == 1
-            precondition(ok, "EVP digest failed")
-            return body(UnsafeBufferPointer(rebasing: out[0..<Int(length)]))
-        }
-    }
-}
-
-/// Algorithms fetched once from OpenSSL's default provider. With the legacy `EVP_sha256()` handles,
-/// OpenSSL 3 fetches the implementation again inside every `EVP_Digest` (a lookup under a lock),
-/// which costs more than hashing the short inputs Vigil hashes per event.
-///
-/// `@unchecked Sendable`: the fields are `EVP_MD` pointers that are never freed or mutated after
-/// this one-time initialisation, and OpenSSL documents fetched algorithm objects as safe to use from
-/// many threads at once (its reference counts are atomic).
-private struct FetchedAlgorithms: @unchecked Sendable {
-    let md5: OpaquePointer?
-    let sha1: OpaquePointer?
-    let sha256: OpaquePointer?
-
-    static let shared = FetchedAlgorithms(
-        md5: EVP_MD_fetch(nil, "MD5", nil), sha1: EVP_MD_fetch(nil, "SHA1", nil),
-        sha256: EVP_MD_fetch(nil, "SHA256", nil))
 }
 
 public enum Hex {

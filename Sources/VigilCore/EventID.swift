@@ -10,25 +10,24 @@ public struct EventIDGenerator: Sendable {
     }
 
     /// 32 lowercase hex characters: the first 128 bits of SHA-256(observer, source, position, index).
-    /// - Parameter context: a thread's reusable digest context (faster), or nil for a one-shot digest.
-    public func id(position: UInt64, index: UInt32, context: DigestContext? = nil) -> String {
+    public func id(position: UInt64, index: UInt32) -> String {
         // Runs for every event: hash from a stack buffer, no intermediate arrays.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + 12) { input in
             _ = input.initialize(from: prefix)
             withUnsafeBytes(of: position.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + i] = b } }
             withUnsafeBytes(of: index.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + 8 + i] = b } }
-            return Self.hash(UnsafeRawBufferPointer(input), context) { Hex.encode($0.prefix(16)) }
+            return Digest.sha256.withHash(UnsafeRawBufferPointer(input)) { Hex.encode($0.prefix(16)) }
         }
     }
 
     /// A Zeek-style connection uid: `C` followed by 17 base62 characters of the same hash family.
-    public func connectionUID(serial: UInt64, context: DigestContext? = nil) -> String {
+    public func connectionUID(serial: UInt64) -> String {
         // Runs once per flow: hashed from a stack buffer, encoded straight into the string's storage.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + 9) { input in
             _ = input.initialize(from: prefix)
             input[prefix.count] = UInt8(ascii: "C")
             withUnsafeBytes(of: serial.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + 1 + i] = b } }
-            return Self.hash(UnsafeRawBufferPointer(input), context) { digest in
+            return Digest.sha256.withHash(UnsafeRawBufferPointer(input)) { digest in
                 var value = digest.prefix(12).reduce(into: (UInt64(0), UInt64(0))) { acc, b in
                     acc = (acc.0 << 8 | acc.1 >> 56, acc.1 << 8 | UInt64(b))
                 }
@@ -47,13 +46,6 @@ public struct EventIDGenerator: Sendable {
                 }
             }
         }
-    }
-
-    private static func hash<R>(
-        _ input: UnsafeRawBufferPointer, _ context: DigestContext?, _ body: (UnsafeBufferPointer<UInt8>) -> R
-    ) -> R {
-        if let context { return context.withHash(.sha256, input, body) }
-        return Digest.sha256.withHash(input, body)
     }
 
     private static let base62: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)

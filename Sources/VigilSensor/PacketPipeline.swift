@@ -54,8 +54,6 @@ struct PipelineCore {
     /// Spare storage the records of `output` are swapped into while they are handed over.
     var handedOver: [AppRecord] = []
     let ids: EventIDGenerator
-    /// For event ids and flow identities: this pipeline's thread hashes one to three per event.
-    let digests = DigestContext()
 
     init(config: PipelineConfig, linkType: LinkType, deliver: @escaping (PipelineOutput) -> Void) {
         self.config = config
@@ -330,7 +328,7 @@ struct PipelineCore {
         if !output.records.isEmpty {
             table[index].flow.appProtocol = app.appProtocol
             let flow = table[index].flow
-            let identity = app.identity ?? FlowIdentity(flow, ids: ids, context: digests)
+            let identity = app.identity ?? FlowIdentity(flow, ids: ids)
             app.identity = identity
             // Records are moved into the outputs, not copied (a copy retains every string and
             // array a record holds, and the copy left behind is released right after).
@@ -338,7 +336,7 @@ struct PipelineCore {
             handedOver.reverse()
             while let record = handedOver.popLast() {
                 app.events += 1
-                let id = ids.id(position: UInt64(flow.serial), index: app.events, context: digests)
+                let id = ids.id(position: UInt64(flow.serial), index: app.events)
                 send(.app(record, flow: flow, identity: identity, eventID: id))
             }
         }
@@ -353,8 +351,8 @@ struct PipelineCore {
     mutating func emitFlow(_ record: FlowRecord) {
         var flow = record.flow
         flow.appProtocol = record.app?.appProtocol
-        let identity = record.app?.identity ?? FlowIdentity(flow, ids: ids, context: digests)
+        let identity = record.app?.identity ?? FlowIdentity(flow, ids: ids)
         send(
-            .flow(flow, identity: identity, eventID: ids.id(position: UInt64(flow.serial), index: 0, context: digests)))
+            .flow(flow, identity: identity, eventID: ids.id(position: UInt64(flow.serial), index: 0)))
     }
 }

@@ -29,18 +29,18 @@ public struct FlowIdentity: Sendable {
     public var uid: String
     public var communityID: String
 
-    init(_ flow: FlowSnapshot, ids: EventIDGenerator, context: DigestContext) {
+    init(_ flow: FlowSnapshot, ids: EventIDGenerator) {
         let e = flow.endpoints
         let isICMP = flow.key.proto == 1 || flow.key.proto == 58
         communityID =
             isICMP
             ? CommunityID.v1(
                 source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode), context: context)
+                sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
             : CommunityID.v1(
                 source: e.origIP, destination: e.respIP, proto: flow.key.proto,
-                sourcePort: e.origPort, destinationPort: e.respPort, context: context)
-        uid = ids.connectionUID(serial: UInt64(flow.serial), context: context)
+                sourcePort: e.origPort, destinationPort: e.respPort)
+        uid = ids.connectionUID(serial: UInt64(flow.serial))
     }
 }
 

@@ -24,27 +24,21 @@ struct EventIDTests {
         #expect(u != g.connectionUID(serial: 2))
     }
 
-    @Test("a reused digest context gives the one-shot digests' ids, uids and Community IDs, call after call")
-    func reusedContext() {
-        let g = EventIDGenerator(observerID: "s1", sourceIdentity: "pcap:abc")
-        let context = DigestContext()
-        let a = IPAddress("128.232.110.120")!, b = IPAddress("66.35.250.204")!
-        for position in UInt64(0)..<50 {
-            #expect(g.id(position: position, index: 3, context: context) == g.id(position: position, index: 3))
-            #expect(g.connectionUID(serial: position, context: context) == g.connectionUID(serial: position))
-            // SHA-1 and SHA-256 interleaved on one context: each call re-initialises it.
-            let port = UInt16(34855 + position)
-            #expect(
-                CommunityID.v1(
-                    source: a, destination: b, proto: 6, sourcePort: port, destinationPort: 80, context: context)
-                    == CommunityID.v1(source: a, destination: b, proto: 6, sourcePort: port, destinationPort: 80))
+    @Test("digests give the published test vectors (empty, one block, across a block boundary)")
+    func digestVectors() {
+        func hex(_ d: Digest, _ text: String) -> String {
+            Array(text.utf8).withUnsafeBytes { d.withHash($0) { Hex.encode($0) } }
         }
+        let long = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        #expect(hex(.md5, "") == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(hex(.md5, "abc") == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(hex(.sha1, "abc") == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        #expect(hex(.sha1, long) == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+        #expect(hex(.sha256, "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(hex(.sha256, long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // A million 'a's: many blocks through one context.
         #expect(
-            CommunityID.v1(
-                source: a, destination: b, proto: 6, sourcePort: 34855, destinationPort: 80, context: context)
-                == "1:LQU9qZlK+B5F3KDmev6m5PMibrg=")
-        let text = Array("abc".utf8)
-        let sha256 = text.withUnsafeBytes { context.withHash(.sha256, $0) { Hex.encode($0) } }
-        #expect(sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            hex(.sha256, String(repeating: "a", count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
