@@ -234,7 +234,8 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         if pcap != nil || interface != nil {
             do {
                 captureSummary = try await runCapture(
-                    observer: observer, writer: writer, process: { process(&$0, "capture") }, stop: stop)
+                    observer: observer, writer: writer, process: { process(&$0, "capture") },
+                    inspectOnly: ruleStage == nil ? counter : nil, stop: stop)
             } catch let error as VigilError {
                 stop.stop()
                 _ = try? await logSummary
@@ -269,8 +270,11 @@ public struct AnalyzeCommand: AsyncParsableCommand {
         }
     }
 
+    /// - Parameter inspectOnly: when Inspect is the only step (no rules), events are encoded as they
+    ///   are built, each field inspected on the way, instead of through `process`.
     func runCapture(
-        observer: String, writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void, stop: StopSignal
+        observer: String, writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void,
+        inspectOnly: InspectStage?, stop: StopSignal
     ) async throws
         -> CaptureSummary
     {
@@ -295,16 +299,20 @@ public struct AnalyzeCommand: AsyncParsableCommand {
             },
             stop: stop,
             sink: Self.sink(
-                writer: writer, process: process,
+                writer: writer, process: process, inspectOnly: inspectOnly,
                 progress: quiet || isatty(STDERR_FILENO) == 0 ? nil : pcap.map { ProgressLine(file: $0) }))
     }
 
     /// Where a capture's outputs go: events built on a writer thread, processed (Inspect, rules), written.
     static func sink(
-        writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void, progress: ProgressLine? = nil
+        writer: EventWriter, process: @escaping @Sendable (inout Event) -> Void, inspectOnly: InspectStage?,
+        progress: ProgressLine? = nil
     ) -> CaptureRun.SinkFactory {
         { config in
-            let sink = BackgroundEventSink(factory: EventFactory(config: config), writer: writer, inspect: process)
+            let factory = EventFactory(config: config)
+            let sink =
+                inspectOnly.map { BackgroundEventSink(factory: factory, jsonLines: writer, inspect: $0) }
+                ?? BackgroundEventSink(factory: factory, writer: writer, inspect: process)
             return CaptureRun.Sink(
                 output: sink.emit,
                 close: {

@@ -187,7 +187,8 @@ public struct RulesTestCommand: AsyncParsableCommand {
             default:
                 _ = try await CaptureRun.run(
                     input: .file(c.directory + "/" + value), filter: nil, observerID: "rules-test",
-                    configure: { _ in }, stop: StopSignal(), sink: AnalyzeCommand.sink(writer: writer, process: process)
+                    configure: { _ in }, stop: StopSignal(),
+                    sink: AnalyzeCommand.sink(writer: writer, process: process, inspectOnly: nil)
                 )
             }
         }

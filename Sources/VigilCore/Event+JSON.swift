@@ -2,6 +2,16 @@ extension Event {
     /// One JSON object on one line (no trailing newline): the core fields first, then fields in
     /// insertion order, ECS dotted names as flat keys.
     public func writeJSON(to w: inout JSONWriter) {
+        Self.writeJSONStart(timestamp: timestamp, id: id, dataset: dataset, observerID: observerID, to: &w)
+        for field in fields { Self.writeJSONField(field.id, field.value, to: &w) }
+        w.byte(UInt8(ascii: "}"))
+    }
+
+    /// The opening of an event's JSON object and its core fields; then `writeJSONField` for each field
+    /// and a closing `}`. For output that writes fields as they are built.
+    public static func writeJSONStart(
+        timestamp: Timestamp, id: String, dataset: Dataset, observerID: String?, to w: inout JSONWriter
+    ) {
         w.raw("{\"@timestamp\":\"")
         timestamp.appendISO8601(to: &w.bytes)
         w.raw("\",\"event.id\":")
@@ -12,12 +22,22 @@ extension Event {
             w.raw(",\"observer.id\":")
             w.string(observerID)
         }
-        for field in fields {
-            w.byte(UInt8(ascii: ","))
-            w.key(field.id)
-            field.value.writeJSON(to: &w)
-        }
-        w.byte(UInt8(ascii: "}"))
+    }
+
+    /// One field after the start or another field.
+    @inline(__always)
+    public static func writeJSONField(_ id: FieldID, _ value: FieldValue, to w: inout JSONWriter) {
+        w.byte(UInt8(ascii: ","))
+        w.key(id)
+        value.writeJSON(to: &w)
+    }
+
+    /// A string field (no `FieldValue` around it).
+    @inline(__always)
+    public static func writeJSONField(_ id: FieldID, _ value: String, to w: inout JSONWriter) {
+        w.byte(UInt8(ascii: ","))
+        w.key(id)
+        w.string(value)
     }
 
     public var jsonLine: String {

@@ -53,6 +53,15 @@ public struct Event: Sendable, Equatable {
     public mutating func set(_ id: FieldID, _ value: String?) { set(id, value.map(FieldValue.string)) }
 }
 
+/// Where event builders put fields, in order: an `Event` (which rules and the store read), or an
+/// output that writes each field as it comes (`vigil analyze` without rules). A nil value adds nothing.
+public protocol EventFieldSink {
+    mutating func set(_ id: FieldID, _ value: FieldValue?)
+    mutating func set(_ id: FieldID, _ value: String?)
+}
+
+extension Event: EventFieldSink {}
+
 /// The kind of an event: `network.flow`, `dns`, `http`, `tls`, `ssh`, and the log datasets.
 public struct Dataset: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let name: String

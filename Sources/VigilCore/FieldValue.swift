@@ -20,7 +20,7 @@ public enum FieldValue: Sendable, Equatable {
         }
     }
 
-    public static func integer(_ value: some BinaryInteger) -> FieldValue { .int(Int64(value)) }
+    @inlinable public static func integer(_ value: some BinaryInteger) -> FieldValue { .int(Int64(value)) }
 
     public var stringValue: String? {
         if case .string(let s) = self { return s }

@@ -14,14 +14,18 @@ extension Inspector {
         /// fields (`url.original` and `url.query`) or twice in a body is counted once.
         var seen = FingerprintSet()
 
-        func write(to event: inout Event, hashBytes: Int) {
+        /// The `dlp.*` summary fields, in the order events carry them.
+        func summary(hashBytes: Int) -> [Event.Field] {
             let kinds = DLPKind.allCases.filter { counts[$0.index] > 0 }.sorted()
-            event[Fields.dlpTypes] = .list(kinds.map { .string($0.rawValue) })
-            event[Fields.dlpCount] = .integer(total)
-            event[Fields.dlpCounts] = .object(kinds.map { .init($0.rawValue, .integer(counts[$0.index])) })
-            event[Fields.dlpConfidence] = .string(highest.description)
-            event[Fields.dlpSamples] = .list(samples.map(FieldValue.string))
-            event[Fields.dlpHashes] = .list(digests.sorted().map { .string($0.hex(bytes: hashBytes)) })
+            return [
+                .init(id: Fields.dlpTypes, value: .list(kinds.map { .string($0.rawValue) })),
+                .init(id: Fields.dlpCount, value: .integer(total)),
+                .init(
+                    id: Fields.dlpCounts, value: .object(kinds.map { .init($0.rawValue, .integer(counts[$0.index])) })),
+                .init(id: Fields.dlpConfidence, value: .string(highest.description)),
+                .init(id: Fields.dlpSamples, value: .list(samples.map(FieldValue.string))),
+                .init(id: Fields.dlpHashes, value: .list(digests.sorted().map { .string($0.hex(bytes: hashBytes)) })),
+            ]
         }
     }
 
@@ -100,6 +104,32 @@ extension Inspector {
                 if !findings.digests.contains(digest) { findings.digests.append(digest) }
             }
         }
+    }
+}
+
+/// Inspect for an event whose fields are written as they are built (never held in an `Event`): each
+/// field passes through `masked` in order, then `summary` gives the `dlp.*` fields to write last —
+/// the same masking and summary `Inspector.inspect(_:)` gives the whole event.
+public struct FieldInspection {
+    let inspector: Inspector
+    var findings = Inspector.Findings()
+
+    public init(_ inspector: Inspector) { self.inspector = inspector }
+
+    /// The value with its detections masked, or nil when it is unchanged (nothing found, or a field
+    /// Inspect skips).
+    public mutating func masked(_ id: FieldID, _ value: FieldValue) -> FieldValue? {
+        inspector.isSkipped(id) ? nil : inspector.masked(value, &findings)
+    }
+
+    /// `masked` for a string value.
+    public mutating func masked(_ id: FieldID, _ value: String) -> String? {
+        inspector.isSkipped(id) ? nil : inspector.masked(value, &findings)
+    }
+
+    /// The `dlp.*` fields, empty when nothing was found.
+    public var summary: [Event.Field] {
+        findings.total > 0 ? findings.summary(hashBytes: inspector.options.hashBytes) : []
     }
 }
 

@@ -110,12 +110,12 @@ public final class Inspector: Sendable {
     /// lists and objects, except the `skippedFields`) and adds the `dlp.*` summary. Allocates nothing when
     /// nothing is found.
     public func inspect(_ event: inout Event) {
-        var findings = Findings()
+        var inspection = FieldInspection(self)
         let fields = event.fields
-        for field in fields where !isSkipped(field.id) {
-            if let value = masked(field.value, &findings) { event[field.id] = value }
+        for field in fields {
+            if let value = inspection.masked(field.id, field.value) { event[field.id] = value }
         }
-        if findings.total > 0 { findings.write(to: &event, hashBytes: options.hashBytes) }
+        for field in inspection.summary { event[field.id] = field.value }
     }
 
     /// Inspects one text: the masked text and its detections. `reporting: .low` also lists low-confidence

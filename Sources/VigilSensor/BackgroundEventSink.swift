@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import VigilCore
+import VigilInspect
 
 /// Where a capture's events go, one batch at a time: an `EventWriter` (a file or stdout) or, in
 /// the sensor agent, the spool.
@@ -34,13 +35,36 @@ public final class BackgroundEventSink: Sendable {
     /// A live sensor's bound on how long an event may wait in a partial batch (nil: only full batches).
     private let maxDelayNanos: UInt64?
 
+    /// Events are built (`Event`), processed and handed to `writer`.
     /// - Parameters:
-    ///   - inspect: the pipeline's Inspect step, run on each event before it is written.
+    ///   - inspect: the pipeline's Inspect step (and any later step, such as rules), run on each
+    ///     event before it is written.
     ///   - maxDelay: seconds a partial batch may wait before it is handed over anyway (a live
     ///     capture with little traffic); nil for files, which end.
-    public init(
+    public convenience init(
         factory: EventFactory, writer: any EventBatchWriter, inspect: (@Sendable (inout Event) -> Void)? = nil,
         maxDelay: Double? = nil
+    ) {
+        self.init(maxDelay: maxDelay, endBatch: writer.endBatch) { output in
+            var event = factory.event(for: output)
+            inspect?(&event)
+            writer.write(event)
+        }
+    }
+
+    /// Events are written as JSON lines as they are built, each field inspected on the way
+    /// (`EventFactory.writeJSON`): for output that only Inspect stands before (`vigil analyze`
+    /// without rules). The text is the same as building, inspecting and encoding each `Event`.
+    public convenience init(factory: EventFactory, jsonLines writer: EventWriter, inspect: InspectStage) {
+        self.init(maxDelay: nil, endBatch: writer.endBatch) { output in
+            writer.writeLine { w in
+                inspect.count(factory.writeJSON(output, inspector: inspect.inspector, to: &w))
+            }
+        }
+    }
+
+    private init(
+        maxDelay: Double?, endBatch: @escaping @Sendable () -> Void, write: @escaping @Sendable (PipelineOutput) -> Void
     ) {
         maxDelayNanos = maxDelay.map { UInt64($0 * 1e9) }
         let thread = Thread { [self] in
@@ -51,17 +75,13 @@ public final class BackgroundEventSink: Sendable {
                 if batch.isEmpty { break }
                 // Borrowed in place: `for item in batch` copied each output (retaining all it holds).
                 batch.withUnsafeBufferPointer { items in
-                    for i in items.indices {
-                        var event = factory.event(for: items[i])
-                        inspect?(&event)
-                        writer.write(event)
-                    }
+                    for i in items.indices { write(items[i]) }
                 }
-                writer.endBatch()
+                endBatch()
                 recycle(batch)
             }
             // The writer's owner closes it: other sources (log tailers) may still write to it.
-            writer.endBatch()
+            endBatch()
             finished.signal()
         }
         thread.name = "vigil-writer"

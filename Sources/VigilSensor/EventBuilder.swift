@@ -4,7 +4,7 @@ import VigilDecode
 /// Maps the typed records of the application analyzers to ECS fields. The decoders make no
 /// judgement; this is the one place that says which record field becomes which event field.
 enum EventBuilder {
-    static func add(_ record: AppRecord, to event: inout Event) {
+    static func add(_ record: AppRecord, to event: inout some EventFieldSink) {
         switch record {
         case .http(let t): addHTTP(t, to: &event)
         case .dns(let t): addDNS(t, to: &event)
@@ -16,7 +16,7 @@ enum EventBuilder {
     static let accessProtocol = FieldValue.list([.string("access"), .string("protocol")])
     static let protocolType = FieldValue.list([.string("protocol")])
 
-    static func addHTTP(_ t: HTTPTransaction, to e: inout Event) {
+    static func addHTTP(_ t: HTTPTransaction, to e: inout some EventFieldSink) {
         e.set(Fields.eventType, accessProtocol)
         if let req = t.request {
             let head = req.head
@@ -104,7 +104,7 @@ enum EventBuilder {
         return String(validating: bytes[0..<end], as: UTF8.self)
     }
 
-    static func addDNS(_ t: DNSTransaction, to e: inout Event) {
+    static func addDNS(_ t: DNSTransaction, to e: inout some EventFieldSink) {
         e.set(Fields.eventType, protocolType)
         let header = t.query ?? t.response!
         e.set(Fields.dnsID, .integer(header.id))
@@ -142,7 +142,7 @@ enum EventBuilder {
         }
     }
 
-    static func addTLS(_ t: TLSHandshake, to e: inout Event) {
+    static func addTLS(_ t: TLSHandshake, to e: inout some EventFieldSink) {
         e.set(Fields.eventType, protocolType)
         let version = t.server?.effectiveVersion ?? t.client?.effectiveVersion
         if let version {
@@ -166,7 +166,7 @@ enum EventBuilder {
         }
     }
 
-    static func addSSH(_ t: SSHHandshake, to e: inout Event) {
+    static func addSSH(_ t: SSHHandshake, to e: inout some EventFieldSink) {
         e.set(Fields.eventType, protocolType)
         e.set(Fields.sshVersion, t.client?.protocolVersion ?? t.server?.protocolVersion)
         e.set(Fields.sshClientBanner, t.client?.raw)

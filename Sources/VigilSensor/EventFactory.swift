@@ -1,5 +1,6 @@
 import VigilCore
 import VigilDecode
+import VigilInspect
 
 /// Turns pipeline outputs into ECS events: connection fields, then the record's fields
 /// (`EventBuilder`). One per consuming thread.
@@ -11,14 +12,39 @@ public struct EventFactory: Sendable {
     }
 
     public func event(for output: PipelineOutput) -> Event {
+        var event = Event(
+            timestamp: output.time, id: output.eventID, dataset: output.dataset, observerID: config.observerID,
+            capacity: 32)
+        addFields(output, to: &event)
+        return event
+    }
+
+    /// The output's event written as one JSON object (no newline), each field inspected as it is
+    /// written (`FieldInspection`): the same text as `event(for:)`, inspected and encoded, without
+    /// the `Event` in between. Returns the `dlp.*` summary (empty when nothing was found).
+    public func writeJSON(_ output: PipelineOutput, inspector: Inspector, to w: inout JSONWriter) -> [Event.Field] {
+        var sink = InspectedJSONFields(inspection: FieldInspection(inspector))
+        swap(&sink.w, &w)
+        Event.writeJSONStart(
+            timestamp: output.time, id: output.eventID, dataset: output.dataset, observerID: config.observerID,
+            to: &sink.w)
+        addFields(output, to: &sink)
+        let summary = sink.inspection.summary
+        for field in summary { Event.writeJSONField(field.id, field.value, to: &sink.w) }
+        sink.w.byte(UInt8(ascii: "}"))
+        swap(&sink.w, &w)
+        return summary
+    }
+
+    /// The event's fields in order: connection fields, then the record's (`EventBuilder`).
+    func addFields(_ output: PipelineOutput, to e: inout some EventFieldSink) {
         switch output {
-        case .app(let record, let flow, let identity, let eventID):
-            var event = baseEvent(flow, identity, time: record.start, dataset: output.dataset, id: eventID)
-            event.set(Fields.networkProtocol, flow.appProtocol?.rawValue)
-            EventBuilder.add(record, to: &event)
-            return event
-        case .flow(let flow, let identity, let eventID):
-            return flowEvent(flow, identity, id: eventID)
+        case .app(let record, let flow, let identity, _):
+            addConnection(flow, identity, to: &e)
+            e.set(Fields.networkProtocol, flow.appProtocol?.rawValue)
+            EventBuilder.add(record, to: &e)
+        case .flow(let flow, let identity, _):
+            addFlow(flow, identity, to: &e)
         }
     }
 
@@ -36,10 +62,7 @@ public struct EventFactory: Sendable {
         }
     }
 
-    func baseEvent(_ flow: FlowSnapshot, _ identity: FlowIdentity, time: Timestamp, dataset: Dataset, id: String)
-        -> Event
-    {
-        var event = Event(timestamp: time, id: id, dataset: dataset, observerID: config.observerID, capacity: 32)
+    func addConnection(_ flow: FlowSnapshot, _ identity: FlowIdentity, to event: inout some EventFieldSink) {
         let e = flow.endpoints
         let hasPorts = flow.key.proto == 6 || flow.key.proto == 17
         event.set(Fields.eventKind, "event")
@@ -53,11 +76,10 @@ public struct EventFactory: Sendable {
         if flow.key.vlan != 0 { event.set(Fields.networkVLANID, String(flow.key.vlan)) }
         event.set(Fields.networkCommunityID, identity.communityID)
         event.set(Fields.connUID, identity.uid)
-        return event
     }
 
-    func flowEvent(_ flow: FlowSnapshot, _ identity: FlowIdentity, id: String) -> Event {
-        var event = baseEvent(flow, identity, time: Timestamp(microseconds: flow.start), dataset: .flow, id: id)
+    func addFlow(_ flow: FlowSnapshot, _ identity: FlowIdentity, to event: inout some EventFieldSink) {
+        addConnection(flow, identity, to: &event)
         event.set(Fields.eventType, Self.connectionEnd)
         event.set(Fields.networkProtocol, flow.appProtocol?.rawValue)
         event.set(Fields.eventStart, .time(Timestamp(microseconds: flow.start)))
@@ -76,6 +98,25 @@ public struct EventFactory: Sendable {
         event.set(Fields.connState, flow.key.proto == 6 ? flow.state.tcpState : flow.state.datagramState)
         event.set(Fields.connHistory, flow.state.historyString)
         if flow.missedBytes > 0 { event.set(Fields.connMissedBytes, .integer(flow.missedBytes)) }
-        return event
+    }
+}
+
+/// Fields written straight into JSON as an event is built, each masked by Inspect first.
+struct InspectedJSONFields: EventFieldSink {
+    var w = JSONWriter()
+    var inspection: FieldInspection
+
+    mutating func set(_ id: FieldID, _ value: FieldValue?) {
+        guard let value else { return }
+        if case .string(let s) = value {
+            set(id, s)
+            return
+        }
+        Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w)
+    }
+
+    mutating func set(_ id: FieldID, _ value: String?) {
+        guard let value else { return }
+        Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w)
     }
 }

@@ -36,6 +36,15 @@ public final class EventWriter: @unchecked Sendable, LogEventSink, EventBatchWri
         if writer.bytes.count >= 1 << 18 { flushLocked() }
     }
 
+    /// Writes one JSON line that `body` appends to the output buffer (an event encoded as it is built).
+    public func writeLine(_ body: (inout JSONWriter) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        body(&writer)
+        writer.byte(0x0A)
+        if writer.bytes.count >= 1 << 18 { flushLocked() }
+    }
+
     public func endBatch() { flush() }
 
     public func flush() {

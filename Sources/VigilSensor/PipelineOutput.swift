@@ -69,6 +69,20 @@ public enum PipelineOutput: Sendable {
     /// The flow's final counters; always the last output of its flow.
     case flow(FlowSnapshot, identity: FlowIdentity, eventID: String)
 
+    /// The event's time: the transaction's start, or the flow's first packet.
+    public var time: Timestamp {
+        switch self {
+        case .app(let record, _, _, _): record.start
+        case .flow(let flow, _, _): Timestamp(microseconds: flow.start)
+        }
+    }
+
+    public var eventID: String {
+        switch self {
+        case .app(_, _, _, let id), .flow(_, _, let id): id
+        }
+    }
+
     public var dataset: Dataset {
         switch self {
         case .app(.http, _, _, _): .http

@@ -15,14 +15,24 @@ public final class InspectStage: Sendable {
         public init() {}
     }
 
-    private let inspector: Inspector
+    let inspector: Inspector
     private let counts = Mutex(Counts())
 
     public init(inspector: Inspector) { self.inspector = inspector }
 
     public func inspect(_ event: inout Event) {
         inspector.inspect(&event)
-        guard case .object(let byType)? = event[Fields.dlpCounts] else { return }
+        count(event[Fields.dlpCounts])
+    }
+
+    /// Counts what an event written field by field carried (its `FieldInspection`'s summary).
+    func count(_ summary: [Event.Field]) {
+        guard !summary.isEmpty else { return }
+        count(summary.first { $0.id == Fields.dlpCounts }?.value)
+    }
+
+    private func count(_ dlpCounts: FieldValue?) {
+        guard case .object(let byType)? = dlpCounts else { return }
         counts.withLock { c in
             c.events += 1
             for member in byType { c.values[member.key, default: 0] += Int(member.value.intValue ?? 0) }

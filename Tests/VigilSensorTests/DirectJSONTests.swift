@@ -1,0 +1,70 @@
+import Foundation
+import Synchronization
+import Testing
+import VigilCore
+import VigilInspect
+
+@testable import VigilSensor
+
+/// `vigil analyze` without rules writes each event as it builds it, inspecting field by field; the
+/// text must be exactly what building the `Event`, inspecting it and encoding it gives.
+@Suite("Events encoded as they are built")
+struct DirectJSONTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    /// Every pipeline output of a capture, in order.
+    static func outputs(_ name: String) throws -> (outputs: [PipelineOutput], factory: EventFactory) {
+        let collected = Mutex<[PipelineOutput]>([])
+        let factory = Mutex<EventFactory?>(nil)
+        _ = try CaptureRun.runBlocking(
+            input: .file(fixtures.appendingPathComponent("pcap/\(name)").path), filter: nil, observerID: "test",
+            configure: { _ in }, stop: StopSignal(),
+            sink: { config in
+                factory.withLock { $0 = EventFactory(config: config) }
+                return CaptureRun.Sink(output: { o in collected.withLock { $0.append(o) } }, close: {})
+            })
+        return (collected.withLock { $0 }, factory.withLock { $0! })
+    }
+
+    static let inspector = Inspector(secret: Array("direct-json-test-key".utf8))
+
+    @Test(
+        "each capture's lines and sensitive-data counts are the same both ways",
+        arguments: ["pii-api.pcap", "http.pcap", "dns.pcap", "tls.pcap", "ssh.pcap", "sample.pcap", "vlan.pcap"])
+    func sameText(_ name: String) throws {
+        let (outputs, factory) = try Self.outputs(name)
+        #expect(!outputs.isEmpty)
+        let viaEvents = InspectStage(inspector: Self.inspector)
+        let direct = InspectStage(inspector: Self.inspector)
+        for output in outputs {
+            var event = factory.event(for: output)
+            viaEvents.inspect(&event)
+            var w = JSONWriter()
+            direct.count(factory.writeJSON(output, inspector: Self.inspector, to: &w))
+            #expect(String(decoding: w.bytes, as: UTF8.self) == event.jsonLine)
+        }
+        #expect(direct.snapshot == viaEvents.snapshot)
+    }
+
+    @Test("personal data in a capture is masked and summarised on the direct path")
+    func masksOnTheDirectPath() throws {
+        let (outputs, factory) = try Self.outputs("pii-api.pcap")
+        let stage = InspectStage(inspector: Self.inspector)
+        var text = ""
+        for output in outputs {
+            var w = JSONWriter()
+            stage.count(factory.writeJSON(output, inspector: Self.inspector, to: &w))
+            text += String(decoding: w.bytes, as: UTF8.self) + "\n"
+        }
+        // The capture's resident IDs and mobiles (Tests/Fixtures/pii-values.txt) never appear whole.
+        let values = try String(contentsOf: Self.fixtures.appendingPathComponent("pii-values.txt"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: ",").last }
+            .map(String.init)
+        #expect(!values.isEmpty)
+        for value in values { #expect(!text.contains(value), "\(value) leaked") }
+        #expect(text.contains("\"dlp.types\":"))
+        #expect(stage.snapshot.events > 0)
+        #expect((stage.snapshot.values["cn_resident_id"] ?? 0) > 0)
+    }
+}
