@@ -27,9 +27,10 @@ public final class BackgroundEventSink: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The batch being filled; only the producing thread touches it.
     private let pending = Mutex<(items: [PipelineOutput], since: UInt64)>(([], 0))
-    /// Batches the writer is done with, handed back so the producing thread frees their records
-    /// (it allocated them: a free on the allocating thread is cheaper, and the writer thread is the
-    /// busier one) and reuses their storage. At most `maxSpent`: beyond that the writer frees them.
+    /// Batches the writer has emptied, handed back so the producing thread reuses their storage. At
+    /// most `maxSpent`: beyond that the writer frees them. (The writer frees the records: it takes
+    /// each output over rather than copying it — a copy retains every string and array a record
+    /// holds — and the capture thread is the busier one.)
     private let spent = Mutex<[[PipelineOutput]]>([])
     private static let maxSpent = 2
     /// A live sensor's bound on how long an event may wait in a partial batch (nil: only full batches).
@@ -57,26 +58,26 @@ public final class BackgroundEventSink: Sendable {
     /// without rules). The text is the same as building, inspecting and encoding each `Event`.
     public convenience init(factory: EventFactory, jsonLines writer: EventWriter, inspect: InspectStage) {
         self.init(maxDelay: nil, endBatch: writer.endBatch) { output in
+            // Moved into the closure through an optional: a captured value could only be copied.
+            var taken = Optional(output)
             writer.writeLine { w in
-                inspect.count(factory.writeJSON(output, inspector: inspect.inspector, to: &w))
+                inspect.count(factory.writeJSON(taken.take()!, inspector: inspect.inspector, to: &w))
             }
         }
     }
 
     private init(
-        maxDelay: Double?, endBatch: @escaping @Sendable () -> Void, write: @escaping @Sendable (PipelineOutput) -> Void
+        maxDelay: Double?, endBatch: @escaping @Sendable () -> Void,
+        write: @escaping @Sendable (consuming PipelineOutput) -> Void
     ) {
         maxDelayNanos = maxDelay.map { UInt64($0 * 1e9) }
         let thread = Thread { [self] in
             while true {
                 ready.wait()
-                let batch = queue.withLock { $0.removeFirst() }
+                var batch = queue.withLock { $0.removeFirst() }
                 free.signal()
                 if batch.isEmpty { break }
-                // Borrowed in place: `for item in batch` copied each output (retaining all it holds).
-                batch.withUnsafeBufferPointer { items in
-                    for i in items.indices { write(items[i]) }
-                }
+                Self.drain(&batch, into: write)
                 endBatch()
                 recycle(batch)
             }
@@ -92,8 +93,7 @@ public final class BackgroundEventSink: Sendable {
         let now = maxDelayNanos == nil ? 0 : DispatchTime.now().uptimeNanoseconds
         let full: [PipelineOutput]? = pending.withLock { batch in
             if batch.items.isEmpty {
-                if var reused = spent.withLock({ $0.popLast() }) {
-                    reused.removeAll(keepingCapacity: true)
+                if let reused = spent.withLock({ $0.popLast() }) {
                     batch.items = reused
                 } else {
                     batch.items.reserveCapacity(Self.batchSize)
@@ -109,7 +109,7 @@ public final class BackgroundEventSink: Sendable {
     }
 
     /// Hands over a partial batch that has waited longer than `maxDelay` (called while the capture is
-    /// idle), and frees the records of spent batches (an idle sensor holds no old HTTP bodies).
+    /// idle), and frees the storage of spent batches.
     public func idle() {
         guard maxDelayNanos != nil else { return }
         spent.withLock { $0.removeAll() }
@@ -138,7 +138,23 @@ public final class BackgroundEventSink: Sendable {
         finished.wait()
     }
 
-    /// On the writer thread: hands a written batch back to the producer, or frees it here when the
+    /// Hands each output of `batch` to `body` in order, moved rather than copied (a copy retains
+    /// every string and array a record holds; `reverse()` plus `popLast()` copied too), and leaves
+    /// `batch` empty with its storage. Each slot holds a placeholder with nothing to release until
+    /// the array drops it.
+    private static func drain(_ batch: inout [PipelineOutput], into body: (consuming PipelineOutput) -> Void) {
+        batch.withUnsafeMutableBufferPointer { items in
+            guard let base = items.baseAddress else { return }
+            for i in 0..<items.count {
+                let slot = base + i
+                body(slot.move())
+                slot.initialize(to: PipelineOutput.placeholder)
+            }
+        }
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    /// On the writer thread: hands an emptied batch back to the producer, or frees it here when the
     /// producer has not taken the ones before it (it is idle, or the writer is the faster thread).
     private func recycle(_ batch: [PipelineOutput]) {
         spent.withLock { list in

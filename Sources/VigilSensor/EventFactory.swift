@@ -22,7 +22,9 @@ public struct EventFactory: Sendable {
     /// The output's event written as one JSON object (no newline), each field inspected as it is
     /// written (`FieldInspection`): the same text as `event(for:)`, inspected and encoded, without
     /// the `Event` in between. Returns the `dlp.*` summary (empty when nothing was found).
-    public func writeJSON(_ output: PipelineOutput, inspector: Inspector, to w: inout JSONWriter) -> [Event.Field] {
+    public func writeJSON(_ output: consuming PipelineOutput, inspector: Inspector, to w: inout JSONWriter)
+        -> [Event.Field]
+    {
         var sink = InspectedJSONFields(inspection: FieldInspection(inspector))
         swap(&sink.w, &w)
         Event.writeJSONStart(
@@ -37,8 +39,10 @@ public struct EventFactory: Sendable {
     }
 
     /// The event's fields in order: connection fields, then the record's (`EventBuilder`).
-    func addFields(_ output: PipelineOutput, to e: inout some EventFieldSink) {
-        switch output {
+    func addFields(_ output: consuming PipelineOutput, to e: inout some EventFieldSink) {
+        // Consumed: binding the record's parts moves them (a borrowed output's parts are copied,
+        // retaining every string and array they hold).
+        switch consume output {
         case .app(let record, let flow, let identity, _):
             addConnection(flow, identity, to: &e)
             e.set(Fields.networkProtocol, flow.appProtocol?.rawValue)

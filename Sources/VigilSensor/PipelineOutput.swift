@@ -29,6 +29,11 @@ public struct FlowIdentity: Sendable {
     public var uid: String
     public var communityID: String
 
+    init(uid: String, communityID: String) {
+        self.uid = uid
+        self.communityID = communityID
+    }
+
     init(_ flow: FlowSnapshot, ids: EventIDGenerator) {
         let e = flow.endpoints
         let isICMP = flow.key.proto == 1 || flow.key.proto == 58
@@ -68,6 +73,14 @@ public enum PipelineOutput: Sendable {
     case app(AppRecord, flow: FlowSnapshot, identity: FlowIdentity, eventID: String)
     /// The flow's final counters; always the last output of its flow.
     case flow(FlowSnapshot, identity: FlowIdentity, eventID: String)
+
+    /// An output that owns no memory (only empty strings), for a slot whose output was moved away.
+    static let placeholder = PipelineOutput.flow(
+        FlowSnapshot(
+            key: FlowKey(aHigh: 0, aLow: 0, bHigh: 0, bLow: 0, aPort: 0, bPort: 0, proto: 0, isV6: false, vlan: 0),
+            originatorIsA: true, icmpType: 0, icmpCode: 0, serial: 0, missedBytes: 0, start: 0, last: 0,
+            origPackets: 0, respPackets: 0, origBytes: 0, respBytes: 0, state: ConnectionState(), appProtocol: nil),
+        identity: FlowIdentity(uid: "", communityID: ""), eventID: "")
 
     /// The event's time: the transaction's start, or the flow's first packet.
     public var time: Timestamp {
