@@ -14,9 +14,10 @@ let core: Target.Dependency = .product(name: "VigilCore", package: rootIdentity)
 let inspect: Target.Dependency = .product(name: "VigilInspect", package: rootIdentity)
 let rules: Target.Dependency = .product(name: "VigilRules", package: rootIdentity)
 let config: Target.Dependency = .product(name: "VigilConfig", package: rootIdentity)
+let sensor: Target.Dependency = .product(name: "VigilSensor", package: rootIdentity)
 
-func fuzzTarget(_ name: String) -> Target {
-    .executableTarget(name: name, dependencies: ["FuzzSupport", decode, core, inspect, rules, config])
+func fuzzTarget(_ name: String, also extra: [Target.Dependency] = []) -> Target {
+    .executableTarget(name: name, dependencies: ["FuzzSupport", decode, core, inspect, rules, config] + extra)
 }
 
 // Each fuzz target is an ordinary executable target: `<Name>.swift` holds the
@@ -42,6 +43,8 @@ let package = Package(
         fuzzTarget("FuzzInspect"),
         fuzzTarget("FuzzRules"),
         fuzzTarget("FuzzEventJSON"),
+        // Only this target links VigilSensor (libpcap, Foundation): the others stay small.
+        fuzzTarget("FuzzPcapFile", also: [sensor]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@
 
 Two kinds of seeds, both small (every seed <= 4096 bytes, libFuzzer's default -max_len):
   hand-*   tiny hand-made inputs for each harness's input format (see the harness sources);
-  pcap-*   frames, datagrams and TCP streams cut from Tests/Fixtures/pcap/*.pcap.
+  pcap-*   frames, datagrams, TCP streams and record areas cut from Tests/Fixtures/pcap/*.pcap.
 
 Run from anywhere: python3 Fuzz/make-corpus.py   (it replaces the folders of the targets it generates).
 """
@@ -350,9 +350,104 @@ def app_seeds():
     add("FuzzStreamAnalyzer", "hand-unknown", analyzer_script([(True, b"\x00" * 20)]))
 
 
+# ---------------------------------------------------------------- FuzzPcapFile
+
+# FuzzPcapFile's input is [config][lead][record area]. config: bit 0 nanosecond magic, bits 1-3
+# snaplen index, bits 4-5 link type index, bit 6 filter on, bit 7 which filter; lead >= 0xF0: a
+# lead-in of records ends (lead & 15) * 101 bytes before the reader's first 1 MiB chunk does (see
+# FuzzPcapFile.swift).
+PF_SNAPLENS = [64, 100, 1514, 65535, 262144, 0, 262145, 0xFFFFFFFF]
+PF_LINKS = {1: 0, 101: 1, 113: 2}
+PF_UDP, PF_TCP80 = 0x40, 0xC0
+
+
+def pcap_config(snaplen=65535, link=1, nano=False, filt=0, lead=0):
+    return bytes([(1 if nano else 0) | PF_SNAPLENS.index(snaplen) << 1 | PF_LINKS[link] << 4 | filt, lead])
+
+
+def record(data, caplen=None, wire=None, sec=1700000000, frac=123456):
+    """A record header (little-endian, as the harness writes the file on x86) and its bytes."""
+    caplen = len(data) if caplen is None else caplen
+    return struct.pack("<IIII", sec, frac, caplen, len(data) if wire is None else wire) + bytes(data)
+
+
+def pcap_file_seeds():
+    # Record areas cut from the fixtures at a record boundary (the end of truncated.pcap is its cut record).
+    for fname, snaplen in (("dns.pcap", 262144), ("http.pcap", 65535), ("raw.pcap", 1514), ("snaplen.pcap", 100),
+                           ("truncated.pcap", 262144)):
+        path = os.path.join(PCAPS, fname)
+        if not os.path.exists(path):
+            continue
+        d = open(path, "rb").read()
+        link = struct.unpack("<I", d[20:24])[0]
+        body = d[24:]
+        bounds, off = [0], 0  # record boundaries up to the first record the file does not hold whole
+        while off + 16 <= len(body) and off + 16 + struct.unpack("<I", body[off + 8:off + 12])[0] <= len(body):
+            off += 16 + struct.unpack("<I", body[off + 8:off + 12])[0]
+            bounds.append(off)
+        if fname == "truncated.pcap":
+            start = min([b for b in bounds if len(body) - b <= 1500] or bounds[-1:])
+            add("FuzzPcapFile", "pcap-truncated-tail", pcap_config(snaplen, link) + body[start:])
+            continue
+        end = max(b for b in bounds if b <= 1500)
+        name = fname.split(".")[0]
+        add("FuzzPcapFile", f"pcap-{name}", pcap_config(snaplen, link) + body[:end])
+        add("FuzzPcapFile", f"pcap-{name}-udp-filter", pcap_config(snaplen, link, filt=PF_UDP) + body[:end])
+
+    # Hand-made frames: Ethernet/IPv4/UDP (DNS) and Ethernet/IPv4/TCP SYN to port 80.
+    ip_udp = bytes([0x45, 0, 0, 40, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]) \
+        + struct.pack(">HHHH", 5353, 53, 20, 0) + b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+    ip_tcp = bytes([0x45, 0, 0, 40, 0, 2, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]) \
+        + struct.pack(">HHIIBBHHH", 40000, 80, 1, 0, 0x50, 0x02, 65535, 0, 0)
+    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+    udp, tcp = eth + ip_udp, eth + ip_tcp
+    two = record(udp) + record(tcp, sec=1700000001, frac=5)
+    add("FuzzPcapFile", "hand-two-records", pcap_config() + two)
+    add("FuzzPcapFile", "hand-two-records-filter-udp", pcap_config(filt=PF_UDP) + two)
+    add("FuzzPcapFile", "hand-two-records-filter-tcp80", pcap_config(filt=PF_TCP80) + two)
+    add("FuzzPcapFile", "hand-raw", pcap_config(1514, 101) + record(ip_udp) + record(ip_tcp))
+    sll = struct.pack(">HHH8sH", 0, 1, 6, b"\x02\x00\x00\x00\x00\x01\x00\x00", 0x0800)
+    add("FuzzPcapFile", "hand-sll-filter-tcp80", pcap_config(262144, 113, filt=PF_TCP80) + record(sll + ip_tcp) + record(sll + ip_udp))
+    add("FuzzPcapFile", "hand-nanosecond", pcap_config(nano=True) + record(udp, frac=999999999) + record(tcp, frac=1000))
+    add("FuzzPcapFile", "hand-no-records", pcap_config())
+    add("FuzzPcapFile", "hand-empty", b"")
+    # Wire length below and far above the captured length; a zero-length record.
+    add("FuzzPcapFile", "hand-lengths", pcap_config() + record(udp, wire=9000) + record(tcp, wire=10) + record(b"", wire=60))
+    # Times with the top bit set (signed or unsigned seconds and fraction?).
+    add("FuzzPcapFile", "hand-high-times", pcap_config() + record(udp, sec=0x80000000, frac=0xFFFFFFFF) + record(tcp, sec=0xFFFFFFFF, frac=1000000))
+    add("FuzzPcapFile", "hand-high-times-nano", pcap_config(nano=True) + record(udp, sec=0x80000000, frac=0xFFFFFFFF) + record(tcp, sec=0xFFFFFFFF, frac=0x80000000))
+    # caplen > snaplen: libpcap keeps snaplen bytes and skips the rest; then one that is also cut short,
+    # once inside the kept part and once inside the skipped part.
+    big = udp + bytes(range(256))[:100]
+    add("FuzzPcapFile", "hand-caplen-over-snaplen", pcap_config(64) + record(big) + record(tcp))
+    add("FuzzPcapFile", "hand-caplen-over-snaplen-cut-in-kept", pcap_config(64) + record(udp) + record(big)[:16 + 40])
+    add("FuzzPcapFile", "hand-caplen-over-snaplen-cut-in-skipped", pcap_config(64) + record(udp) + record(big)[:16 + 80])
+    # snaplen 0 and above the maximum: libpcap uses 262144.
+    add("FuzzPcapFile", "hand-snaplen-0", pcap_config(0) + record(big) + record(tcp))
+    add("FuzzPcapFile", "hand-snaplen-ffffffff", pcap_config(0xFFFFFFFF) + record(big))
+    # The file ends inside a record header, inside a record body.
+    add("FuzzPcapFile", "hand-truncated-header", pcap_config() + record(udp) + record(tcp)[:10])
+    add("FuzzPcapFile", "hand-truncated-body", pcap_config() + record(udp) + record(tcp)[:16 + 30])
+    # Captured lengths above libpcap's maximum of 262144 (bigger than the snaplen, too).
+    add("FuzzPcapFile", "hand-huge-caplen", pcap_config() + record(udp) + record(tcp, caplen=300000))
+    add("FuzzPcapFile", "hand-huge-caplen-max-snaplen", pcap_config(262144) + record(tcp, caplen=262145))
+    add("FuzzPcapFile", "hand-caplen-ffffffff", pcap_config(1514) + record(tcp, caplen=0xFFFFFFFF))
+    # Records across the end of the reader's first 1 MiB chunk (the lead-in ends 101 bytes before it
+    # with lead 0xF1): a record header cut by it, a body cut by it, snaplen cuts, the file ending
+    # there; records starting right at it (0xF0).
+    add("FuzzPcapFile", "hand-chunk-end-in-header", pcap_config(lead=0xF1) + record(udp + b"\xee" * 26) + record(tcp))
+    add("FuzzPcapFile", "hand-chunk-end-in-body", pcap_config(lead=0xF1) + record(big) + record(tcp))
+    add("FuzzPcapFile", "hand-chunk-end-snaplen", pcap_config(64, lead=0xF2) + record(big) + record(big) + record(tcp))
+    add("FuzzPcapFile", "hand-chunk-end-truncated", pcap_config(lead=0xF1) + record(big)[:120])
+    add("FuzzPcapFile", "hand-chunk-end-filter-tcp80", pcap_config(filt=PF_TCP80, lead=0xF3) + two + two)
+    add("FuzzPcapFile", "hand-chunk-start", pcap_config(lead=0xF0) + two)
+    add("FuzzPcapFile", "hand-chunk-end-no-records", pcap_config(lead=0xFF))
+
+
 packet_seeds()
 dns_seeds()
 app_seeds()
+pcap_file_seeds()
 
 # Only the targets generated here are replaced: the hand-written seeds of the other targets
 # (FuzzLogs, FuzzInspect, FuzzRules, FuzzEventJSON) stay.

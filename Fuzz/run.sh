@@ -24,7 +24,7 @@ fi
 FUZZ_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BUILD_DIR="$FUZZ_DIR/.build-fuzz"
 CONFIG="${CONFIG:-release}"
-ALL_TARGETS="FuzzPacket FuzzDNS FuzzDatagram FuzzHTTP FuzzTLS FuzzSSH FuzzStreamAnalyzer FuzzLogs FuzzInspect FuzzRules FuzzEventJSON"
+ALL_TARGETS="FuzzPacket FuzzDNS FuzzDatagram FuzzHTTP FuzzTLS FuzzSSH FuzzStreamAnalyzer FuzzLogs FuzzInspect FuzzRules FuzzEventJSON FuzzPcapFile"
 TARGETS="${TARGETS:-$ALL_TARGETS}"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 1)}"
 LOG_DIR="$BUILD_DIR/logs"
