@@ -27,22 +27,35 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let (secs, micros) = microseconds.floorDivMod(1_000_000)
         let (days, secOfDay) = secs.floorDivMod(86_400)
         let (y, m, d) = Self.civil(fromDays: days)
-        func put(_ v: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = v
-            while divisor > 0 {
-                out.append(UInt8(truncatingIfNeeded: (v / divisor) % 10) + 0x30)
-                v %= divisor
-                divisor /= 10
+        // Every event has one or three of these: filled in a stack buffer with constant divisors,
+        // then appended at once. A year beyond 9999 keeps its last four digits.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { b in
+            @inline(__always) func digit(_ v: Int64) -> UInt8 { UInt8(truncatingIfNeeded: v % 10) &+ 0x30 }
+            @inline(__always) func two(_ v: Int64, at i: Int) {
+                b[i] = digit(v / 10)
+                b[i + 1] = digit(v)
             }
+            b[0] = digit(y / 1000)
+            b[1] = digit(y / 100)
+            two(y, at: 2)
+            b[4] = UInt8(ascii: "-")
+            two(m, at: 5)
+            b[7] = UInt8(ascii: "-")
+            two(d, at: 8)
+            b[10] = UInt8(ascii: "T")
+            two(secOfDay / 3600, at: 11)
+            b[13] = UInt8(ascii: ":")
+            two(secOfDay / 60 % 60, at: 14)
+            b[16] = UInt8(ascii: ":")
+            two(secOfDay % 60, at: 17)
+            b[19] = UInt8(ascii: ".")
+            b[20] = digit(micros / 100_000)
+            b[21] = digit(micros / 10_000)
+            two(micros / 100, at: 22)
+            two(micros, at: 24)
+            b[26] = UInt8(ascii: "Z")
+            out.append(contentsOf: UnsafeBufferPointer(b))
         }
-        put(y, 4); out.append(UInt8(ascii: "-")); put(m, 2); out.append(UInt8(ascii: "-")); put(d, 2)
-        out.append(UInt8(ascii: "T"))
-        put(secOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
-        put(secOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
-        put(secOfDay % 60, 2); out.append(UInt8(ascii: "."))
-        put(micros, 6); out.append(UInt8(ascii: "Z"))
     }
 
     /// Howard Hinnant's days-from-civil inverse: proleptic Gregorian date of a day number.

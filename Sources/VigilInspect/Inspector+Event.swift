@@ -66,6 +66,10 @@ extension Inspector {
 
     /// `raw` is the UTF-8 of `s`.
     private func masked(_ s: String, _ raw: UnsafeRawBufferPointer, _ findings: inout Findings) -> String? {
+        // Every detection holds an ASCII digit or an `@`, also percent- or JSON-escaped (`%40`, `\u0031`
+        // carry digits): a short text without one (`tcp`, a host name, a cipher suite's name) is done
+        // without setting a scan up. A long one is scanned at once; the scan skips to the first such byte.
+        if raw.count < 64, !raw.contains(where: { $0 &- 0x30 < 10 || $0 == UInt8(ascii: "@") }) { return nil }
         var out: MaskedText? = nil
         // Once the event holds a high-confidence value, a keyword raising another medium match to
         // high changes nothing it reports, so that search is skipped; raising low to medium (which
