@@ -46,7 +46,7 @@ public enum CommunityID {
                 put(UInt64(dport), bytes: 2)
             }
             let bytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: input[0..<n]))
-            return Digest.sha1.withHash(bytes) { "1:" + Base64.encode($0) }
+            return Digest.sha1.withHash(bytes) { Base64.encode($0, prefix: "1:") }
         }
     }
 

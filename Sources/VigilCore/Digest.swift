@@ -82,24 +82,43 @@ public enum Base64 {
     /// Standard base64 with padding (RFC 4648 §4).
     public static func encode(_ bytes: [UInt8]) -> String { bytes.withUnsafeBufferPointer { encode($0) } }
 
-    public static func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            for shift in [18, 12, 6, 0] { out.append(alphabet[Int((v >> UInt32(shift)) & 63)]) }
-            i += 3
+    /// Standard base64 with padding (RFC 4648 §4), after `prefix` (ASCII): one allocation for the
+    /// whole text (every flow's Community ID is `1:` and the base64 of a digest).
+    public static func encode(_ bytes: UnsafeBufferPointer<UInt8>, prefix: StaticString = "") -> String {
+        let head = prefix.utf8CodeUnitCount
+        let count = head + (bytes.count + 2) / 3 * 4
+        return String(unsafeUninitializedCapacity: count) { out in
+            for k in 0..<head { out[k] = prefix.utf8Start[k] }
+            var o = head
+            func put(_ v: UInt32, _ shift: UInt32) {
+                out[o] = alphabet[Int((v >> shift) & 63)]
+                o += 1
+            }
+            var i = 0
+            while i + 3 <= bytes.count {
+                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                put(v, 18)
+                put(v, 12)
+                put(v, 6)
+                put(v, 0)
+                i += 3
+            }
+            let rest = bytes.count - i
+            if rest > 0 {
+                var v = UInt32(bytes[i]) << 16
+                if rest == 2 { v |= UInt32(bytes[i + 1]) << 8 }
+                put(v, 18)
+                put(v, 12)
+                if rest == 2 {
+                    put(v, 6)
+                } else {
+                    out[o] = UInt8(ascii: "=")
+                    o += 1
+                }
+                out[o] = UInt8(ascii: "=")
+                o += 1
+            }
+            return o
         }
-        let rest = bytes.count - i
-        if rest > 0 {
-            var v = UInt32(bytes[i]) << 16
-            if rest == 2 { v |= UInt32(bytes[i + 1]) << 8 }
-            out.append(alphabet[Int((v >> 18) & 63)])
-            out.append(alphabet[Int((v >> 12) & 63)])
-            out.append(rest == 2 ? alphabet[Int((v >> 6) & 63)] : UInt8(ascii: "="))
-            out.append(UInt8(ascii: "="))
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -28,19 +28,25 @@ public struct EventIDGenerator: Sendable {
             input[prefix.count] = UInt8(ascii: "C")
             withUnsafeBytes(of: serial.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + 1 + i] = b } }
             return Digest.sha256.withHash(UnsafeRawBufferPointer(input)) { digest in
-                var value = digest.prefix(12).reduce(into: (UInt64(0), UInt64(0))) { acc, b in
+                // The first 96 bits as (high 32, low 64).
+                let value = digest.prefix(12).reduce(into: (UInt64(0), UInt64(0))) { acc, b in
                     acc = (acc.0 << 8 | acc.1 >> 56, acc.1 << 8 | UInt64(b))
                 }
+                // Its 17 base-62 digits, least significant first: one 128-by-64-bit division by 62^10
+                // splits it into two 64-bit numbers whose digits need only divisions by the constant
+                // 62 (17 full-width divisions cost as much as the hash).
+                let (upper, lower) = Self.base62Split.dividingFullWidth((high: value.0, low: value.1))
                 return String(unsafeUninitializedCapacity: 18) { out in
                     out[0] = UInt8(ascii: "C")
-                    for i in 1...17 {
-                        // 96-bit value divided by 62, high and low halves.
-                        let hi = value.0, lo = value.1
-                        let qHi = hi / 62
-                        let rHi = hi % 62
-                        let (qLo, rLo) = UInt64(62).dividingFullWidth((high: rHi, low: lo))
-                        value = (qHi, qLo)
-                        out[i] = Self.base62[Int(rLo)]
+                    var low = lower
+                    for i in 1...10 {
+                        out[i] = Self.base62[Int(low % 62)]
+                        low /= 62
+                    }
+                    var high = upper
+                    for i in 11...17 {
+                        out[i] = Self.base62[Int(high % 62)]
+                        high /= 62
                     }
                     return 18
                 }
@@ -48,5 +54,8 @@ public struct EventIDGenerator: Sendable {
         }
     }
 
+    /// 62^10, the largest power of 62 below 2^64; the 96-bit value's high word (< 2^32) is below it,
+    /// so the quotient fits in 64 bits.
+    private static let base62Split: UInt64 = 839_299_365_868_340_224
     private static let base62: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 }

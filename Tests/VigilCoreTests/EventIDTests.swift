@@ -41,4 +41,17 @@ struct EventIDTests {
             hex(.sha256, String(repeating: "a", count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
+
+    @Test("base64 gives RFC 4648's test vectors, with and without a prefix")
+    func base64() {
+        let vectors = [
+            "": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=",
+            "foobar": "Zm9vYmFy",
+        ]
+        for (input, expected) in vectors {
+            #expect(Base64.encode(Array(input.utf8)) == expected)
+            let prefixed = Array(input.utf8).withUnsafeBufferPointer { Base64.encode($0, prefix: "1:") }
+            #expect(prefixed == "1:" + expected)
+        }
+    }
 }

@@ -107,7 +107,7 @@ struct PcapFileReaderTests {
         #expect(cut.ownEnding.hasPrefix("truncated: truncated dump file"))
     }
 
-    @Test("records across the 1 MiB read chunks arrive whole and in order")
+    @Test("records across read chunks arrive whole and in order")
     func acrossChunks() throws {
         // 1 200 records of 1 514 bytes: about 1.8 MB, so records straddle the first chunk's end.
         let records = (0..<1200).map { i in
