@@ -331,10 +331,11 @@ struct PipelineCore {
             let identity = app.identity ?? FlowIdentity(flow, ids: ids)
             app.identity = identity
             // Records are moved into the outputs, not copied (a copy retains every string and
-            // array a record holds, and the copy left behind is released right after).
+            // array a record holds, and the copy left behind is released right after). There are
+            // one or two per call: `removeFirst` moves them; `reverse()` copied each.
             swap(&handedOver, &output.records)
-            handedOver.reverse()
-            while let record = handedOver.popLast() {
+            while !handedOver.isEmpty {
+                let record = handedOver.removeFirst()
                 app.events += 1
                 let id = ids.id(position: UInt64(flow.serial), index: app.events)
                 send(.app(record, flow: flow, identity: identity, eventID: id))

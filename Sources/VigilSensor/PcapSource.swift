@@ -47,12 +47,16 @@ public final class PcapSource {
     private var pollTimeoutMs: Int32 = 100
     /// Reads a classic pcap file's records itself (libpcap opened and validated it); nil for other
     /// formats and for live captures.
-    private var fileReader: PcapFileReader?
+    /// (A `let`: read for every packet, a `var` was retained and released each time.)
+    private let fileReader: PcapFileReader?
     /// The installed filter, kept to run on `fileReader`'s records (libpcap runs its own copy).
     private var program: bpf_program?
 
-    private init(handle: OpaquePointer, name: String, isLive: Bool) throws(VigilError) {
+    private init(
+        handle: OpaquePointer, name: String, isLive: Bool, fileReader: PcapFileReader? = nil
+    ) throws(VigilError) {
         self.handle = handle
+        self.fileReader = fileReader
         self.name = name
         self.isLive = isLive
         let dlt = pcap_datalink(handle)
@@ -83,9 +87,9 @@ public final class PcapSource {
             let message = reason.hasPrefix(prefix) ? String(reason.dropFirst(prefix.count)) : reason
             return try fail(VigilError(code, "\(path): \(code == .io ? "" : "not a capture file: ")\(message)"))
         }
-        let source = try PcapSource(handle: h, name: path, isLive: false)
-        if ownReader { source.fileReader = PcapFileReader(path: path, snapshot: Int(pcap_snapshot(h))) }
-        return source
+        return try PcapSource(
+            handle: h, name: path, isLive: false,
+            fileReader: ownReader ? PcapFileReader(path: path, snapshot: Int(pcap_snapshot(h))) : nil)
     }
 
     /// Whether records come from `PcapFileReader` rather than libpcap.
