@@ -33,12 +33,15 @@ final class PcapFileReader {
     /// file, or not a native-order version 2.4 classic pcap. `snapshot` is libpcap's snapshot length
     /// for the file (`pcap_snapshot`), which can differ from the header's for some old files.
     init?(path: String, snapshot: Int) {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        // Only a regular file, checked before opening it: libpcap is already reading a pipe or a
+        // FIFO, and a second reader would take bytes from its stream.
         var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return nil }
         var header = [UInt8](repeating: 0, count: Self.fileHeaderLength)
-        let got = header.withUnsafeMutableBytes { Self.readFully(fd, $0.baseAddress!, $0.count) }
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, got == Self.fileHeaderLength,
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+            header.withUnsafeMutableBytes({ Self.readFully(fd, $0.baseAddress!, $0.count) }) == Self.fileHeaderLength,
             let format = Self.format(header)
         else {
             Glibc.close(fd)

@@ -180,6 +180,33 @@ struct PcapFileReaderTests {
         #expect(s.ownEnding == s.libpcapEnding)
     }
 
+    @Test("a FIFO is left to libpcap, which reads it whole (a second reader would take its bytes)")
+    func fifo() throws {
+        // Far larger than stdio's and the pipe's buffers, so most of it is still to come when the
+        // FIFO is opened.
+        let records = (0..<400).map { i in
+            (UInt32(1_700_000_000 + i), UInt32(i), UInt32(1514), UInt32(1514), Self.frame(1514, seed: i))
+        }
+        let fixture = try Self.write(records: records)
+        defer { try? FileManager.default.removeItem(atPath: fixture) }
+        let expected = try Self.both(fixture).libpcap
+        #expect(expected.count == 400)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-fifo-\(UUID().uuidString)").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // The writer side: opening a FIFO blocks until both ends are open.
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", "exec timeout 20 cat \"$0\" > \"$1\"", fixture, path]
+        try writer.run()
+        let source = try PcapSource.open(file: path)
+        #expect(!source.readsRecordsItself)
+        let got = Self.drain(source)
+        writer.waitUntilExit()
+        #expect(got.records == expected)
+        #expect(got.ending == "end")
+    }
+
     @Test("a BPF filter selects the same records on both paths")
     func filter() throws {
         let path = Self.fixtures.appendingPathComponent("sample.pcap").path
