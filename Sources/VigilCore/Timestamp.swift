@@ -30,32 +30,41 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         // Every event has one or three of these: filled in a stack buffer with constant divisors,
         // then appended at once. A year beyond 9999 keeps its last four digits.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { b in
-            @inline(__always) func digit(_ v: Int64) -> UInt8 { UInt8(truncatingIfNeeded: v % 10) &+ 0x30 }
-            @inline(__always) func two(_ v: Int64, at i: Int) {
-                b[i] = digit(v / 10)
-                b[i + 1] = digit(v)
+            let p = b.baseAddress!
+            Self.writeDateTime(year: y, month: m, day: d, secondOfDay: secOfDay, to: p)
+            p[19] = UInt8(ascii: ".")
+            var fraction = micros
+            for i in stride(from: 25, through: 20, by: -1) {
+                p[i] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
+                fraction /= 10
             }
-            b[0] = digit(y / 1000)
-            b[1] = digit(y / 100)
-            two(y, at: 2)
-            b[4] = UInt8(ascii: "-")
-            two(m, at: 5)
-            b[7] = UInt8(ascii: "-")
-            two(d, at: 8)
-            b[10] = UInt8(ascii: "T")
-            two(secOfDay / 3600, at: 11)
-            b[13] = UInt8(ascii: ":")
-            two(secOfDay / 60 % 60, at: 14)
-            b[16] = UInt8(ascii: ":")
-            two(secOfDay % 60, at: 17)
-            b[19] = UInt8(ascii: ".")
-            b[20] = digit(micros / 100_000)
-            b[21] = digit(micros / 10_000)
-            two(micros / 100, at: 22)
-            two(micros, at: 24)
-            b[26] = UInt8(ascii: "Z")
+            p[26] = UInt8(ascii: "Z")
             out.append(contentsOf: UnsafeBufferPointer(b))
         }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS`, the 19 bytes every RFC 3339 text starts with, at `out`. A year beyond
+    /// 9999 keeps its last four digits.
+    @inline(__always)
+    public static func writeDateTime(
+        year: Int64, month: Int64, day: Int64, secondOfDay: Int64, to out: UnsafeMutablePointer<UInt8>
+    ) {
+        @inline(__always) func two(_ v: Int64, at i: Int) {
+            out[i] = UInt8(truncatingIfNeeded: v / 10 % 10) &+ 0x30
+            out[i + 1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+        }
+        two(year / 100, at: 0)
+        two(year, at: 2)
+        out[4] = UInt8(ascii: "-")
+        two(month, at: 5)
+        out[7] = UInt8(ascii: "-")
+        two(day, at: 8)
+        out[10] = UInt8(ascii: "T")
+        two(secondOfDay / 3600, at: 11)
+        out[13] = UInt8(ascii: ":")
+        two(secondOfDay / 60 % 60, at: 14)
+        out[16] = UInt8(ascii: ":")
+        two(secondOfDay % 60, at: 17)
     }
 
     /// Howard Hinnant's days-from-civil inverse: proleptic Gregorian date of a day number.

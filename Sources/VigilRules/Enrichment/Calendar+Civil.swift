@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Proleptic Gregorian day arithmetic in integers (Howard Hinnant's algorithms): `enrich` runs on
 /// every event, so it stays away from Foundation's Calendar and DateFormatter.
 extension DeploymentCalendar {
@@ -59,18 +61,8 @@ extension DeploymentCalendar.Local {
                 out[position] = UInt8(truncatingIfNeeded: value / 10) &+ 0x30
                 out[position + 1] = UInt8(truncatingIfNeeded: value % 10) &+ 0x30
             }
-            two(Int(year / 100), at: 0)
-            two(Int(year % 100), at: 2)
-            out[4] = UInt8(ascii: "-")
-            two(Int(month), at: 5)
-            out[7] = UInt8(ascii: "-")
-            two(Int(dayOfMonth), at: 8)
-            out[10] = UInt8(ascii: "T")
-            two(second / 3600, at: 11)
-            out[13] = UInt8(ascii: ":")
-            two(second / 60 % 60, at: 14)
-            out[16] = UInt8(ascii: ":")
-            two(second % 60, at: 17)
+            Timestamp.writeDateTime(
+                year: year, month: month, day: dayOfMonth, secondOfDay: Int64(second), to: out.baseAddress!)
             out[19] = offset < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
             two(offsetMinutes / 60, at: 20)
             out[22] = UInt8(ascii: ":")
