@@ -29,14 +29,14 @@ func nginxLine(_ i: Int) -> String {
 @Suite("Following logs with the real binary", .serialized)
 struct LogFollowTests {
     @Test("after kill -9 the restarted follower loses nothing and replays only what was not checkpointed")
-    func killNine() throws {
+    func killNine() async throws {
         let binary = try #require(VigilBinary.url, "the vigil executable is built beside the tests")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-follow-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let log = dir.appendingPathComponent("access.log").path
         let checkpoint = dir.appendingPathComponent("tail.json").path
-        FileManager.default.createFile(atPath: log, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
         let writer = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         defer { try? writer.close() }
 
@@ -50,9 +50,12 @@ struct LogFollowTests {
             try p.run()
             return p
         }
-        func waitFor(_ path: String, count: Int, seconds: Double) {
+        // The waits sleep without holding one of the concurrency pool's few threads.
+        func waitFor(_ path: String, count: Int, seconds: Double) async {
             let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline && completeEvents(path).count < count { usleep(50_000) }
+            while Date() < deadline && completeEvents(path).count < count {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
         }
 
         let total = 4000
@@ -62,7 +65,7 @@ struct LogFollowTests {
             writer.write(Data(nginxLine(i).utf8))
             if i % 50 == 0 { usleep(5_000) }
         }
-        usleep(1_500_000)  // at least one commit of the checkpoint
+        try await Task.sleep(for: .milliseconds(1_500))  // at least one commit of the checkpoint
         for i in 2000..<2500 { writer.write(Data(nginxLine(i).utf8)) }
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
@@ -77,8 +80,8 @@ struct LogFollowTests {
         for i in 2500..<total { writer.write(Data(nginxLine(i).utf8)) }
         let out2 = dir.appendingPathComponent("out2.ndjson").path
         let second = try start(out2)
-        waitFor(out2, count: 1, seconds: 20)
-        usleep(1_500_000)  // let it commit (flush) what it read
+        await waitFor(out2, count: 1, seconds: 20)
+        try await Task.sleep(for: .milliseconds(1_500))  // let it commit (flush) what it read
         second.terminate()  // SIGTERM: flush and checkpoint, then exit 0
         second.waitUntilExit()
         #expect(second.terminationStatus == 0)

@@ -69,13 +69,8 @@ final class CorrelatorProcess: @unchecked Sendable {
     var log: String { lock.withLock { logged } }
 
     /// Waits (up to `seconds`) until stderr contains `text`.
-    func waitForLog(_ text: String, seconds: Double = 20) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if log.contains(text) { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return false
+    func waitForLog(_ text: String, seconds: Double = 20) async -> Bool {
+        await waitUntil(seconds: seconds) { log.contains(text) }
     }
 
     func kill9() {

@@ -337,7 +337,7 @@ struct ReloadTests {
             "/bin/bash",
             [repoRoot.appendingPathComponent("deploy/pki/make-pki.sh").path, h.pki.path, "--revoke", "golden"])
         kill(process.process.processIdentifier, SIGHUP)
-        #expect(process.waitForLog("read again: 1 revoked"), "\(process.log)")
+        #expect(await process.waitForLog("read again: 1 revoked"), "\(process.log)")
         let refused = try await send("golden")
         #expect(refused.status == 0 && refused.curlExit != 0, "the handshake fails: \(refused)")
         #expect(try await send("node-2").status == 200)
@@ -383,7 +383,7 @@ struct ReloadTests {
         level: high
         """.write(to: rules.appendingPathComponent("host/canary_login.yml"), atomically: true, encoding: .utf8)
         kill(process.process.processIdentifier, SIGHUP)
-        #expect(process.waitForLog("rules reloaded from"), "\(process.log)")
+        #expect(await process.waitForLog("rules reloaded from"), "\(process.log)")
         #expect(process.log.contains("kept their state"))
         login.id = "canary-2"
         _ = try await h.post(body: Data(login.jsonLine.utf8))
@@ -393,7 +393,7 @@ struct ReloadTests {
         try "title: [unclosed\n".write(
             to: rules.appendingPathComponent("host/broken.yml"), atomically: true, encoding: .utf8)
         kill(process.process.processIdentifier, SIGHUP)
-        #expect(process.waitForLog("rule reload refused"), "\(process.log)")
+        #expect(await process.waitForLog("rule reload refused"), "\(process.log)")
         #expect(process.log.contains("broken.yml"), "the error names the file")
         login.id = "canary-3"
         login.timestamp = Timestamp(microseconds: login.timestamp.microseconds + 1_000_000)
