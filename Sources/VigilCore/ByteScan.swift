@@ -42,6 +42,44 @@ public enum ByteScan {
         return end
     }
 
+    /// `firstJSONEscape`, also stopping at a byte from 0x80 on (for text that must be ASCII).
+    @inline(__always)
+    public static func firstJSONEscapeOrHigh(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
+        var i = from
+        while i + 8 <= end {
+            let w = word(base, i)
+            if w & highs != 0 || needsJSONEscape(w) { break }
+            i += 8
+        }
+        while i < end {
+            let b = base[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C || b >= 0x7F { return i }
+            i += 1
+        }
+        return end
+    }
+
+    /// Whether the bytes are ASCII text: none from 0x80 on, no control byte but tab, LF and CR.
+    public static func isASCIIText(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = text.baseAddress else { return true }
+        var i = 0
+        while i < text.count {
+            // Eight bytes at a time; a word with a byte below 0x20 or from 0x80 on is looked at bytewise.
+            while i + 8 <= text.count {
+                let w = word(base, i)
+                if w & highs != 0 || hasByte(below: 0x20, in: w) { break }
+                i += 8
+            }
+            let stop = min(i + 8, text.count)
+            while i < stop {
+                let b = base[i]
+                if b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) { return false }
+                i += 1
+            }
+        }
+        return true
+    }
+
     /// A multiply-xorshift hash of `bytes` eight at a time, from `seed`: for in-process tables only
     /// (its values are not stable across versions). Callers finish it as their table needs.
     @inline(__always)

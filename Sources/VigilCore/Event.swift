@@ -58,6 +58,18 @@ public struct Event: Sendable, Equatable {
 public protocol EventFieldSink {
     mutating func set(_ id: FieldID, _ value: FieldValue?)
     mutating func set(_ id: FieldID, _ value: String?)
+    /// Sets a text given as bytes (a body prefix) if it is ASCII text — no byte from 0x80 on, no
+    /// control byte but tab, LF and CR — and returns true; otherwise sets nothing and returns false.
+    /// A sink that writes bytes checks and writes in one pass, and makes no `String`.
+    mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool
+}
+
+extension EventFieldSink {
+    public mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard ByteScan.isASCIIText(text) else { return false }
+        set(id, String(decoding: text, as: UTF8.self))
+        return true
+    }
 }
 
 extension Event: EventFieldSink {}

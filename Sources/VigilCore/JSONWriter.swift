@@ -47,12 +47,38 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Appends `text` as a quoted JSON string if it is ASCII text: no byte from 0x80 on, no control
+    /// byte but tab, LF and CR (DEL is escaped). Otherwise appends nothing and returns false. One
+    /// pass both checks and escapes: a body prefix of several KiB is read once, not twice.
+    public mutating func appendASCIIText(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let mark = bytes.count
+        bytes.append(UInt8(ascii: "\""))
+        guard let base = text.baseAddress else {
+            bytes.append(UInt8(ascii: "\""))
+            return true
+        }
+        let count = text.count
+        let i = ByteScan.firstJSONEscapeOrHigh(base, from: 0, end: count)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: i))
+        if i < count, !escapeRest(base, from: i, count: count, asciiTextOnly: true) {
+            bytes.removeSubrange(mark...)
+            return false
+        }
+        bytes.append(UInt8(ascii: "\""))
+        return true
+    }
+
     /// Escapes from `from` on (the first byte to escape) through a scratch buffer, so a text full of
     /// quotes (a JSON body) costs a store or two per byte instead of an array append per escape, and
-    /// the runs between escapes (an HTML body's lines) are copied whole.
-    private mutating func escapeRest(_ base: UnsafePointer<UInt8>, from: Int, count: Int) {
+    /// the runs between escapes (an HTML body's lines) are copied whole. With `asciiTextOnly`, stops
+    /// at a byte from 0x80 on or a control byte but tab, LF and CR, and returns false.
+    @inline(__always)
+    @discardableResult
+    private mutating func escapeRest(
+        _ base: UnsafePointer<UInt8>, from: Int, count: Int, asciiTextOnly: Bool = false
+    ) -> Bool {
         var i = from
-        Self.escapeTable.withUnsafeBufferPointer { table in
+        return Self.escapeTable.withUnsafeBufferPointer { table in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * Self.escapeChunk + 8) { scratch in
                 let out = scratch.baseAddress!
                 while i < count {
@@ -60,7 +86,10 @@ public struct JSONWriter: Sendable {
                     var o = 0
                     while i < end {
                         // The run up to the next byte to escape, copied whole; then that byte.
-                        let next = ByteScan.firstJSONEscape(base, from: i, end: end)
+                        let next =
+                            asciiTextOnly
+                            ? ByteScan.firstJSONEscapeOrHigh(base, from: i, end: end)
+                            : ByteScan.firstJSONEscape(base, from: i, end: end)
                         if next > i {
                             (out + o).update(from: base + i, count: next - i)
                             o += next - i
@@ -69,6 +98,9 @@ public struct JSONWriter: Sendable {
                         }
                         let b = base[i]
                         i += 1
+                        if asciiTextOnly, b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) {
+                            return false
+                        }
                         switch table[Int(b)] {
                         case 0:
                             out[o] = b
@@ -93,6 +125,7 @@ public struct JSONWriter: Sendable {
                     }
                     bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
                 }
+                return true
             }
         }
     }

@@ -148,53 +148,59 @@ public struct DNSMessage: Sendable, Equatable {
     /// Reads a possibly compressed name. Pointers must point backwards (no loops), names stay within
     /// 255 bytes; label bytes outside printable ASCII are escaped as `\DDD`.
     static func readName(_ p: UnsafeRawBufferPointer, at cursor: inout Int) throws(DecodeIssue) -> String {
-        var out: [UInt8] = []
-        var position = cursor
-        var jumped = false
-        var nameLength = 0
-        var lowestPointerTarget = position
-        while true {
-            guard position < p.count else { throw .dnsMalformed }
-            let length = Int(p[position])
-            switch length & 0xC0 {
-            case 0x00:
-                if length == 0 {
-                    if !jumped { cursor = position + 1 }
-                    return out.isEmpty ? "." : String(decoding: out, as: UTF8.self)
-                }
-                guard position + 1 + length <= p.count else { throw .dnsMalformed }
-                nameLength += length + 1
-                // RFC 1035 §3.1: 255 bytes on the wire, counting the root label's zero byte still to come.
-                guard nameLength < 255 else { throw .dnsMalformed }
-                if !out.isEmpty { out.append(UInt8(ascii: ".")) }
-                for b in p[(position + 1)..<(position + 1 + length)] {
-                    if b > 0x20, b < 0x7F, b != UInt8(ascii: "."), b != UInt8(ascii: "\\") {
-                        out.append(b)
-                    } else {
-                        out.append(UInt8(ascii: "\\"))
-                        out.append(contentsOf: String(format3: b).utf8)
+        // Written into a buffer on the stack, then one `String` (none for a name of up to 15 bytes):
+        // at most 255 bytes on the wire, each written as up to four (`\DDD`), plus the dots.
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer throws(DecodeIssue) -> String in
+            let out = buffer.baseAddress!
+            var count = 0
+            var position = cursor
+            var jumped = false
+            var nameLength = 0
+            var lowestPointerTarget = position
+            while true {
+                guard position < p.count else { throw .dnsMalformed }
+                let length = Int(p[position])
+                switch length & 0xC0 {
+                case 0x00:
+                    if length == 0 {
+                        if !jumped { cursor = position + 1 }
+                        return count == 0
+                            ? "." : String(decoding: UnsafeBufferPointer(start: out, count: count), as: UTF8.self)
                     }
+                    guard position + 1 + length <= p.count else { throw .dnsMalformed }
+                    nameLength += length + 1
+                    // RFC 1035 §3.1: 255 bytes on the wire, counting the root label's zero byte still to come.
+                    guard nameLength < 255 else { throw .dnsMalformed }
+                    if count > 0 {
+                        out[count] = UInt8(ascii: ".")
+                        count += 1
+                    }
+                    for b in p[(position + 1)..<(position + 1 + length)] {
+                        if b > 0x20, b < 0x7F, b != UInt8(ascii: "."), b != UInt8(ascii: "\\") {
+                            out[count] = b
+                            count += 1
+                        } else {
+                            out[count] = UInt8(ascii: "\\")
+                            out[count + 1] = 0x30 + b / 100
+                            out[count + 2] = 0x30 + b / 10 % 10
+                            out[count + 3] = 0x30 + b % 10
+                            count += 4
+                        }
+                    }
+                    position += 1 + length
+                case 0xC0:
+                    guard position + 1 < p.count else { throw .dnsMalformed }
+                    let target = Int(p.loadBigEndianUInt16(at: position) & 0x3FFF)
+                    guard target < lowestPointerTarget else { throw .dnsMalformed }
+                    lowestPointerTarget = target
+                    if !jumped { cursor = position + 2 }
+                    jumped = true
+                    position = target
+                default:
+                    throw .dnsMalformed
                 }
-                position += 1 + length
-            case 0xC0:
-                guard position + 1 < p.count else { throw .dnsMalformed }
-                let target = Int(p.loadBigEndianUInt16(at: position) & 0x3FFF)
-                guard target < lowestPointerTarget else { throw .dnsMalformed }
-                lowestPointerTarget = target
-                if !jumped { cursor = position + 2 }
-                jumped = true
-                position = target
-            default:
-                throw .dnsMalformed
             }
         }
-    }
-}
-
-extension String {
-    init(format3 b: UInt8) {
-        let s = String(b)
-        self = String(repeating: "0", count: 3 - s.count) + s
     }
 }
 

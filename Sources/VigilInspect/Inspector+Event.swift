@@ -57,15 +57,24 @@ extension Inspector {
 
     /// The string with its detections masked, or nil when it holds none.
     func masked(_ s: String, _ findings: inout Findings) -> String? {
-        if let result = s.utf8.withContiguousStorageIfAvailable({ masked(s, UnsafeRawBufferPointer($0), &findings) }) {
+        if let result = s.utf8.withContiguousStorageIfAvailable({
+            masked(UnsafeRawBufferPointer($0), &findings) { s }
+        }) {
             return result
         }
         var copy = s
-        return copy.withUTF8 { masked(s, UnsafeRawBufferPointer($0), &findings) }
+        return copy.withUTF8 { masked(UnsafeRawBufferPointer($0), &findings) { s } }
     }
 
-    /// `raw` is the UTF-8 of `s`.
-    private func masked(_ s: String, _ raw: UnsafeRawBufferPointer, _ findings: inout Findings) -> String? {
+    /// The text of valid UTF-8 bytes with its detections masked, or nil when it holds none.
+    func masked(utf8 text: UnsafeBufferPointer<UInt8>, _ findings: inout Findings) -> String? {
+        masked(UnsafeRawBufferPointer(text), &findings) { String(decoding: text, as: UTF8.self) }
+    }
+
+    /// `raw` is the UTF-8 of the text `string()` makes (only once something is to be masked).
+    private func masked(
+        _ raw: UnsafeRawBufferPointer, _ findings: inout Findings, string: () -> String
+    ) -> String? {
         // Every detection holds an ASCII digit or an `@`, also percent- or JSON-escaped (`%40`, `\u0031`
         // carry digits): a short text without one (`tcp`, a host name, a cipher suite's name) is done
         // without setting a scan up. A long one is scanned at once; the scan skips to the first such byte.
@@ -76,7 +85,7 @@ extension Inspector {
         // decides whether a match counts) always happens.
         scan(raw, raiseMedium: findings.highest < .high) { m, view in
             if m.confidence >= .medium {
-                if out == nil { out = MaskedText(s) }
+                if out == nil { out = MaskedText(string()) }
                 view.mask(m, in: &out!)
                 record(m, view, &findings)
             }
@@ -129,6 +138,11 @@ public struct FieldInspection {
     /// `masked` for a string value.
     public mutating func masked(_ id: FieldID, _ value: String) -> String? {
         inspector.isSkipped(id) ? nil : inspector.masked(value, &findings)
+    }
+
+    /// `masked` for a text given as valid UTF-8 bytes.
+    public mutating func masked(_ id: FieldID, utf8 text: UnsafeBufferPointer<UInt8>) -> String? {
+        inspector.isSkipped(id) ? nil : inspector.masked(utf8: text, &findings)
     }
 
     /// The `dlp.*` fields, empty when nothing was found.

@@ -33,7 +33,7 @@ enum EventBuilder {
             e.set(Fields.httpRequestReferrer, head.header("referer"))
             e.set(Fields.httpRequestMimeType, head.header("content-type").map(mimeType))
             e.set(Fields.httpRequestBodyBytes, .integer(req.bodyLength))
-            e.set(Fields.httpRequestBodyContent, text(req.bodyPrefix))
+            setText(Fields.httpRequestBodyContent, req.bodyPrefix, to: &e)
         }
         if let resp = t.response {
             let head = resp.head
@@ -42,7 +42,7 @@ enum EventBuilder {
             e.set(Fields.httpResponseMimeType, head.header("content-type").map(mimeType))
             e.set(Fields.httpResponseBodyBytes, .integer(resp.bodyLength))
             e.set(Fields.httpContentEncoding, head.header("content-encoding"))
-            e.set(Fields.httpResponseBodyContent, text(resp.bodyPrefix))
+            setText(Fields.httpResponseBodyContent, resp.bodyPrefix, to: &e)
             if let code = head.statusCode {
                 e.set(Fields.eventOutcome, code >= 400 ? "failure" : "success")
             }
@@ -72,9 +72,18 @@ enum EventBuilder {
         return String(header.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters().lowercased()
     }
 
-    /// A body prefix as text, if it is UTF-8 (binary bodies are counted, not copied into events).
-    static func text(_ bytes: [UInt8]) -> String? {
-        guard !bytes.isEmpty else { return nil }
+    /// Sets a body prefix as text, if it is UTF-8 (binary bodies are counted, not copied into
+    /// events). An ASCII prefix (most) goes to the sink as bytes: no `String` is made of it.
+    static func setText(_ id: FieldID, _ bytes: [UInt8], to e: inout some EventFieldSink) {
+        guard !bytes.isEmpty, !bytes.withUnsafeBufferPointer({ e.set(id, asciiText: $0) }) else { return }
+        // Binary, or UTF-8 beyond ASCII.
+        guard let end = textEnd(bytes) else { return }
+        e.set(id, String(validating: bytes[0..<end], as: UTF8.self))
+    }
+
+    /// Where a body prefix's text ends (an incomplete last character left out); nil when it is
+    /// binary (control bytes other than whitespace).
+    static func textEnd(_ bytes: [UInt8]) -> Int? {
         // A prefix may end inside a multi-byte character: drop an incomplete tail before validating.
         var end = bytes.count
         var back = 0
@@ -100,8 +109,7 @@ enum EventBuilder {
             }
             return false
         }
-        if binary { return nil }
-        return String(validating: bytes[0..<end], as: UTF8.self)
+        return binary ? nil : end
     }
 
     static func addDNS(_ t: DNSTransaction, to e: inout some EventFieldSink) {

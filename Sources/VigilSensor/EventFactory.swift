@@ -123,4 +123,21 @@ struct InspectedJSONFields: EventFieldSink {
         guard let value else { return }
         Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w)
     }
+
+    /// Checked and escaped in one pass, then inspected (only text counts); rewritten when
+    /// something was masked.
+    mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let mark = w.bytes.count
+        w.byte(UInt8(ascii: ","))
+        w.key(id)
+        guard w.appendASCIIText(text) else {
+            w.bytes.removeSubrange(mark...)
+            return false
+        }
+        if let masked = inspection.masked(id, utf8: text) {
+            w.bytes.removeSubrange(mark...)
+            Event.writeJSONField(id, masked, to: &w)
+        }
+        return true
+    }
 }

@@ -93,4 +93,34 @@ struct ByteScanTests {
         #expect(back == [text])
         #expect(!writer.bytes.contains { $0 < 0x20 || $0 == 0x7F }, "no raw control byte is written")
     }
+
+    /// Body prefixes go out through `appendASCIIText`, which checks and escapes in one pass: ASCII
+    /// text is written as `string` writes it; a byte from 0x80 on or a control byte but tab, LF
+    /// and CR, at any offset around the eight-byte steps and the escaper's chunks, writes nothing.
+    @Test("ASCII text is escaped as strings are; non-ASCII or binary bytes anywhere write nothing")
+    func asciiText() {
+        let plain: [UInt8] = Array(#"<p>a "quoted" \ line</p>"#.utf8) + [0x0A, 0x09, 0x0D, 0x7F]
+        for length in [0, 1, 7, 8, 9, 31, 2047, 2048, 2049, 5000] {
+            let text = (0..<length).map { plain[$0 % plain.count] }
+            var expected = JSONWriter()
+            expected.string(String(decoding: text, as: UTF8.self))
+            var writer = JSONWriter()
+            writer.raw("{")
+            #expect(text.withUnsafeBufferPointer { writer.appendASCIIText($0) })
+            #expect(writer.bytes == Array("{".utf8) + expected.bytes, "\(length)")
+            #expect(text.withUnsafeBufferPointer { ByteScan.isASCIIText($0) })
+            for offset in Set([0, length / 2, max(0, length - 1)]) where offset < length {
+                for bad: UInt8 in [0x00, 0x01, 0x1F, 0x80, 0xC3, 0xFF] {
+                    var broken = text
+                    broken[offset] = bad
+                    var writer = JSONWriter()
+                    writer.raw("{")
+                    #expect(
+                        !broken.withUnsafeBufferPointer { writer.appendASCIIText($0) }, "\(length) \(offset) \(bad)")
+                    #expect(writer.bytes == Array("{".utf8), "nothing written: \(length) \(offset) \(bad)")
+                    #expect(!broken.withUnsafeBufferPointer { ByteScan.isASCIIText($0) })
+                }
+            }
+        }
+    }
 }

@@ -342,6 +342,19 @@ struct HTTPStreamParserTests {
         #expect(m.complete)
     }
 
+    @Test("Transfer-Encoding names chunked in any case, as one of a list; another coding is not chunked")
+    func chunkedNames() throws {
+        for (value, chunked) in [
+            ("chunked", true), ("CHUNKED", true), ("gzip, Chunked", true), ("gzip", false), ("chunke", false),
+            ("", false),
+        ] {
+            let stream =
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: \(value)\r\nContent-Length: 3\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+            let m = try #require(HTTPRun.whole(B.ascii(stream), isRequest: false).first, "\(value)")
+            #expect(m.bodyPrefix == B.ascii(chunked ? "abc" : "3\r\n"), "\(value)")
+        }
+    }
+
     // MARK: - Content encoding
 
     static func gzipResponse(_ body: [UInt8], encoding: String = "gzip") -> [UInt8] {
