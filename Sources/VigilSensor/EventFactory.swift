@@ -6,14 +6,23 @@ import VigilInspect
 /// (`EventBuilder`). One per consuming thread.
 public struct EventFactory: Sendable {
     let config: PipelineConfig
+    let ids: EventIDGenerator
 
     public init(config: PipelineConfig) {
         self.config = config
+        ids = EventIDGenerator(observerID: config.observerID, sourceIdentity: config.sourceIdentity)
+    }
+
+    /// The output's event id: the same the capture thread would have made, made here (a SHA-256
+    /// per event) so the capture thread, the busier one, need not.
+    func eventID(_ output: borrowing PipelineOutput) -> String {
+        let (serial, index) = output.eventPosition
+        return ids.id(position: UInt64(serial), index: index)
     }
 
     public func event(for output: PipelineOutput) -> Event {
         var event = Event(
-            timestamp: output.time, id: output.eventID, dataset: output.dataset, observerID: config.observerID,
+            timestamp: output.time, id: eventID(output), dataset: output.dataset, observerID: config.observerID,
             capacity: 32)
         addFields(output, to: &event)
         return event
@@ -28,7 +37,7 @@ public struct EventFactory: Sendable {
         var sink = InspectedJSONFields(inspection: FieldInspection(inspector))
         swap(&sink.w, &w)
         Event.writeJSONStart(
-            timestamp: output.time, id: output.eventID, dataset: output.dataset, observerID: config.observerID,
+            timestamp: output.time, id: eventID(output), dataset: output.dataset, observerID: config.observerID,
             to: &sink.w)
         addFields(output, to: &sink)
         let summary = sink.inspection.summary
@@ -47,7 +56,7 @@ public struct EventFactory: Sendable {
             addConnection(flow, identity, to: &e)
             e.set(Fields.networkProtocol, flow.appProtocol?.rawValue)
             EventBuilder.add(record, to: &e)
-        case .flow(let flow, let identity, _):
+        case .flow(let flow, let identity):
             addFlow(flow, identity, to: &e)
         }
     }

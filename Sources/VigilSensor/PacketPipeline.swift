@@ -337,8 +337,7 @@ struct PipelineCore {
             while !handedOver.isEmpty {
                 let record = handedOver.removeFirst()
                 app.events += 1
-                let id = ids.id(position: UInt64(flow.serial), index: app.events)
-                send(.app(record, flow: flow, identity: identity, eventID: id))
+                send(.app(record, flow: flow, identity: identity, eventIndex: app.events))
             }
         }
         output.removeAll()
@@ -353,7 +352,6 @@ struct PipelineCore {
         var flow = record.flow
         flow.appProtocol = record.app?.appProtocol
         let identity = record.app?.identity ?? FlowIdentity(flow, ids: ids)
-        send(
-            .flow(flow, identity: identity, eventID: ids.id(position: UInt64(flow.serial), index: 0)))
+        send(.flow(flow, identity: identity))
     }
 }

@@ -67,12 +67,14 @@ extension FlowSnapshot {
 
 /// One thing the packet pipeline reports: an application transaction on a flow, or a flow that
 /// ended. Typed records, not events yet: building the event's ECS fields is `EventFactory`'s job, so
-/// it can run off the capture thread. The event's id (deterministic: see `EventIDGenerator`) and the
-/// flow's identity come made.
+/// it can run off the capture thread. The flow's identity comes made; the event's id (deterministic:
+/// see `EventIDGenerator`) is made from the flow's serial and `eventIndex` by `EventFactory`, off the
+/// capture thread too.
 public enum PipelineOutput: Sendable {
-    case app(AppRecord, flow: FlowSnapshot, identity: FlowIdentity, eventID: String)
-    /// The flow's final counters; always the last output of its flow.
-    case flow(FlowSnapshot, identity: FlowIdentity, eventID: String)
+    /// `eventIndex`: the record's place among the flow's app events, from 1.
+    case app(AppRecord, flow: FlowSnapshot, identity: FlowIdentity, eventIndex: UInt32)
+    /// The flow's final counters; always the last output of its flow (event index 0).
+    case flow(FlowSnapshot, identity: FlowIdentity)
 
     /// An output that owns no memory (only empty strings), for a slot whose output was moved away.
     static let placeholder = PipelineOutput.flow(
@@ -80,19 +82,21 @@ public enum PipelineOutput: Sendable {
             key: FlowKey(aHigh: 0, aLow: 0, bHigh: 0, bLow: 0, aPort: 0, bPort: 0, proto: 0, isV6: false, vlan: 0),
             originatorIsA: true, icmpType: 0, icmpCode: 0, serial: 0, missedBytes: 0, start: 0, last: 0,
             origPackets: 0, respPackets: 0, origBytes: 0, respBytes: 0, state: ConnectionState(), appProtocol: nil),
-        identity: FlowIdentity(uid: "", communityID: ""), eventID: "")
+        identity: FlowIdentity(uid: "", communityID: ""))
 
     /// The event's time: the transaction's start, or the flow's first packet.
     public var time: Timestamp {
         switch self {
         case .app(let record, _, _, _): record.start
-        case .flow(let flow, _, _): Timestamp(microseconds: flow.start)
+        case .flow(let flow, _): Timestamp(microseconds: flow.start)
         }
     }
 
-    public var eventID: String {
+    /// Where the event's id comes from: the flow's serial and the event's index within the flow.
+    var eventPosition: (serial: UInt32, index: UInt32) {
         switch self {
-        case .app(_, _, _, let id), .flow(_, _, let id): id
+        case .app(_, let flow, _, let index): (flow.serial, index)
+        case .flow(let flow, _): (flow.serial, 0)
         }
     }
 

@@ -123,6 +123,48 @@ struct PcapFileReaderTests {
         #expect(r.own[1199].time == Int64(1_700_001_199) * 1_000_000 + 1199 * 7)
     }
 
+    @Test("records larger than a read-ahead buffer arrive whole, among small ones")
+    func largerThanChunk() throws {
+        // 200 KB records span two or three 128 KiB buffers; the small ones between shift the cuts.
+        let records = (0..<12).map { i in
+            let size = i % 3 == 2 ? 60 : 200_000 + i
+            return (UInt32(1_700_000_000 + i), UInt32(i), UInt32(size), UInt32(size), Self.frame(size, seed: i))
+        }
+        let path = try Self.write(snaplen: 262_144, records: records)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try Self.both(path)
+        #expect(r.own.count == 12)
+        #expect(r.own == r.libpcap)
+        #expect(r.ownEnding == "end")
+    }
+
+    @Test("a source dropped in the middle of a file stops reading ahead and closes the file")
+    func droppedMidFile() throws {
+        let records = (0..<2000).map { i in
+            (UInt32(1_700_000_000 + i), UInt32(0), UInt32(1514), UInt32(1514), Self.frame(1514, seed: i))
+        }
+        let path = try Self.write(records: records)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // This file's descriptors (other tests open and close files meanwhile).
+        func openCopies() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.filter {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path
+            }
+            .count
+        }
+        for _ in 0..<20 {
+            let source = try PcapSource.open(file: path)
+            #expect(source.readsRecordsItself)
+            guard case .packet = source.next() else {
+                Issue.record("no first record")
+                return
+            }
+            #expect(openCopies() == 2, "libpcap's and the read-ahead one")
+        }
+        #expect(openCopies() == 0, "every copy is closed")
+    }
+
     @Test("a nanosecond file's times come in microseconds")
     func nanoseconds() throws {
         let path = try Self.write(
