@@ -81,9 +81,14 @@ public final class Inspector: Sendable {
         }
     }
 
-    /// Ids, connection keys, fingerprints and hashes, and the `dlp.*` fields themselves.
+    /// Ids, connection keys, fingerprints and hashes, the `dlp.*` fields themselves, and values
+    /// Vigil writes from a 16-bit code or an address, which cannot hold an identifier (versions,
+    /// cipher suite names, resolved addresses: a TLS event's 15 cipher names with their digits cost
+    /// more to scan than its server name).
     public static let structuralFields: [FieldID] = [
         FieldID("event.id"), Fields.connUID, Fields.networkCommunityID, Fields.tlsClientJA3, Fields.tlsServerJA3S,
+        Fields.tlsClientSupportedCiphers, Fields.tlsCipher, Fields.tlsVersion, Fields.tlsVersionProtocol,
+        Fields.httpVersion, Fields.dnsResolvedIP, Fields.dnsHeaderFlags,
         FieldID("hash.md5"), FieldID("hash.sha1"), FieldID("hash.sha256"), FieldID("file.hash.md5"),
         FieldID("file.hash.sha1"), FieldID("file.hash.sha256"), FieldID("tls.server.hash.sha1"),
         FieldID("tls.server.hash.sha256"), Fields.dlpTypes, Fields.dlpCount, Fields.dlpCounts,

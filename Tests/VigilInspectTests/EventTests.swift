@@ -60,6 +60,24 @@ struct EventTests {
         #expect(e[Fields.tlsClientJA3] == .string(Self.id))
     }
 
+    @Test("values from a 16-bit code or an address are not scanned; a TLS server name still is")
+    func skipsCodedValues() {
+        // Made-up values that would match if scanned (no real cipher or address looks like this).
+        var e = Event(timestamp: Timestamp(microseconds: 1_700_000_000_000_000), id: "evt-2", dataset: .tls)
+        e.set(Fields.tlsClientSupportedCiphers, .list([.string("TLS_AES_128_GCM_SHA256"), .string(Self.mobile)]))
+        e.set(Fields.tlsCipher, Self.mobile)
+        e.set(Fields.tlsVersion, Self.mobile)
+        e.set(Fields.dnsResolvedIP, .list([.string(Self.mobile)]))
+        e.set(Fields.tlsClientServerName, "\(Self.mobile).example.com")
+        inspector.inspect(&e)
+        #expect(
+            e[Fields.tlsClientSupportedCiphers] == .list([.string("TLS_AES_128_GCM_SHA256"), .string(Self.mobile)]))
+        #expect(e[Fields.tlsCipher] == .string(Self.mobile) && e[Fields.tlsVersion] == .string(Self.mobile))
+        #expect(e[Fields.dnsResolvedIP] == .list([.string(Self.mobile)]))
+        #expect(e[Fields.tlsClientServerName] == .string("138****5678.example.com"))
+        #expect(e[Fields.dlpCount] == .int(1))
+    }
+
     @Test("the dlp fields summarise kinds, counts, confidence, samples and keyed hashes exactly")
     func summary() {
         var e = Self.event()
