@@ -59,21 +59,22 @@ public enum ByteScan {
         return end
     }
 
-    /// Whether the bytes are ASCII text: none from 0x80 on, no control byte but tab, LF and CR.
-    public static func isASCIIText(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether the bytes are text: no control byte but tab, LF and CR, and with `asciiOnly` none
+    /// from 0x80 on either. Eight bytes per step; a word with such a byte is looked at bytewise.
+    public static func isText(_ text: UnsafeBufferPointer<UInt8>, asciiOnly: Bool) -> Bool {
         guard let base = text.baseAddress else { return true }
+        let stopMask: UInt64 = asciiOnly ? highs : 0
         var i = 0
         while i < text.count {
-            // Eight bytes at a time; a word with a byte below 0x20 or from 0x80 on is looked at bytewise.
             while i + 8 <= text.count {
                 let w = word(base, i)
-                if w & highs != 0 || hasByte(below: 0x20, in: w) { break }
+                if w & stopMask != 0 || hasByte(below: 0x20, in: w) { break }
                 i += 8
             }
             let stop = min(i + 8, text.count)
             while i < stop {
                 let b = base[i]
-                if b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) { return false }
+                if (asciiOnly && b >= 0x80) || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) { return false }
                 i += 1
             }
         }

@@ -66,7 +66,7 @@ public protocol EventFieldSink {
 
 extension EventFieldSink {
     public mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard ByteScan.isASCIIText(text) else { return false }
+        guard ByteScan.isText(text, asciiOnly: true) else { return false }
         set(id, String(decoding: text, as: UTF8.self))
         return true
     }

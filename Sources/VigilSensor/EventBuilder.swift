@@ -94,22 +94,10 @@ enum EventBuilder {
             if back < needed { end = end - back - 1 }
         }
         // Control bytes other than whitespace mean binary.
-        let binary = bytes.withUnsafeBufferPointer { buf in
-            let base = buf.baseAddress!
-            var i = 0
-            while i < end {
-                // Eight bytes at a time; a word with a byte below 0x20 is looked at bytewise.
-                while i + 8 <= end, !ByteScan.hasByte(below: 0x20, in: ByteScan.word(base, i)) { i += 8 }
-                let stop = min(i + 8, end)
-                while i < stop {
-                    let b = base[i]
-                    if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D { return true }
-                    i += 1
-                }
-            }
-            return false
+        let text = bytes.withUnsafeBufferPointer {
+            ByteScan.isText(UnsafeBufferPointer(rebasing: $0[0..<end]), asciiOnly: false)
         }
-        return binary ? nil : end
+        return text ? end : nil
     }
 
     static func addDNS(_ t: DNSTransaction, to e: inout some EventFieldSink) {

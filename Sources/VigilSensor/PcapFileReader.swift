@@ -32,19 +32,23 @@ final class PcapFileReader {
     private var end = 0
     private var atEOF = false
 
-    /// Opens `path` for the fast path, or returns nil when libpcap should read it: not a regular
-    /// file, or not a native-order version 2.4 classic pcap. `snapshot` is libpcap's snapshot length
-    /// for the file (`pcap_snapshot`), which can differ from the header's for some old files.
-    init?(path: String, snapshot: Int) {
-        // Only a regular file, checked before opening it: libpcap is already reading a pipe or a
-        // FIFO, and a second reader would take bytes from its stream.
+    /// Reads the file libpcap opened as `libpcapFile` (the descriptor of `pcap_file`), or returns nil
+    /// when libpcap should read it: not a regular file, or not a native-order version 2.4 classic
+    /// pcap. The path is never opened again, so the file read is the one libpcap checked, even if
+    /// the path is swapped meanwhile. `snapshot` is libpcap's snapshot length for the file
+    /// (`pcap_snapshot`), which can differ from the header's for some old files.
+    init?(libpcapFile: Int32, snapshot: Int) {
+        // A copy of the descriptor, read at explicit offsets (`pread`): libpcap's stdio buffer has
+        // moved the offset the two share, and it reads nothing more once this reader is used. Only a
+        // regular file: libpcap is reading a pipe or a FIFO as a stream that must stay whole.
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard libpcapFile >= 0, fstat(libpcapFile, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let fd = fcntl(libpcapFile, F_DUPFD_CLOEXEC, 0)
         guard fd >= 0 else { return nil }
         var header = [UInt8](repeating: 0, count: Self.fileHeaderLength)
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
-            header.withUnsafeMutableBytes({ Self.readFully(fd, $0.baseAddress!, $0.count) }) == Self.fileHeaderLength,
+        guard
+            header.withUnsafeMutableBytes({ Self.readFully(fd, $0.baseAddress!, $0.count, at: 0) })
+                == Self.fileHeaderLength,
             let format = Self.format(header)
         else {
             Glibc.close(fd)
@@ -56,13 +60,13 @@ final class PcapFileReader {
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         // A record cut by a buffer's end (at most a header and the largest record) goes in front.
         ahead = ReadAheadFile(
-            fd: fd, chunkSize: Self.chunk, headroom: Self.recordHeaderLength + Self.maximumCaptureLength)
+            fd: fd, from: Int64(Self.fileHeaderLength), chunkSize: Self.chunk,
+            headroom: Self.recordHeaderLength + Self.maximumCaptureLength)
         buffer = ahead.buffer(0)
     }
 
     deinit {
         ahead.stop()
-        ahead.release(current)
         Glibc.close(fd)
     }
 
@@ -121,12 +125,16 @@ final class PcapFileReader {
     }
 
     /// Makes at least `count` unread bytes available unless the file ends first; nil, or the read
-    /// error.
-    /// The bytes of the record returned before are no longer used when this is called (`next()`'s
-    /// contract), so the buffer they were in can go back to be read into.
+    /// error. The bytes of the record returned before are no longer used when this is called
+    /// (`next()`'s contract), so the buffer they were in can go back to be read into.
     private func fill(_ count: Int) -> PcapSource.Next? {
         while end - start < count, !atEOF {
             let chunk = ahead.take()
+            guard chunk.index >= 0 else {
+                // Nothing more will come (the reading thread has stopped): the file's end.
+                atEOF = true
+                break
+            }
             if chunk.error != 0 {
                 atEOF = true
                 ahead.release(chunk.index)
@@ -148,10 +156,10 @@ final class PcapFileReader {
         return nil
     }
 
-    private static func readFully(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    private static func readFully(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ count: Int, at offset: off_t) -> Int {
         var got = 0
         while got < count {
-            let n = Glibc.read(fd, p + got, count - got)
+            let n = pread(fd, p + got, count - got, offset + off_t(got))
             if n < 0, errno == EINTR { continue }
             if n <= 0 { break }
             got += n

@@ -89,7 +89,8 @@ public final class PcapSource {
         }
         return try PcapSource(
             handle: h, name: path, isLive: false,
-            fileReader: ownReader ? PcapFileReader(path: path, snapshot: Int(pcap_snapshot(h))) : nil)
+            fileReader: ownReader
+                ? PcapFileReader(libpcapFile: pcap_file(h).map(fileno) ?? -1, snapshot: Int(pcap_snapshot(h))) : nil)
     }
 
     /// Whether records come from `PcapFileReader` rather than libpcap.

@@ -31,15 +31,16 @@ final class ReadAheadFile: @unchecked Sendable {
     private var stopping = false
     private var finished = false
 
-    /// Starts reading `fd` from its current offset. `fd` stays open until `stop()` returns.
-    init(fd: Int32, chunkSize: Int, headroom: Int, buffers count: Int = 4) {
+    /// Starts reading `fd` at `offset` (with `pread`: the descriptor's own offset is left alone).
+    /// `fd` must stay open until `stop()` returns.
+    init(fd: Int32, from offset: Int64, chunkSize: Int, headroom: Int, buffers count: Int = 4) {
         self.chunkSize = chunkSize
         self.headroom = headroom
         buffers = (0..<count).map { _ in
             UnsafeMutableRawPointer.allocate(byteCount: headroom + chunkSize, alignment: 16)
         }
         free = Array(0..<count)
-        let thread = Thread { [self] in run(fd) }
+        let thread = Thread { [self] in run(fd, from: offset) }
         thread.name = "vigil-read-ahead"
         thread.start()
     }
@@ -79,7 +80,8 @@ final class ReadAheadFile: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func run(_ fd: Int32) {
+    private func run(_ fd: Int32, from start: Int64) {
+        var offset = off_t(start)
         while true {
             condition.lock()
             while free.isEmpty, !stopping { condition.wait() }
@@ -95,7 +97,7 @@ final class ReadAheadFile: @unchecked Sendable {
             var count = 0
             var error: Int32 = 0
             while count < chunkSize {
-                let n = read(fd, target + count, chunkSize - count)
+                let n = pread(fd, target + count, chunkSize - count, offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     error = errno
@@ -103,6 +105,7 @@ final class ReadAheadFile: @unchecked Sendable {
                 }
                 if n == 0 { break }
                 count += n
+                offset += off_t(n)
             }
 
             condition.lock()

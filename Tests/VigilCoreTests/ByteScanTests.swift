@@ -108,7 +108,7 @@ struct ByteScanTests {
             writer.raw("{")
             #expect(text.withUnsafeBufferPointer { writer.appendASCIIText($0) })
             #expect(writer.bytes == Array("{".utf8) + expected.bytes, "\(length)")
-            #expect(text.withUnsafeBufferPointer { ByteScan.isASCIIText($0) })
+            #expect(text.withUnsafeBufferPointer { ByteScan.isText($0, asciiOnly: true) })
             for offset in Set([0, length / 2, max(0, length - 1)]) where offset < length {
                 for bad: UInt8 in [0x00, 0x01, 0x1F, 0x80, 0xC3, 0xFF] {
                     var broken = text
@@ -118,7 +118,9 @@ struct ByteScanTests {
                     #expect(
                         !broken.withUnsafeBufferPointer { writer.appendASCIIText($0) }, "\(length) \(offset) \(bad)")
                     #expect(writer.bytes == Array("{".utf8), "nothing written: \(length) \(offset) \(bad)")
-                    #expect(!broken.withUnsafeBufferPointer { ByteScan.isASCIIText($0) })
+                    #expect(!broken.withUnsafeBufferPointer { ByteScan.isText($0, asciiOnly: true) })
+                    // Bytes from 0x80 on are text when not only ASCII is asked for; control bytes never.
+                    #expect(broken.withUnsafeBufferPointer { ByteScan.isText($0, asciiOnly: false) } == (bad >= 0x80))
                 }
             }
         }

@@ -165,6 +165,26 @@ struct PcapFileReaderTests {
         #expect(openCopies() == 0, "every copy is closed")
     }
 
+    @Test("the file read is the one libpcap opened, even when the path is replaced right after")
+    func pathReplacedAfterOpen() throws {
+        let first = (0..<300).map { i in
+            (UInt32(1_700_000_000 + i), UInt32(0), UInt32(600), UInt32(600), Self.frame(600, seed: i))
+        }
+        let second = (0..<5).map { i in
+            (UInt32(1_600_000_000 + i), UInt32(0), UInt32(60), UInt32(60), Self.frame(60, seed: 99))
+        }
+        let path = try Self.write(records: first)
+        let other = try Self.write(linkType: 101, records: second)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let source = try PcapSource.open(file: path)
+        #expect(source.readsRecordsItself)
+        #expect(rename(other, path) == 0)
+        let got = Self.drain(source)
+        #expect(got.ending == "end")
+        #expect(got.records.count == 300)
+        #expect(got.records.last?.bytes == Self.frame(600, seed: 299))
+    }
+
     @Test("a nanosecond file's times come in microseconds")
     func nanoseconds() throws {
         let path = try Self.write(
