@@ -123,9 +123,9 @@ struct PcapFileReaderTests {
         #expect(r.own[1199].time == Int64(1_700_001_199) * 1_000_000 + 1199 * 7)
     }
 
-    @Test("records larger than a read-ahead buffer arrive whole, among small ones")
+    @Test("records larger than a read chunk arrive whole, among small ones")
     func largerThanChunk() throws {
-        // 200 KB records span two or three 128 KiB buffers; the small ones between shift the cuts.
+        // 200 KB records span two or three 128 KiB reads; the small ones between shift the cuts.
         let records = (0..<12).map { i in
             let size = i % 3 == 2 ? 60 : 200_000 + i
             return (UInt32(1_700_000_000 + i), UInt32(i), UInt32(size), UInt32(size), Self.frame(size, seed: i))
@@ -138,7 +138,7 @@ struct PcapFileReaderTests {
         #expect(r.ownEnding == "end")
     }
 
-    @Test("a source dropped in the middle of a file stops reading ahead and closes the file")
+    @Test("a source dropped in the middle of a file closes both descriptors of it")
     func droppedMidFile() throws {
         let records = (0..<2000).map { i in
             (UInt32(1_700_000_000 + i), UInt32(0), UInt32(1514), UInt32(1514), Self.frame(1514, seed: i))
@@ -160,7 +160,7 @@ struct PcapFileReaderTests {
                 Issue.record("no first record")
                 return
             }
-            #expect(openCopies() == 2, "libpcap's and the read-ahead one")
+            #expect(openCopies() == 2, "libpcap's and the reader's copy")
         }
         #expect(openCopies() == 0, "every copy is closed")
     }
