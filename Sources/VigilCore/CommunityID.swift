@@ -7,6 +7,18 @@ public enum CommunityID {
         source: IPAddress, destination: IPAddress, proto: UInt8, sourcePort: UInt16, destinationPort: UInt16,
         seed: UInt16 = 0
     ) -> String {
+        v1Text(
+            source: source, destination: destination, proto: proto, sourcePort: sourcePort,
+            destinationPort: destinationPort, seed: seed
+        ).string
+    }
+
+    /// `v1` as an `InlineText` (30 bytes: `1:` and the base64 of a SHA-1), made without a heap
+    /// allocation; a flow's events carry it across threads.
+    public static func v1Text(
+        source: IPAddress, destination: IPAddress, proto: UInt8, sourcePort: UInt16, destinationPort: UInt16,
+        seed: UInt16 = 0
+    ) -> InlineText {
         var src = source, dst = destination, sport = sourcePort, dport = destinationPort
         var oneWay = false
         if proto == 1 || proto == 58 {
@@ -46,7 +58,11 @@ public enum CommunityID {
                 put(UInt64(dport), bytes: 2)
             }
             let bytes = UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: input[0..<n]))
-            return Digest.sha1.withHash(bytes) { Base64.encode($0, prefix: "1:") }
+            return Digest.sha1.withHash(bytes) { digest in
+                InlineText(unsafeUninitializedCapacity: Base64.encodedCount(digest.count, prefix: "1:")) {
+                    Base64.encode(digest, prefix: "1:", into: $0)
+                }
+            }
         }
     }
 

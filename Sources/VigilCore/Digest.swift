@@ -63,15 +63,19 @@ public enum Hex {
     }
 
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            var i = 0
-            for b in bytes {
-                out[i] = digits[Int(b >> 4)]
-                out[i + 1] = digits[Int(b & 0xF)]
-                i += 2
-            }
-            return i
+        String(unsafeUninitializedCapacity: bytes.count * 2) { encode(bytes, into: $0) }
+    }
+
+    /// Writes the lower-case hex of `bytes` into `out` (at least twice as long); returns the count.
+    public static func encode(_ bytes: some Collection<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(out.count >= bytes.count * 2, "Hex: output too short")
+        var i = 0
+        for b in bytes {
+            out[i] = digits[Int(b >> 4)]
+            out[i + 1] = digits[Int(b & 0xF)]
+            i += 2
         }
+        return i
     }
 }
 
@@ -83,42 +87,55 @@ public enum Base64 {
     public static func encode(_ bytes: [UInt8]) -> String { bytes.withUnsafeBufferPointer { encode($0) } }
 
     /// Standard base64 with padding (RFC 4648 §4), after `prefix` (ASCII): one allocation for the
-    /// whole text (every flow's Community ID is `1:` and the base64 of a digest).
+    /// whole text.
     public static func encode(_ bytes: UnsafeBufferPointer<UInt8>, prefix: StaticString = "") -> String {
+        String(unsafeUninitializedCapacity: encodedCount(bytes.count, prefix: prefix)) { out in
+            encode(bytes, prefix: prefix, into: out)
+        }
+    }
+
+    /// How many bytes `encode(_:prefix:into:)` writes for `count` input bytes.
+    public static func encodedCount(_ count: Int, prefix: StaticString = "") -> Int {
+        prefix.utf8CodeUnitCount + (count + 2) / 3 * 4
+    }
+
+    /// Writes `prefix` and the base64 of `bytes` into `out` (at least `encodedCount` long); returns
+    /// how many bytes it wrote. Every flow's Community ID is `1:` and the base64 of a digest.
+    public static func encode(
+        _ bytes: UnsafeBufferPointer<UInt8>, prefix: StaticString = "", into out: UnsafeMutableBufferPointer<UInt8>
+    ) -> Int {
         let head = prefix.utf8CodeUnitCount
-        let count = head + (bytes.count + 2) / 3 * 4
-        return String(unsafeUninitializedCapacity: count) { out in
-            for k in 0..<head { out[k] = prefix.utf8Start[k] }
-            var o = head
-            func put(_ v: UInt32, _ shift: UInt32) {
-                out[o] = alphabet[Int((v >> shift) & 63)]
-                o += 1
-            }
-            var i = 0
-            while i + 3 <= bytes.count {
-                let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-                put(v, 18)
-                put(v, 12)
+        precondition(out.count >= encodedCount(bytes.count, prefix: prefix), "Base64: output too short")
+        for k in 0..<head { out[k] = prefix.utf8Start[k] }
+        var o = head
+        func put(_ v: UInt32, _ shift: UInt32) {
+            out[o] = alphabet[Int((v >> shift) & 63)]
+            o += 1
+        }
+        var i = 0
+        while i + 3 <= bytes.count {
+            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            put(v, 18)
+            put(v, 12)
+            put(v, 6)
+            put(v, 0)
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest > 0 {
+            var v = UInt32(bytes[i]) << 16
+            if rest == 2 { v |= UInt32(bytes[i + 1]) << 8 }
+            put(v, 18)
+            put(v, 12)
+            if rest == 2 {
                 put(v, 6)
-                put(v, 0)
-                i += 3
-            }
-            let rest = bytes.count - i
-            if rest > 0 {
-                var v = UInt32(bytes[i]) << 16
-                if rest == 2 { v |= UInt32(bytes[i + 1]) << 8 }
-                put(v, 18)
-                put(v, 12)
-                if rest == 2 {
-                    put(v, 6)
-                } else {
-                    out[o] = UInt8(ascii: "=")
-                    o += 1
-                }
+            } else {
                 out[o] = UInt8(ascii: "=")
                 o += 1
             }
-            return o
+            out[o] = UInt8(ascii: "=")
+            o += 1
         }
+        return o
     }
 }

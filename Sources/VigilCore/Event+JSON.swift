@@ -12,10 +12,19 @@ extension Event {
     public static func writeJSONStart(
         timestamp: Timestamp, id: String, dataset: Dataset, observerID: String?, to w: inout JSONWriter
     ) {
+        var id = id
+        id.withUTF8 { writeJSONStart(timestamp: timestamp, id: $0, dataset: dataset, observerID: observerID, to: &w) }
+    }
+
+    /// `writeJSONStart` with the id as UTF-8 bytes (an `InlineText`'s, made without a `String`).
+    public static func writeJSONStart(
+        timestamp: Timestamp, id: UnsafeBufferPointer<UInt8>, dataset: Dataset, observerID: String?,
+        to w: inout JSONWriter
+    ) {
         w.raw("{\"@timestamp\":\"")
         timestamp.appendISO8601(to: &w.bytes)
         w.raw("\",\"event.id\":")
-        w.string(id)
+        w.appendEscaped(id)
         w.raw(",\"event.dataset\":")
         w.string(dataset.name)
         if let observerID {

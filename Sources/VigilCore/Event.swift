@@ -72,6 +72,15 @@ extension EventFieldSink {
     }
 }
 
+extension EventFieldSink {
+    /// Sets a short text held inline (a flow's uid, Community ID or history), with no `String` made
+    /// when the sink writes bytes.
+    public mutating func set(_ id: FieldID, _ text: InlineText) {
+        let written = text.withUTF8 { set(id, asciiText: $0) }
+        if !written { set(id, text.string) }
+    }
+}
+
 extension Event: EventFieldSink {}
 
 /// The kind of an event: `network.flow`, `dns`, `http`, `tls`, `ssh`, and the log datasets.

@@ -10,19 +10,27 @@ public struct EventIDGenerator: Sendable {
     }
 
     /// 32 lowercase hex characters: the first 128 bits of SHA-256(observer, source, position, index).
-    public func id(position: UInt64, index: UInt32) -> String {
+    public func id(position: UInt64, index: UInt32) -> String { idText(position: position, index: index).string }
+
+    /// `id` as an `InlineText` (32 bytes), made without a heap allocation.
+    public func idText(position: UInt64, index: UInt32) -> InlineText {
         // Runs for every event: hash from a stack buffer, no intermediate arrays.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + 12) { input in
             _ = input.initialize(from: prefix)
             withUnsafeBytes(of: position.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + i] = b } }
             withUnsafeBytes(of: index.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + 8 + i] = b } }
-            return Digest.sha256.withHash(UnsafeRawBufferPointer(input)) { Hex.encode($0.prefix(16)) }
+            return Digest.sha256.withHash(UnsafeRawBufferPointer(input)) { digest in
+                InlineText(unsafeUninitializedCapacity: 32) { out in Hex.encode(digest.prefix(16), into: out) }
+            }
         }
     }
 
     /// A Zeek-style connection uid: `C` followed by 17 base62 characters of the same hash family.
-    public func connectionUID(serial: UInt64) -> String {
-        // Runs once per flow: hashed from a stack buffer, encoded straight into the string's storage.
+    public func connectionUID(serial: UInt64) -> String { connectionUIDText(serial: serial).string }
+
+    /// `connectionUID` as an `InlineText` (18 bytes), made without a heap allocation.
+    public func connectionUIDText(serial: UInt64) -> InlineText {
+        // Runs once per flow: hashed from a stack buffer, encoded straight into the text's storage.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + 9) { input in
             _ = input.initialize(from: prefix)
             input[prefix.count] = UInt8(ascii: "C")
@@ -36,7 +44,7 @@ public struct EventIDGenerator: Sendable {
                 // splits it into two 64-bit numbers whose digits need only divisions by the constant
                 // 62 (17 full-width divisions cost as much as the hash).
                 let (upper, lower) = Self.base62Split.dividingFullWidth((high: value.0, low: value.1))
-                return String(unsafeUninitializedCapacity: 18) { out in
+                return InlineText(unsafeUninitializedCapacity: 18) { out in
                     out[0] = UInt8(ascii: "C")
                     var low = lower
                     for i in 1...10 {

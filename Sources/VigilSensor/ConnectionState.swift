@@ -1,3 +1,5 @@
+import VigilCore
+
 /// TCP/UDP connection summary in Zeek's terms: `conn_state` and the `history` string.
 /// Pure value type updated per packet; rendered when the flow ends.
 struct ConnectionState: Sendable {
@@ -37,16 +39,19 @@ struct ConnectionState: Sendable {
         }
     }
 
-    var historyString: String {
-        var bytes: [UInt8] = []
-        for word in [history.0, history.1] {
-            var w = word
-            while w != 0 {
-                bytes.append(UInt8(truncatingIfNeeded: w))
-                w >>= 8
+    /// The history letters as inline text (no heap storage: written out on the writer thread).
+    var historyText: InlineText {
+        InlineText(unsafeUninitializedCapacity: 16) { out in
+            var n = 0
+            for var w in [history.0, history.1] {
+                while w != 0 {
+                    out[n] = UInt8(truncatingIfNeeded: w)
+                    n += 1
+                    w >>= 8
+                }
             }
+            return n
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// True once both sides have closed (FIN each way) or either reset: the flow can end soon.

@@ -15,15 +15,15 @@ public struct EventFactory: Sendable {
 
     /// The output's event id: the same the capture thread would have made, made here (a SHA-256
     /// per event) so the capture thread, the busier one, need not.
-    func eventID(_ output: borrowing PipelineOutput) -> String {
+    func eventID(_ output: borrowing PipelineOutput) -> InlineText {
         let (serial, index) = output.eventPosition
-        return ids.id(position: UInt64(serial), index: index)
+        return ids.idText(position: UInt64(serial), index: index)
     }
 
     public func event(for output: PipelineOutput) -> Event {
         var event = Event(
-            timestamp: output.time, id: eventID(output), dataset: output.dataset, observerID: config.observerID,
-            capacity: 32)
+            timestamp: output.time, id: eventID(output).string, dataset: output.dataset,
+            observerID: config.observerID, capacity: 32)
         addFields(output, to: &event)
         return event
     }
@@ -36,9 +36,10 @@ public struct EventFactory: Sendable {
     {
         var sink = InspectedJSONFields(inspection: FieldInspection(inspector))
         swap(&sink.w, &w)
-        Event.writeJSONStart(
-            timestamp: output.time, id: eventID(output), dataset: output.dataset, observerID: config.observerID,
-            to: &sink.w)
+        eventID(output).withUTF8 { id in
+            Event.writeJSONStart(
+                timestamp: output.time, id: id, dataset: output.dataset, observerID: config.observerID, to: &sink.w)
+        }
         addFields(output, to: &sink)
         let summary = sink.inspection.summary
         for field in summary { Event.writeJSONField(field.id, field.value, to: &sink.w) }
@@ -87,8 +88,8 @@ public struct EventFactory: Sendable {
         event.set(Fields.networkTransport, Self.transportName(flow.key.proto))
         event.set(Fields.networkType, flow.key.isV6 ? "ipv6" : "ipv4")
         if flow.key.vlan != 0 { event.set(Fields.networkVLANID, String(flow.key.vlan)) }
-        event.set(Fields.networkCommunityID, identity.communityID)
-        event.set(Fields.connUID, identity.uid)
+        event.set(Fields.networkCommunityID, identity.communityIDText)
+        event.set(Fields.connUID, identity.uidText)
     }
 
     func addFlow(_ flow: FlowSnapshot, _ identity: FlowIdentity, to event: inout some EventFieldSink) {
@@ -109,7 +110,7 @@ public struct EventFactory: Sendable {
             event.set(Fields.icmpCode, .integer(flow.icmpCode))
         }
         event.set(Fields.connState, flow.key.proto == 6 ? flow.state.tcpState : flow.state.datagramState)
-        event.set(Fields.connHistory, flow.state.historyString)
+        event.set(Fields.connHistory, flow.state.historyText)
         if flow.missedBytes > 0 { event.set(Fields.connMissedBytes, .integer(flow.missedBytes)) }
     }
 }

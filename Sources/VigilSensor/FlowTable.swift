@@ -32,10 +32,12 @@ struct FlowTable {
         mask = 1023
     }
 
-    func timeout(of r: FlowRecord) -> Int64 {
-        switch TimeoutClass(rawValue: r.timeoutClass)! {
+    /// The record's inactivity timeout in microseconds. Reads it in place (a copied record would
+    /// retain its app).
+    func timeout(of index: Int) -> Int64 {
+        switch TimeoutClass(rawValue: records[index].timeoutClass)! {
         case .tcp: timeouts.tcpEstablished * 1_000_000
-        case .datagram: (r.flow.key.proto == 17 ? timeouts.udp : timeouts.icmp) * 1_000_000
+        case .datagram: (records[index].flow.key.proto == 17 ? timeouts.udp : timeouts.icmp) * 1_000_000
         case .closed: timeouts.tcpClosed * 1_000_000
         }
     }
@@ -109,10 +111,10 @@ struct FlowTable {
         for c in 0..<heads.count {
             var i = heads[c]
             while i >= 0, out.count < limit {
-                let r = records[Int(i)]
-                if now - r.flow.last <= timeout(of: r) { break }
-                out.append(Int(i))
-                i = r.next
+                let index = Int(i)
+                if now - records[index].flow.last <= timeout(of: index) { break }
+                out.append(index)
+                i = records[index].next
             }
         }
         return out

@@ -319,7 +319,7 @@ struct PipelineCore {
             }
             publish(index, app)
         }
-        emitFlow(table[index])
+        emitFlow(index)
         table.remove(index)
     }
 
@@ -348,10 +348,11 @@ struct PipelineCore {
         deliver(item)
     }
 
-    mutating func emitFlow(_ record: FlowRecord) {
-        var flow = record.flow
-        flow.appProtocol = record.app?.appProtocol
-        let identity = record.app?.identity ?? FlowIdentity(flow, ids: ids)
+    /// The flow's event. Read in place: a copy of the record would retain (and release) its app.
+    mutating func emitFlow(_ index: Int) {
+        var flow = table[index].flow
+        flow.appProtocol = table[index].app?.appProtocol
+        let identity = table[index].app?.identity ?? FlowIdentity(flow, ids: ids)
         send(.flow(flow, identity: identity))
     }
 }

@@ -26,26 +26,30 @@ public struct FlowSnapshot: Sendable {
 /// A connection instance's names in events: its Zeek-style uid and its Community ID. Computed once per
 /// flow, on the capture thread (two digests; the thread that builds events is the busier one).
 public struct FlowIdentity: Sendable {
-    public var uid: String
-    public var communityID: String
+    /// Inline, not `String`s: every event of the flow carries them to the writer thread, where a
+    /// heap string's reference counting costs more than writing it out.
+    var uidText: InlineText
+    var communityIDText: InlineText
+    public var uid: String { uidText.string }
+    public var communityID: String { communityIDText.string }
 
     init(uid: String, communityID: String) {
-        self.uid = uid
-        self.communityID = communityID
+        uidText = InlineText(uid)
+        communityIDText = InlineText(communityID)
     }
 
     init(_ flow: FlowSnapshot, ids: EventIDGenerator) {
         let e = flow.endpoints
         let isICMP = flow.key.proto == 1 || flow.key.proto == 58
-        communityID =
+        communityIDText =
             isICMP
-            ? CommunityID.v1(
+            ? CommunityID.v1Text(
                 source: e.origIP, destination: e.respIP, proto: flow.key.proto,
                 sourcePort: UInt16(flow.icmpType), destinationPort: UInt16(flow.icmpCode))
-            : CommunityID.v1(
+            : CommunityID.v1Text(
                 source: e.origIP, destination: e.respIP, proto: flow.key.proto,
                 sourcePort: e.origPort, destinationPort: e.respPort)
-        uid = ids.connectionUID(serial: UInt64(flow.serial))
+        uidText = ids.connectionUIDText(serial: UInt64(flow.serial))
     }
 }
 
