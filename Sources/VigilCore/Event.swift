@@ -75,6 +75,7 @@ extension EventFieldSink {
 extension EventFieldSink {
     /// Sets a short text held inline (a flow's uid, Community ID or history), with no `String` made
     /// when the sink writes bytes.
+    @inlinable
     public mutating func set(_ id: FieldID, _ text: InlineText) {
         let written = text.withUTF8 { set(id, asciiText: $0) }
         if !written { set(id, text.string) }

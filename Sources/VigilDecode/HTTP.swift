@@ -145,6 +145,13 @@ public struct HTTPStreamParser {
         self.bodyLimit = bodyLimit
     }
 
+    /// Whether a message is open. (`current != nil` copied the whole message, retaining every
+    /// string and array it holds, on every body segment.)
+    var hasCurrent: Bool {
+        if case .none = current { return false }
+        return true
+    }
+
     public var isLost: Bool {
         if case .lost = state { return true }
         return false
@@ -167,7 +174,7 @@ public struct HTTPStreamParser {
             case .lost:
                 return
             case .head:
-                if current == nil, buffer.isEmpty {
+                if !hasCurrent, buffer.isEmpty {
                     // Stray CRLFs between pipelined messages are allowed (RFC 9112 §2.2).
                     while i < data.count, data[i] == 0x0D || data[i] == 0x0A { i += 1 }
                     if i == data.count { return }
@@ -248,7 +255,7 @@ public struct HTTPStreamParser {
             current?.bodyLength += length
             current?.bodyTruncated = true
             prefixEnded = true
-        case .head where current == nil && buffer.isEmpty:
+        case .head where !hasCurrent && buffer.isEmpty:
             state = .lost
         default:
             // A message whose head was never complete is not reported: its fields would be guesses.
@@ -264,8 +271,7 @@ public struct HTTPStreamParser {
 
     /// End of stream: a message still open (read-until-close bodies, or cut ones) is returned.
     public mutating func finish() -> HTTPMessage? {
-        guard var message = current else { return nil }
-        current = nil
+        guard var message = current.take() else { return nil }
         // A head that never completed has nothing trustworthy to report.
         if message.head.version.isEmpty { return nil }
         if case .untilClose = state { message.complete = true }
@@ -405,7 +411,7 @@ public struct HTTPStreamParser {
     }
 
     mutating func body(_ bytes: UnsafeRawBufferPointer) {
-        guard current != nil else { return }
+        guard hasCurrent else { return }
         current!.bodyLength += bytes.count
         if prefixEnded { return }
         if let inflater {
@@ -427,9 +433,10 @@ public struct HTTPStreamParser {
     func decodedPrefix() -> [UInt8] { inflater?.output ?? rawPrefix }
 
     mutating func finishMessage(into out: inout [HTTPMessage]) {
-        guard var message = current else { return }
+        // Taken, not copied (a copy retains every string and array the message holds).
+        guard var message = current.take() else { return }
         message.complete = true
-        message.bodyPrefix = decodedPrefix()
+        if let inflater { message.bodyPrefix = inflater.output } else { swap(&message.bodyPrefix, &rawPrefix) }
         if let inflater {
             message.bodyTruncated = message.bodyTruncated || inflater.failed || (inflater.isFull && !inflater.finished)
         } else {

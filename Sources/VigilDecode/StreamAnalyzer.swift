@@ -113,14 +113,17 @@ public final class StreamAnalyzer {
             let wasMalformed = fromOriginator ? c.request.malformed : c.response.malformed
             if fromOriginator {
                 c.request.feed(bytes, at: time, into: &messages)
-                for m in messages {
+                // Moved out, not iterated: a copy retains every string and array of the message.
+                while !messages.isEmpty {
+                    let m = messages.removeFirst()
                     c.response.requestSent(isHead: m.head.method == "HEAD")
                     c.pending.append(m)
                 }
                 if c.request.malformed, c.request.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             } else {
                 c.response.feed(bytes, at: time, into: &messages)
-                for m in messages {
+                while !messages.isEmpty {
+                    let m = messages.removeFirst()
                     let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
                     out.records.append(.http(HTTPTransaction(request: req, response: m)))
                     // After 101 Switching Protocols neither side speaks HTTP any more.
