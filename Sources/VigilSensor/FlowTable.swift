@@ -15,7 +15,13 @@ public struct FlowTimeouts: Sendable, Equatable {
 struct FlowTable {
     enum TimeoutClass: UInt8, CaseIterable { case tcp = 0, datagram = 1, closed = 2 }
 
-    private(set) var records: [FlowRecord] = []
+    /// The records, in one block read and written in place: an array's subscript getter copies the
+    /// whole record (retaining its app) for every field read, several times per packet.
+    private var records: UnsafeMutablePointer<FlowRecord>
+    private var recordCount = 0
+    private var recordCapacity: Int
+    /// Frees the block when the table goes (a struct has no deinit). Tables are not copied.
+    private let memory: RecordMemory
     private var free: [Int32] = []
     private var slots: [Int32]
     private var mask: Int
@@ -30,6 +36,20 @@ struct FlowTable {
         self.timeouts = timeouts
         slots = [Int32](repeating: -1, count: 1024)
         mask = 1023
+        recordCapacity = 256
+        records = .allocate(capacity: recordCapacity)
+        memory = RecordMemory(records)
+    }
+
+    /// Owns the records' block: deinitializes and frees it.
+    final class RecordMemory {
+        var base: UnsafeMutablePointer<FlowRecord>
+        var count = 0
+        init(_ base: UnsafeMutablePointer<FlowRecord>) { self.base = base }
+        deinit {
+            base.deinitialize(count: count)
+            base.deallocate()
+        }
     }
 
     /// The record's inactivity timeout in microseconds. Reads it in place (a copied record would
@@ -63,8 +83,11 @@ struct FlowTable {
             index = Int(f)
             records[index] = record
         } else {
-            index = records.count
-            records.append(record)
+            if recordCount == recordCapacity { growRecords() }
+            index = recordCount
+            (records + index).initialize(to: record)
+            recordCount += 1
+            memory.count = recordCount
         }
         var i = Int(record.hash) & mask
         while slots[i] >= 0 { i = (i + 1) & mask }
@@ -146,8 +169,14 @@ struct FlowTable {
 
     subscript(index: Int) -> FlowRecord {
         // `_read`, not `get`: reading one field must not copy the whole record (and retain its app).
-        _read { yield records[index] }
-        _modify { yield &records[index] }
+        _read {
+            precondition(index >= 0 && index < recordCount, "flow index out of range")
+            yield records[index]
+        }
+        _modify {
+            precondition(index >= 0 && index < recordCount, "flow index out of range")
+            yield &records[index]
+        }
     }
 
     private mutating func link(_ index: Int, to list: UInt8) {
@@ -165,6 +194,17 @@ struct FlowTable {
         if n >= 0 { records[Int(n)].prev = p } else { tails[c] = p }
         records[index].prev = -1
         records[index].next = -1
+    }
+
+    /// Doubles the records' block, moving them (no copies, no retains).
+    private mutating func growRecords() {
+        let capacity = recordCapacity * 2
+        let moved = UnsafeMutablePointer<FlowRecord>.allocate(capacity: capacity)
+        moved.moveInitialize(from: records, count: recordCount)
+        records.deallocate()
+        records = moved
+        recordCapacity = capacity
+        memory.base = moved
     }
 
     private mutating func grow() {
