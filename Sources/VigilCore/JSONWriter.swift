@@ -156,18 +156,15 @@ public struct JSONWriter: Sendable {
         if v == 0 { bytes.append(0x30); return }
         var magnitude = v < 0 ? UInt64(bitPattern: 0 &- v) : UInt64(v)
         if v < 0 { bytes.append(UInt8(ascii: "-")) }
-        // Digits into a fixed stack buffer, most significant last, then copied in order.
+        // Digits into a fixed stack buffer from its end, then appended in one go.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var n = 0
+            var n = 20
             while magnitude > 0 {
+                n -= 1
                 digits[n] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
                 magnitude /= 10
-                n += 1
             }
-            while n > 0 {
-                n -= 1
-                bytes.append(digits[n])
-            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[n..<20]))
         }
     }
 

@@ -122,11 +122,15 @@ struct InspectedJSONFields: EventFieldSink {
 
     mutating func set(_ id: FieldID, _ value: FieldValue?) {
         guard let value else { return }
-        if case .string(let s) = value {
+        switch value {
+        case .string(let s):
             set(id, s)
-            return
+        case .int, .double, .bool, .ip, .time:
+            // No text in them: nothing for Inspect to find (it returns them unchanged).
+            Event.writeJSONField(id, value, to: &w)
+        case .list, .object:
+            Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w)
         }
-        Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w)
     }
 
     mutating func set(_ id: FieldID, _ value: String?) {
