@@ -4,15 +4,17 @@ import VigilCore
 public struct TCPHeader: Sendable, Equatable {
     public struct Flags: OptionSet, Sendable, Hashable {
         public let rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
-        public static let fin = Flags(rawValue: 0x01)
-        public static let syn = Flags(rawValue: 0x02)
-        public static let rst = Flags(rawValue: 0x04)
-        public static let psh = Flags(rawValue: 0x08)
-        public static let ack = Flags(rawValue: 0x10)
-        public static let urg = Flags(rawValue: 0x20)
-        public static let ece = Flags(rawValue: 0x40)
-        public static let cwr = Flags(rawValue: 0x80)
+        @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
+        // Inlinable constants, not stored statics: the pipeline tests flags on every packet, and a
+        // static of another module is reached through an accessor call.
+        @inlinable public static var fin: Flags { Flags(rawValue: 0x01) }
+        @inlinable public static var syn: Flags { Flags(rawValue: 0x02) }
+        @inlinable public static var rst: Flags { Flags(rawValue: 0x04) }
+        @inlinable public static var psh: Flags { Flags(rawValue: 0x08) }
+        @inlinable public static var ack: Flags { Flags(rawValue: 0x10) }
+        @inlinable public static var urg: Flags { Flags(rawValue: 0x20) }
+        @inlinable public static var ece: Flags { Flags(rawValue: 0x40) }
+        @inlinable public static var cwr: Flags { Flags(rawValue: 0x80) }
     }
 
     public var sourcePort: UInt16
