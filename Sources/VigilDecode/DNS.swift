@@ -16,9 +16,12 @@ public struct DNSMessage: Sendable, Equatable {
         public var ttl: UInt32
         /// Presentation form of the RDATA: an address, a name, `10 mail.example`, TXT strings joined
         /// by a space; unknown types as RFC 3597 `\# <length> <hex>`.
-        public var data: String
-        /// The address, for A and AAAA records.
+        public var data: String { address?.description ?? otherData }
+        /// The address, for A and AAAA records (their `data` is its text, made only when asked for:
+        /// event output writes the address straight into its buffer).
         public var address: IPAddress?
+        /// `data` of the records that are not addresses.
+        var otherData: String
     }
 
     public var id: UInt16
@@ -107,10 +110,10 @@ public struct DNSMessage: Sendable, Equatable {
         switch (type, length) {
         case (1, 4):
             address = IPAddress(bytes: p, offset: start, v6: false)
-            data = address!.description
+            data = ""
         case (28, 16):
             address = IPAddress(bytes: p, offset: start, v6: true)
-            data = address!.description
+            data = ""
         case (2, _), (5, _), (12, _), (39, _):
             var c = start
             data = try readName(p, at: &c)
@@ -142,7 +145,7 @@ public struct DNSMessage: Sendable, Equatable {
         default:
             data = "\\# \(length) " + Hex.encode(UnsafeRawBufferPointer(rebasing: p[start..<cursor]))
         }
-        return Record(name: name, type: type, class: cls, ttl: ttl, data: data, address: address)
+        return Record(name: name, type: type, class: cls, ttl: ttl, address: address, otherData: data)
     }
 
     /// Reads a possibly compressed name. Pointers must point backwards (no loops), names stay within

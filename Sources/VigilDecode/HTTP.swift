@@ -455,6 +455,16 @@ public struct HTTPStreamParser {
         Array("!#$%&'*+-.^_`|~".utf8) + Array(UInt8(ascii: "0")...UInt8(ascii: "9"))
             + Array(UInt8(ascii: "A")...UInt8(ascii: "Z")) + Array(UInt8(ascii: "a")...UInt8(ascii: "z")))
 
+    /// `tokenChars` as a bitmap of the 128 ASCII bytes (a set lookup hashes the byte).
+    static let tokenBits: (UInt64, UInt64) = tokenChars.reduce(into: (0, 0)) { bits, b in
+        if b < 64 { bits.0 |= 1 << UInt64(b) } else if b < 128 { bits.1 |= 1 << UInt64(b - 64) }
+    }
+
+    @inline(__always)
+    static func isTokenChar(_ b: UInt8) -> Bool {
+        b < 64 ? tokenBits.0 >> UInt64(b) & 1 != 0 : b < 128 && tokenBits.1 >> UInt64(b - 64) & 1 != 0
+    }
+
     /// Parses a start line and header block; nil when it is not HTTP/1.x.
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 
@@ -510,7 +520,7 @@ public struct HTTPStreamParser {
         var head = HTTPHead(version: "", headers: [])
         if isRequest {
             guard partCount == 3, parts.0.1 - parts.0.0 <= 32,
-                (parts.0.0..<parts.0.1).allSatisfy({ tokenChars.contains(b[$0]) }),
+                (parts.0.0..<parts.0.1).allSatisfy({ isTokenChar(b[$0]) }),
                 let v = version(parts.2)
             else { return nil }
             head.method = text(parts.0)

@@ -12,7 +12,7 @@ public final class PacketPipeline {
 
     public var config: PipelineConfig { core.config }
     public var linkType: LinkType { core.linkType }
-    public var stats: PipelineStats { core.stats }
+    public var stats: PipelineStats { core.statsWithEvents }
 
     /// A pipeline that hands out typed outputs; the caller turns them into events with an
     /// `EventFactory`, possibly on another thread (`BackgroundEventSink`).
@@ -54,6 +54,8 @@ struct PipelineCore {
     /// The packet being handled, decoded in place: a fresh record per packet was copied twice
     /// on its way (2 % of the capture thread).
     var decoded = DecodedPacket()
+    /// Events sent, by `PipelineOutput.datasetIndex`.
+    var eventCounts = [Int](repeating: 0, count: PipelineOutput.datasets.count)
     /// Spare storage the records of `output` are swapped into while they are handed over.
     var handedOver: [AppRecord] = []
     let ids: EventIDGenerator
@@ -348,8 +350,18 @@ struct PipelineCore {
     }
 
     mutating func send(_ item: PipelineOutput) {
-        stats.events[item.dataset.name, default: 0] += 1
+        eventCounts[item.datasetIndex] += 1
         deliver(item)
+    }
+
+    /// `stats` with the events counted per dataset (kept as plain counters per event: a dictionary
+    /// keyed by the dataset's name hashed a string for every event).
+    var statsWithEvents: PipelineStats {
+        var s = stats
+        for (index, count) in eventCounts.enumerated() where count > 0 {
+            s.events[PipelineOutput.datasets[index].name, default: 0] += count
+        }
+        return s
     }
 
     /// The flow's event. Read in place: a copy of the record would retain (and release) its app.

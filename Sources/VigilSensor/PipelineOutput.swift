@@ -104,13 +104,18 @@ public enum PipelineOutput: Sendable {
         }
     }
 
-    public var dataset: Dataset {
+    public var dataset: Dataset { Self.datasets[datasetIndex] }
+
+    /// The datasets outputs belong to, indexed by `datasetIndex`.
+    static let datasets: [Dataset] = [.flow, .dns, .http, .tls, .ssh]
+
+    var datasetIndex: Int {
         switch self {
-        case .app(.http, _, _, _): .http
-        case .app(.dns, _, _, _): .dns
-        case .app(.tls, _, _, _): .tls
-        case .app(.ssh, _, _, _): .ssh
-        case .flow: .flow
+        case .flow: 0
+        case .app(.dns, _, _, _): 1
+        case .app(.http, _, _, _): 2
+        case .app(.tls, _, _, _): 3
+        case .app(.ssh, _, _, _): 4
         }
     }
 }
