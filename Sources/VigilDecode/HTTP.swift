@@ -53,22 +53,30 @@ public struct HTTPHead: Sendable, Equatable {
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        let key = name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name
-        var key8 = key
-        return key8.withUTF8 { k -> String? in
-            storage.withUnsafeBufferPointer { b -> String? in
-                for h in bounds where Int(h.nameEnd - h.nameStart) == k.count {
-                    var i = 0
-                    let start = Int(h.nameStart)
-                    while i < k.count {
-                        let c = b[start + i]
-                        if (c >= 0x41 && c <= 0x5A ? c | 0x20 : c) != k[i] { break }
-                        i += 1
-                    }
-                    if i == k.count { return text(h.nameEnd, h.valueEnd) }
+        var key = name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name
+        return key.withUTF8 { k in valueBounds(lowercasedName: k).map { text($0.nameEnd, $0.valueEnd) } }
+    }
+
+    /// `header` for a name already in lower case (the names events and framing look up): no
+    /// case check or copy of the name per lookup, several per message.
+    public func header(lowercased name: StaticString) -> String? {
+        name.withUTF8Buffer { k in valueBounds(lowercasedName: k).map { text($0.nameEnd, $0.valueEnd) } }
+    }
+
+    /// The bounds of the first header whose name, in ASCII lower case, is `k`.
+    private func valueBounds(lowercasedName k: UnsafeBufferPointer<UInt8>) -> Bounds? {
+        storage.withUnsafeBufferPointer { b -> Bounds? in
+            for h in bounds where Int(h.nameEnd - h.nameStart) == k.count {
+                var i = 0
+                let start = Int(h.nameStart)
+                while i < k.count {
+                    let c = b[start + i]
+                    if (c >= 0x41 && c <= 0x5A ? c | 0x20 : c) != k[i] { break }
+                    i += 1
                 }
-                return nil
+                if i == k.count { return h }
             }
+            return nil
         }
     }
 
@@ -329,12 +337,12 @@ public struct HTTPStreamParser {
         rawPrefix = []
         inflater = nil
         prefixEnded = false
-        switch head.header("content-encoding")?.lowercased() {
+        switch head.header(lowercased: "content-encoding")?.lowercased() {
         case "gzip", "x-gzip", "deflate": inflater = Inflater(format: .gzipOrZlib, limit: bodyLimit)
         default: break
         }
-        let chunked = head.header("transfer-encoding").map { Self.containsChunked($0) } ?? false
-        let contentLength = head.header("content-length").flatMap { Int($0) }
+        let chunked = head.header(lowercased: "transfer-encoding").map { Self.containsChunked($0) } ?? false
+        let contentLength = head.header(lowercased: "content-length").flatMap { Int($0) }
         if isRequest {
             if chunked {
                 state = .chunkSize
@@ -534,9 +542,9 @@ public struct HTTPStreamParser {
             head.statusCode = code
             head.reason = partCount > 2 ? text(parts.2) : ""
         }
-        var lineCount = 0
-        for k in headersStart..<b.count where b[k] == 0x0A { lineCount += 1 }
-        head.reserveHeaders(bytes: b.count - firstEnd, count: lineCount + 1)
+        // Room for the header block and an estimate of its lines (a header line is rarely under
+        // 16 bytes; more grow the array): counting them was a second pass over the head.
+        head.reserveHeaders(bytes: b.count - firstEnd, count: (b.count - firstEnd) / 16 + 1)
         let raw = UnsafeRawBufferPointer(b)
         var start = headersStart
         while start < b.count {

@@ -27,11 +27,11 @@ enum EventBuilder {
                 let url = URLParts(target: target)
                 e.set(Fields.urlPath, url.path)
                 e.set(Fields.urlQuery, url.query)
-                e.set(Fields.urlDomain, url.host ?? head.header("host").map(URLParts.stripPort))
+                e.set(Fields.urlDomain, url.host ?? head.header(lowercased: "host").map(URLParts.stripPort))
             }
-            e.set(Fields.userAgentOriginal, head.header("user-agent"))
-            e.set(Fields.httpRequestReferrer, head.header("referer"))
-            e.set(Fields.httpRequestMimeType, head.header("content-type").map(mimeType))
+            e.set(Fields.userAgentOriginal, head.header(lowercased: "user-agent"))
+            e.set(Fields.httpRequestReferrer, head.header(lowercased: "referer"))
+            e.set(Fields.httpRequestMimeType, head.header(lowercased: "content-type").map(mimeType))
             e.set(Fields.httpRequestBodyBytes, .integer(req.bodyLength))
             setText(Fields.httpRequestBodyContent, req.bodyPrefix, to: &e)
         }
@@ -39,9 +39,9 @@ enum EventBuilder {
             let head = resp.head
             if t.request == nil { e.set(Fields.httpVersion, head.version) }
             e.set(Fields.httpResponseStatusCode, head.statusCode.map { FieldValue.integer($0) })
-            e.set(Fields.httpResponseMimeType, head.header("content-type").map(mimeType))
+            e.set(Fields.httpResponseMimeType, head.header(lowercased: "content-type").map(mimeType))
             e.set(Fields.httpResponseBodyBytes, .integer(resp.bodyLength))
-            e.set(Fields.httpContentEncoding, head.header("content-encoding"))
+            e.set(Fields.httpContentEncoding, head.header(lowercased: "content-encoding"))
             setText(Fields.httpResponseBodyContent, resp.bodyPrefix, to: &e)
             if let code = head.statusCode {
                 e.set(Fields.eventOutcome, code >= 400 ? "failure" : "success")
