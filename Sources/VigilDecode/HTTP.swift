@@ -441,17 +441,19 @@ public struct HTTPStreamParser {
     func decodedPrefix() -> [UInt8] { inflater?.output ?? rawPrefix }
 
     mutating func finishMessage(into out: inout [HTTPMessage]) {
-        // Taken, not copied (a copy retains every string and array the message holds).
-        guard var message = current.take() else { return }
-        message.complete = true
-        if let inflater { message.bodyPrefix = inflater.output } else { swap(&message.bodyPrefix, &rawPrefix) }
+        // Completed in place, then taken into `out`: a copy retains every string and array the
+        // message holds (a `var` bound to it was still copied into the array).
+        guard hasCurrent else { return }
+        current!.complete = true
         if let inflater {
-            message.bodyTruncated = message.bodyTruncated || inflater.failed || (inflater.isFull && !inflater.finished)
+            current!.bodyPrefix = inflater.output
+            current!.bodyTruncated =
+                current!.bodyTruncated || inflater.failed || (inflater.isFull && !inflater.finished)
         } else {
-            message.bodyTruncated = message.bodyTruncated || message.bodyLength > message.bodyPrefix.count
+            swap(&current!.bodyPrefix, &rawPrefix)
+            current!.bodyTruncated = current!.bodyTruncated || current!.bodyLength > current!.bodyPrefix.count
         }
-        out.append(message)
-        current = nil
+        out.append(current.take()!)
         inflater = nil
         rawPrefix = []
         state = .head

@@ -117,7 +117,7 @@ public final class StreamAnalyzer {
                 while !messages.isEmpty {
                     let m = messages.removeFirst()
                     c.response.requestSent(isHead: m.head.method == "HEAD")
-                    c.pending.append(m)
+                    c.pending.append(consume m)
                 }
                 if c.request.malformed, c.request.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             } else {
@@ -125,9 +125,11 @@ public final class StreamAnalyzer {
                 while !messages.isEmpty {
                     let m = messages.removeFirst()
                     let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
-                    out.records.append(.http(HTTPTransaction(request: req, response: m)))
-                    // After 101 Switching Protocols neither side speaks HTTP any more.
-                    if m.head.statusCode == 101 { c.request = HTTPStreamParser.finished(isRequest: true) }
+                    // After 101 Switching Protocols neither side speaks HTTP any more. (Read before
+                    // the message is moved into its transaction: a later read made that a copy.)
+                    let switched = m.head.statusCode == 101
+                    out.records.append(.http(HTTPTransaction(request: req, response: consume m)))
+                    if switched { c.request = HTTPStreamParser.finished(isRequest: true) }
                 }
                 if c.response.malformed, c.response.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             }
