@@ -89,8 +89,11 @@ public final class BackgroundEventSink: Sendable {
         thread.start()
     }
 
-    public func emit(_ item: PipelineOutput) {
+    /// Takes `item` over into the pending batch (moved, not copied: a copy retains every string
+    /// and array its record holds).
+    public func emit(_ item: consuming PipelineOutput) {
         let now = maxDelayNanos == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        var taken = Optional(item)
         let full: [PipelineOutput]? = pending.withLock { batch in
             if batch.items.isEmpty {
                 if let reused = spent.withLock({ $0.popLast() }) {
@@ -100,7 +103,7 @@ public final class BackgroundEventSink: Sendable {
                 }
                 batch.since = now
             }
-            batch.items.append(item)
+            batch.items.append(taken.take()!)
             guard batch.items.count >= Self.batchSize || aged(batch.since, now: now) else { return nil }
             defer { batch.items = [] }
             return batch.items

@@ -35,14 +35,14 @@ public enum CaptureRun {
     /// Where a run's outputs go: `output` for each, `idle` when a live capture had nothing to read
     /// for a read timeout, `close` at the end (flush everything).
     public struct Sink {
-        public var output: (PipelineOutput) -> Void
+        public var output: (consuming PipelineOutput) -> Void
         public var idle: () -> Void
         public var close: () -> Void
         /// Called on the capture thread about once a second with the counters so far (live
         /// sensors' heartbeats and metrics, progress displays).
         public var progress: ((PipelineStats, PcapSource.Stats?) -> Void)?
         public init(
-            output: @escaping (PipelineOutput) -> Void, idle: @escaping () -> Void = {},
+            output: @escaping (consuming PipelineOutput) -> Void, idle: @escaping () -> Void = {},
             close: @escaping () -> Void, progress: ((PipelineStats, PcapSource.Stats?) -> Void)? = nil
         ) {
             self.output = output

@@ -16,7 +16,7 @@ public final class PacketPipeline {
 
     /// A pipeline that hands out typed outputs; the caller turns them into events with an
     /// `EventFactory`, possibly on another thread (`BackgroundEventSink`).
-    public init(config: PipelineConfig, linkType: LinkType, output: @escaping (PipelineOutput) -> Void) {
+    public init(config: PipelineConfig, linkType: LinkType, output: @escaping (consuming PipelineOutput) -> Void) {
         core = PipelineCore(config: config, linkType: linkType, deliver: output)
     }
 
@@ -45,7 +45,9 @@ struct PipelineCore {
     let config: PipelineConfig
     let linkType: LinkType
     var stats = PipelineStats()
-    let deliver: (PipelineOutput) -> Void
+    /// Takes each output over (consuming: a borrowed one was copied into the batch, retaining every
+    /// string and array its record holds, and the original released after).
+    let deliver: (consuming PipelineOutput) -> Void
     var table: FlowTable
     var now: Int64 = .min
     var nextSweep: Int64 = .min
@@ -60,7 +62,7 @@ struct PipelineCore {
     var handedOver: [AppRecord] = []
     let ids: EventIDGenerator
 
-    init(config: PipelineConfig, linkType: LinkType, deliver: @escaping (PipelineOutput) -> Void) {
+    init(config: PipelineConfig, linkType: LinkType, deliver: @escaping (consuming PipelineOutput) -> Void) {
         self.config = config
         ids = EventIDGenerator(observerID: config.observerID, sourceIdentity: config.sourceIdentity)
         self.linkType = linkType
@@ -343,13 +345,13 @@ struct PipelineCore {
             while !handedOver.isEmpty {
                 let record = handedOver.removeFirst()
                 app.events += 1
-                send(.app(record, flow: flow, identity: identity, eventIndex: app.events))
+                send(.app(consume record, flow: flow, identity: identity, eventIndex: app.events))
             }
         }
         output.removeAll()
     }
 
-    mutating func send(_ item: PipelineOutput) {
+    mutating func send(_ item: consuming PipelineOutput) {
         eventCounts[item.datasetIndex] += 1
         deliver(item)
     }
