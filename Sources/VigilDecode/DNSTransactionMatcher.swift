@@ -8,7 +8,7 @@ public struct DNSTransactionMatcher: Sendable {
 
     public init() {}
 
-    public mutating func message(_ m: DNSMessage, at time: Timestamp, into out: inout AppOutput) {
+    public mutating func message(_ m: consuming DNSMessage, at time: Timestamp, into out: inout AppOutput) {
         if !m.isResponse {
             if pending.count >= Self.maxPending {
                 let old = pending.removeFirst()

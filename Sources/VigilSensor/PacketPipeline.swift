@@ -290,14 +290,15 @@ struct PipelineCore {
             publish(index, app)
             return
         }
-        guard let app = table[index].app, var analyzer = app.datagram, analyzer.wantsData else { return }
+        // Parsed in place: a copy of the analyzer (and back) retained and released every string of
+        // the queries it holds, for every datagram.
+        guard let app = table[index].app, app.datagram?.wantsData == true else { return }
         output.removeAll()
         if complete {
-            analyzer.datagram(payload, at: Timestamp(microseconds: now), into: &output)
+            app.datagram!.datagram(payload, at: Timestamp(microseconds: now), into: &output)
         } else {
             output.issues.append(.dnsMalformed)
         }
-        app.datagram = analyzer
         publish(index, app)
     }
 
@@ -321,9 +322,8 @@ struct PipelineCore {
                     }
                 }
                 analyzer.finish(into: &output)
-            } else if var analyzer = app.datagram {
-                analyzer.finish(into: &output)
-                app.datagram = analyzer
+            } else if app.datagram != nil {
+                app.datagram!.finish(into: &output)
             }
             publish(index, app)
         }
