@@ -36,16 +36,14 @@ extension Event {
     /// One field after the start or another field.
     @inline(__always)
     public static func writeJSONField(_ id: FieldID, _ value: FieldValue, to w: inout JSONWriter) {
-        w.byte(UInt8(ascii: ","))
-        w.key(id)
+        w.commaKey(id)
         value.writeJSON(to: &w)
     }
 
     /// A string field (no `FieldValue` around it).
     @inline(__always)
     public static func writeJSONField(_ id: FieldID, _ value: String, to w: inout JSONWriter) {
-        w.byte(UInt8(ascii: ","))
-        w.key(id)
+        w.commaKey(id)
         w.string(value)
     }
 
@@ -69,12 +67,30 @@ extension FieldValue {
             } else {
                 // Dotted quad straight into the buffer: every event carries two addresses.
                 w.byte(UInt8(ascii: "\""))
+                // Into a stack buffer, then one append (`"` + up to 15 characters).
                 let v = UInt32(truncatingIfNeeded: ip.low)
-                for shift in [24, 16, 8, 0] as [UInt32] {
-                    if shift != 24 { w.byte(UInt8(ascii: ".")) }
-                    w.int(Int64((v >> shift) & 0xFF))
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { out in
+                    var n = 0
+                    for k in 0..<4 {
+                        if k > 0 {
+                            out[n] = UInt8(ascii: ".")
+                            n += 1
+                        }
+                        let octet = UInt8(truncatingIfNeeded: v >> UInt32(24 - 8 * k))
+                        if octet >= 100 {
+                            out[n] = 0x30 + octet / 100
+                            n += 1
+                        }
+                        if octet >= 10 {
+                            out[n] = 0x30 + octet / 10 % 10
+                            n += 1
+                        }
+                        out[n] = 0x30 + octet % 10
+                        out[n + 1] = UInt8(ascii: "\"")
+                        n += 1
+                    }
+                    w.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0...n]))
                 }
-                w.byte(UInt8(ascii: "\""))
             }
         case .time(let t):
             w.byte(UInt8(ascii: "\""))

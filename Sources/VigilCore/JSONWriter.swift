@@ -134,20 +134,25 @@ public struct JSONWriter: Sendable {
     private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     /// JSON object keys by field id, copied from the registry once per writer, not locked per field:
-    /// all of them in one buffer, `keyEnds[id]` where each ends (one array, so appending a key
-    /// retains nothing).
+    /// all of them in one buffer, each after a comma (`,"name":`), `keyEnds[id]` where each ends
+    /// (one array, so appending a key retains nothing).
     private var keyBytes: [UInt8] = []
     private var keyEnds: [Int] = []
 
     /// Appends `"name":` for a field.
-    public mutating func key(_ id: FieldID) {
+    public mutating func key(_ id: FieldID) { appendKey(id, comma: false) }
+
+    /// Appends `,"name":`: a field after another, in one append.
+    public mutating func commaKey(_ id: FieldID) { appendKey(id, comma: true) }
+
+    private mutating func appendKey(_ id: FieldID, comma: Bool) {
         let index = Int(id.rawValue)
         if index >= keyEnds.count {
             let keys = FieldRegistry.shared.allJSONKeys()
-            keyBytes = keys.flatMap { $0 }
-            keyEnds = keys.reduce(into: []) { ends, key in ends.append((ends.last ?? 0) + key.count) }
+            keyBytes = keys.flatMap { [UInt8(ascii: ",")] + $0 }
+            keyEnds = keys.reduce(into: []) { ends, key in ends.append((ends.last ?? 0) + 1 + key.count) }
         }
-        let start = index == 0 ? 0 : keyEnds[index - 1]
+        let start = (index == 0 ? 0 : keyEnds[index - 1]) + (comma ? 0 : 1)
         let end = keyEnds[index]
         keyBytes.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
     }

@@ -142,8 +142,7 @@ struct InspectedJSONFields: EventFieldSink {
     /// something was masked.
     mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
         let mark = w.bytes.count
-        w.byte(UInt8(ascii: ","))
-        w.key(id)
+        w.commaKey(id)
         guard w.appendASCIIText(text) else {
             w.bytes.removeSubrange(mark...)
             return false
