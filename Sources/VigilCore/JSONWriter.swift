@@ -12,6 +12,9 @@ public struct JSONWriter: Sendable {
 
     /// A quoted, escaped JSON string. Input is valid UTF-8 (Swift strings are).
     public mutating func string(_ s: String) {
+        // Read in place: a mutable copy for `withUTF8` retained the string (and the writer thread's
+        // strings were made on the capture thread).
+        if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) != nil { return }
         var s = s
         s.withUTF8 { appendEscaped($0) }
     }

@@ -57,9 +57,9 @@ extension Inspector {
 
     /// The string with its detections masked, or nil when it holds none.
     func masked(_ s: String, _ findings: inout Findings) -> String? {
-        if let result = s.utf8.withContiguousStorageIfAvailable({
-            masked(UnsafeRawBufferPointer($0), &findings) { s }
-        }) {
+        // The text is remade from its bytes in the rare case something is masked: capturing `s`
+        // retained it for every field.
+        if let result = s.utf8.withContiguousStorageIfAvailable({ masked(utf8: $0, &findings) }) {
             return result
         }
         var copy = s
