@@ -65,30 +65,12 @@ extension FieldValue {
             if ip.isV6 {
                 w.string(ip.description)
             } else {
-                // Dotted quad straight into the buffer: every event carries two addresses.
-                w.byte(UInt8(ascii: "\""))
-                // Into a stack buffer, then one append (`"` + up to 15 characters).
-                let v = UInt32(truncatingIfNeeded: ip.low)
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { out in
-                    var n = 0
-                    for k in 0..<4 {
-                        if k > 0 {
-                            out[n] = UInt8(ascii: ".")
-                            n += 1
-                        }
-                        let octet = UInt8(truncatingIfNeeded: v >> UInt32(24 - 8 * k))
-                        if octet >= 100 {
-                            out[n] = 0x30 + octet / 100
-                            n += 1
-                        }
-                        if octet >= 10 {
-                            out[n] = 0x30 + octet / 10 % 10
-                            n += 1
-                        }
-                        out[n] = 0x30 + octet % 10
-                        out[n + 1] = UInt8(ascii: "\"")
-                        n += 1
-                    }
+                // Dotted quad straight into the buffer (every event carries two addresses): formatted
+                // on the stack between its quotes, then one append.
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 17) { out in
+                    out[0] = UInt8(ascii: "\"")
+                    let n = 1 + ip.writeDottedQuad(into: UnsafeMutableBufferPointer(rebasing: out[1..<16]))
+                    out[n] = UInt8(ascii: "\"")
                     w.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0...n]))
                 }
             }
