@@ -494,7 +494,7 @@ struct EventLineDecoder {
             var w = JSONWriter()
             w.appendEscaped(UnsafeBufferPointer(rebasing: bytes[0..<end]))
             if end < bytes.count {
-                w.bytes.removeLast()
+                w.truncate(to: w.byteCount - 1)
                 w.raw("…\"")
             }
             return String(decoding: w.bytes, as: UTF8.self)

@@ -22,7 +22,7 @@ extension Event {
         to w: inout JSONWriter
     ) {
         w.raw("{\"@timestamp\":\"")
-        timestamp.appendISO8601(to: &w.bytes)
+        timestamp.appendISO8601(to: &w)
         w.raw("\",\"event.id\":")
         w.appendEscaped(id)
         w.raw(",\"event.dataset\":")
@@ -65,18 +65,18 @@ extension FieldValue {
             if ip.isV6 {
                 w.string(ip.description)
             } else {
-                // Dotted quad straight into the buffer (every event carries two addresses): formatted
-                // on the stack between its quotes, then one append.
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 17) { out in
+                // Dotted quad straight into the buffer (every event carries two addresses), between
+                // its quotes.
+                w.append(maxCount: 17) { out in
                     out[0] = UInt8(ascii: "\"")
-                    let n = 1 + ip.writeDottedQuad(into: UnsafeMutableBufferPointer(rebasing: out[1..<16]))
+                    let n = 1 + ip.writeDottedQuad(into: UnsafeMutableBufferPointer(start: out + 1, count: 15))
                     out[n] = UInt8(ascii: "\"")
-                    w.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0...n]))
+                    return n + 1
                 }
             }
         case .time(let t):
             w.byte(UInt8(ascii: "\""))
-            t.appendISO8601(to: &w.bytes)
+            t.appendISO8601(to: &w)
             w.byte(UInt8(ascii: "\""))
         case .list(let items):
             w.byte(UInt8(ascii: "["))

@@ -1,14 +1,92 @@
 /// Appends JSON text to a byte buffer without Foundation: the output path runs once per event.
-public struct JSONWriter: Sendable {
-    public var bytes: [UInt8] = []
+///
+/// The buffer is written through a pointer: an `Array` checked uniqueness and capacity and went
+/// through its generic copy on every piece (a key, a quote, a number), about a tenth of the thread
+/// that writes events; and text is escaped straight into it rather than through a scratch buffer.
+/// Non-copyable, so its one block has one owner (a copy could not share it safely); `bytes` gives
+/// the text as an array.
+public struct JSONWriter: ~Copyable, @unchecked Sendable {
+    /// The block: `count` bytes written of `capacity`. Owned (freed by `deinit`); `@unchecked
+    /// Sendable` because no copy of a writer exists to share it.
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var count: Int
+    @usableFromInline var capacity: Int
 
-    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
-
-    @inline(__always) public mutating func byte(_ b: UInt8) { bytes.append(b) }
-    @inline(__always) public mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    public init(capacity: Int = 0) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+        count = 0
     }
-    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+
+    deinit { base.deallocate() }
+
+    /// The text written so far, copied into an array.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Bytes written so far.
+    public var byteCount: Int { count }
+
+    /// The text written so far, read in place (valid inside `body` only).
+    public func withBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Drops what was written after the first `length` bytes (a mark taken from `byteCount`).
+    public mutating func truncate(to length: Int) {
+        precondition(length >= 0 && length <= count, "truncate beyond the text")
+        count = length
+    }
+
+    /// Forgets everything written; keeps the block.
+    public mutating func removeAll() { count = 0 }
+
+    /// Room for `n` more bytes.
+    @inline(__always) @usableFromInline
+    mutating func reserve(_ n: Int) {
+        if count &+ n > capacity { grow(to: count + n) }
+    }
+
+    @usableFromInline
+    mutating func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = newCapacity
+    }
+
+    /// Writes at most `maxCount` bytes through the pointer `body` gets; `body` returns how many it wrote.
+    @inline(__always)
+    public mutating func append(maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(maxCount)
+        let n = body(base + count)
+        assert(n >= 0 && n <= maxCount, "wrote beyond what was reserved")
+        count &+= n
+    }
+
+    @inline(__always) public mutating func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always) public mutating func append(_ p: UnsafePointer<UInt8>, count n: Int) {
+        reserve(n)
+        (base + count).update(from: p, count: n)
+        count &+= n
+    }
+
+    @inline(__always) public mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+        guard let p = b.baseAddress else { return }
+        append(p, count: b.count)
+    }
+
+    @inline(__always) public mutating func raw(_ s: StaticString) {
+        append(s.utf8Start, count: s.utf8CodeUnitCount)
+    }
+    public mutating func raw(_ b: [UInt8]) { b.withUnsafeBufferPointer { append($0) } }
 
     /// A quoted, escaped JSON string. Input is valid UTF-8 (Swift strings are).
     public mutating func string(_ s: String) {
@@ -32,49 +110,53 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Input bytes escaped per step into a scratch buffer (six output bytes at most per input byte).
-    private static let escapeChunk = 2048
+    /// Input bytes escaped per step: room for six output bytes per input byte is reserved per step.
+    private static let escapeChunk = 4096
 
     public mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
         guard let base = utf8.baseAddress else {
-            bytes.append(UInt8(ascii: "\""))
+            raw("\"\"")
             return
         }
         // Escaping is the hot loop of event output. Eight bytes are tested at once (ByteScan): a
         // text with nothing to escape (most fields) is copied in one go.
         let count = utf8.count
         let i = ByteScan.firstJSONEscape(base, from: 0, end: count)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: i))
+        reserve(i + 2)
+        self.base[self.count] = UInt8(ascii: "\"")
+        (self.base + self.count + 1).update(from: base, count: i)
+        self.count &+= i + 1
         if i < count { escapeRest(base, from: i, count: count) }
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
     }
 
     /// Appends `text` as a quoted JSON string if it is ASCII text: no byte from 0x80 on, no control
     /// byte but tab, LF and CR (DEL is escaped). Otherwise appends nothing and returns false. One
     /// pass both checks and escapes: a body prefix of several KiB is read once, not twice.
     public mutating func appendASCIIText(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let mark = bytes.count
-        bytes.append(UInt8(ascii: "\""))
         guard let base = text.baseAddress else {
-            bytes.append(UInt8(ascii: "\""))
+            raw("\"\"")
             return true
         }
+        let mark = self.count
         let count = text.count
         let i = ByteScan.firstJSONEscapeOrHigh(base, from: 0, end: count)
-        bytes.append(contentsOf: UnsafeBufferPointer(start: base, count: i))
+        reserve(i + 2)
+        self.base[self.count] = UInt8(ascii: "\"")
+        (self.base + self.count + 1).update(from: base, count: i)
+        self.count &+= i + 1
         if i < count, !escapeRest(base, from: i, count: count, asciiTextOnly: true) {
-            bytes.removeSubrange(mark...)
+            self.count = mark
             return false
         }
-        bytes.append(UInt8(ascii: "\""))
+        byte(UInt8(ascii: "\""))
         return true
     }
 
-    /// Escapes from `from` on (the first byte to escape) through a scratch buffer, so a text full of
-    /// quotes (a JSON body) costs a store or two per byte instead of an array append per escape, and
-    /// the runs between escapes (an HTML body's lines) are copied whole. With `asciiTextOnly`, stops
-    /// at a byte from 0x80 on or a control byte but tab, LF and CR, and returns false.
+    /// Escapes from `from` on (the first byte to escape) straight into the buffer, so a text full of
+    /// quotes (a JSON body) costs a store or two per byte, and the runs between escapes (an HTML
+    /// body's lines) are copied whole. With `asciiTextOnly`, stops at a byte from 0x80 on or a
+    /// control byte but tab, LF and CR, and returns false (what was written stays; the caller drops it).
     @inline(__always)
     @discardableResult
     private mutating func escapeRest(
@@ -82,54 +164,53 @@ public struct JSONWriter: Sendable {
     ) -> Bool {
         var i = from
         return Self.escapeTable.withUnsafeBufferPointer { table in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * Self.escapeChunk + 8) { scratch in
-                let out = scratch.baseAddress!
-                while i < count {
-                    let end = min(i + Self.escapeChunk, count)
-                    var o = 0
-                    while i < end {
-                        // The run up to the next byte to escape, copied whole; then that byte.
-                        let next =
-                            asciiTextOnly
-                            ? ByteScan.firstJSONEscapeOrHigh(base, from: i, end: end)
-                            : ByteScan.firstJSONEscape(base, from: i, end: end)
-                        if next > i {
-                            (out + o).update(from: base + i, count: next - i)
-                            o += next - i
-                            i = next
-                            if i == end { break }
-                        }
-                        let b = base[i]
-                        i += 1
-                        if asciiTextOnly, b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) {
-                            return false
-                        }
-                        switch table[Int(b)] {
-                        case 0:
-                            out[o] = b
-                            o += 1
-                        case 1:
-                            out[o] = UInt8(ascii: "\\")
-                            out[o + 1] = b
-                            o += 2
-                        case 2:
-                            out[o] = UInt8(ascii: "\\")
-                            out[o + 1] = UInt8(ascii: "u")
-                            out[o + 2] = 0x30
-                            out[o + 3] = 0x30
-                            out[o + 4] = Self.hexDigit(b >> 4)
-                            out[o + 5] = Self.hexDigit(b & 0xF)
-                            o += 6
-                        case let letter:
-                            out[o] = UInt8(ascii: "\\")
-                            out[o + 1] = letter
-                            o += 2
-                        }
+            while i < count {
+                let end = min(i + Self.escapeChunk, count)
+                reserve(6 * (end - i))
+                let out = self.base + self.count
+                var o = 0
+                defer { self.count &+= o }
+                while i < end {
+                    // The run up to the next byte to escape, copied whole; then that byte.
+                    let next =
+                        asciiTextOnly
+                        ? ByteScan.firstJSONEscapeOrHigh(base, from: i, end: end)
+                        : ByteScan.firstJSONEscape(base, from: i, end: end)
+                    if next > i {
+                        (out + o).update(from: base + i, count: next - i)
+                        o += next - i
+                        i = next
+                        if i == end { break }
                     }
-                    bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
+                    let b = base[i]
+                    i += 1
+                    if asciiTextOnly, b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) {
+                        return false
+                    }
+                    switch table[Int(b)] {
+                    case 0:
+                        out[o] = b
+                        o += 1
+                    case 1:
+                        out[o] = UInt8(ascii: "\\")
+                        out[o + 1] = b
+                        o += 2
+                    case 2:
+                        out[o] = UInt8(ascii: "\\")
+                        out[o + 1] = UInt8(ascii: "u")
+                        out[o + 2] = 0x30
+                        out[o + 3] = 0x30
+                        out[o + 4] = Self.hexDigit(b >> 4)
+                        out[o + 5] = Self.hexDigit(b & 0xF)
+                        o += 6
+                    case let letter:
+                        out[o] = UInt8(ascii: "\\")
+                        out[o + 1] = letter
+                        o += 2
+                    }
                 }
-                return true
             }
+            return true
         }
     }
 
@@ -157,26 +238,40 @@ public struct JSONWriter: Sendable {
         }
         let start = (index == 0 ? 0 : keyEnds[index - 1]) + (comma ? 0 : 1)
         let end = keyEnds[index]
-        keyBytes.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[start..<end])) }
+        keyBytes.withUnsafeBufferPointer { append($0.baseAddress! + start, count: end - start) }
     }
 
     public mutating func int(_ v: Int64) {
-        if v == 0 { bytes.append(0x30); return }
-        var magnitude = v < 0 ? UInt64(bitPattern: 0 &- v) : UInt64(v)
-        if v < 0 { bytes.append(UInt8(ascii: "-")) }
-        // Digits into a fixed stack buffer from its end, then appended in one go.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var n = 20
-            while magnitude > 0 {
-                n -= 1
-                digits[n] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-                magnitude /= 10
+        // Digits written backwards straight into their place (their count found first).
+        append(maxCount: 20) { out in
+            var magnitude = v < 0 ? UInt64(bitPattern: 0 &- v) : UInt64(v)
+            var digits = 1
+            var limit: UInt64 = 10
+            while digits < 20, magnitude >= limit {
+                digits += 1
+                limit &*= 10
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[n..<20]))
+            var n = digits
+            if v < 0 {
+                out[0] = UInt8(ascii: "-")
+                n += 1
+            }
+            var i = n
+            repeat {
+                i -= 1
+                out[i] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
+                magnitude /= 10
+            } while magnitude > 0
+            return n
         }
     }
 
     public mutating func double(_ v: Double) {
-        if v.isFinite { bytes.append(contentsOf: v.description.utf8) } else { raw("null") }
+        if v.isFinite {
+            var text = v.description
+            text.withUTF8 { append($0) }
+        } else {
+            raw("null")
+        }
     }
 }

@@ -17,30 +17,38 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public var description: String { String(decoding: iso8601Bytes(), as: UTF8.self) }
 
     public func iso8601Bytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(27)
-        appendISO8601(to: &out)
-        return out
+        [UInt8](unsafeUninitializedCapacity: Self.iso8601Length) { out, n in
+            writeISO8601(to: out.baseAddress!)
+            n = Self.iso8601Length
+        }
     }
 
-    public func appendISO8601(to out: inout [UInt8]) {
+    /// Bytes in the RFC 3339 text `writeISO8601` writes.
+    public static let iso8601Length = 27
+
+    /// Appends the RFC 3339 text (every event has one or three of them).
+    public func appendISO8601(to w: inout JSONWriter) {
+        w.append(maxCount: Self.iso8601Length) { out in
+            writeISO8601(to: out)
+            return Self.iso8601Length
+        }
+    }
+
+    /// The RFC 3339 text at `p` (`iso8601Length` bytes), with constant divisors. A year beyond 9999
+    /// keeps its last four digits.
+    @inline(__always)
+    public func writeISO8601(to p: UnsafeMutablePointer<UInt8>) {
         let (secs, micros) = microseconds.floorDivMod(1_000_000)
         let (days, secOfDay) = secs.floorDivMod(86_400)
         let (y, m, d) = Self.civil(fromDays: days)
-        // Every event has one or three of these: filled in a stack buffer with constant divisors,
-        // then appended at once. A year beyond 9999 keeps its last four digits.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { b in
-            let p = b.baseAddress!
-            Self.writeDateTime(year: y, month: m, day: d, secondOfDay: secOfDay, to: p)
-            p[19] = UInt8(ascii: ".")
-            var fraction = micros
-            for i in stride(from: 25, through: 20, by: -1) {
-                p[i] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
-                fraction /= 10
-            }
-            p[26] = UInt8(ascii: "Z")
-            out.append(contentsOf: UnsafeBufferPointer(b))
+        Self.writeDateTime(year: y, month: m, day: d, secondOfDay: secOfDay, to: p)
+        p[19] = UInt8(ascii: ".")
+        var fraction = micros
+        for i in stride(from: 25, through: 20, by: -1) {
+            p[i] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
+            fraction /= 10
         }
+        p[26] = UInt8(ascii: "Z")
     }
 
     /// `YYYY-MM-DDTHH:MM:SS`, the 19 bytes every RFC 3339 text starts with, at `out`. A year beyond

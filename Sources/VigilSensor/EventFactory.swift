@@ -34,18 +34,23 @@ public struct EventFactory: Sendable {
     public func writeJSON(_ output: consuming PipelineOutput, inspector: Inspector, to w: inout JSONWriter)
         -> [Event.Field]
     {
-        var sink = InspectedJSONFields(inspection: FieldInspection(inspector))
-        swap(&sink.w, &w)
-        eventID(output).withUTF8 { id in
-            Event.writeJSONStart(
-                timestamp: output.time, id: id, dataset: output.dataset, observerID: config.observerID, to: &sink.w)
+        let id = eventID(output)
+        let time = output.time
+        let dataset = output.dataset
+        // Moved into the closure through an optional: a captured value could only be copied.
+        var taken = Optional(output)
+        return withUnsafeMutablePointer(to: &w) { w in
+            var sink = InspectedJSONFields(w: w, inspection: FieldInspection(inspector))
+            id.withUTF8 { id in
+                Event.writeJSONStart(
+                    timestamp: time, id: id, dataset: dataset, observerID: config.observerID, to: &w.pointee)
+            }
+            addFields(taken.take()!, to: &sink)
+            let summary = sink.inspection.summary
+            for field in summary { Event.writeJSONField(field.id, field.value, to: &w.pointee) }
+            w.pointee.byte(UInt8(ascii: "}"))
+            return summary
         }
-        addFields(output, to: &sink)
-        let summary = sink.inspection.summary
-        for field in summary { Event.writeJSONField(field.id, field.value, to: &sink.w) }
-        sink.w.byte(UInt8(ascii: "}"))
-        swap(&sink.w, &w)
-        return summary
     }
 
     /// The event's fields in order: connection fields, then the record's (`EventBuilder`).
@@ -117,7 +122,9 @@ public struct EventFactory: Sendable {
 
 /// Fields written straight into JSON as an event is built, each masked by Inspect first.
 struct InspectedJSONFields: EventFieldSink {
-    var w = JSONWriter()
+    /// The writer of `EventFactory.writeJSON`, for the duration of that call (a writer cannot be
+    /// copied into the sink, and moving it in and out per event cost a fresh block each time).
+    let w: UnsafeMutablePointer<JSONWriter>
     var inspection: FieldInspection
 
     mutating func set(_ id: FieldID, _ value: FieldValue?) {
@@ -127,29 +134,29 @@ struct InspectedJSONFields: EventFieldSink {
             set(id, s)
         case .int, .double, .bool, .ip, .time:
             // No text in them: nothing for Inspect to find (it returns them unchanged).
-            Event.writeJSONField(id, value, to: &w)
+            Event.writeJSONField(id, value, to: &w.pointee)
         case .list, .object:
-            Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w)
+            Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w.pointee)
         }
     }
 
     mutating func set(_ id: FieldID, _ value: String?) {
         guard let value else { return }
-        Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w)
+        Event.writeJSONField(id, inspection.masked(id, value) ?? value, to: &w.pointee)
     }
 
     /// Checked and escaped in one pass, then inspected (only text counts); rewritten when
     /// something was masked.
     mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let mark = w.bytes.count
-        w.commaKey(id)
-        guard w.appendASCIIText(text) else {
-            w.bytes.removeSubrange(mark...)
+        let mark = w.pointee.byteCount
+        w.pointee.commaKey(id)
+        guard w.pointee.appendASCIIText(text) else {
+            w.pointee.truncate(to: mark)
             return false
         }
         if let masked = inspection.masked(id, utf8: text) {
-            w.bytes.removeSubrange(mark...)
-            Event.writeJSONField(id, masked, to: &w)
+            w.pointee.truncate(to: mark)
+            Event.writeJSONField(id, masked, to: &w.pointee)
         }
         return true
     }

@@ -33,7 +33,7 @@ public final class EventWriter: @unchecked Sendable, LogEventSink, EventBatchWri
         defer { lock.unlock() }
         event.writeJSON(to: &writer)
         writer.byte(0x0A)
-        if writer.bytes.count >= 1 << 18 { flushLocked() }
+        if writer.byteCount >= 1 << 18 { flushLocked() }
     }
 
     /// Writes one JSON line that `body` appends to the output buffer (an event encoded as it is built).
@@ -42,7 +42,7 @@ public final class EventWriter: @unchecked Sendable, LogEventSink, EventBatchWri
         defer { lock.unlock() }
         body(&writer)
         writer.byte(0x0A)
-        if writer.bytes.count >= 1 << 18 { flushLocked() }
+        if writer.byteCount >= 1 << 18 { flushLocked() }
     }
 
     public func endBatch() { flush() }
@@ -68,8 +68,8 @@ public final class EventWriter: @unchecked Sendable, LogEventSink, EventBatchWri
     }
 
     private func flushLocked() {
-        guard failed == nil else { writer.bytes.removeAll(keepingCapacity: true); return }
-        writer.bytes.withUnsafeBytes { buf in
+        guard failed == nil else { writer.removeAll(); return }
+        writer.withBytes { buf in
             var offset = 0
             while offset < buf.count {
                 let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
@@ -81,7 +81,7 @@ public final class EventWriter: @unchecked Sendable, LogEventSink, EventBatchWri
                 offset += n
             }
         }
-        writer.bytes.removeAll(keepingCapacity: true)
+        writer.removeAll()
     }
 
     public var failure: String? {

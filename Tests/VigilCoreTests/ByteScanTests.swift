@@ -100,7 +100,7 @@ struct ByteScanTests {
     @Test("ASCII text is escaped as strings are; non-ASCII or binary bytes anywhere write nothing")
     func asciiText() {
         let plain: [UInt8] = Array(#"<p>a "quoted" \ line</p>"#.utf8) + [0x0A, 0x09, 0x0D, 0x7F]
-        for length in [0, 1, 7, 8, 9, 31, 2047, 2048, 2049, 5000] {
+        for length in [0, 1, 7, 8, 9, 31, 2047, 2048, 2049, 4095, 4096, 4097, 9000] {
             let text = (0..<length).map { plain[$0 % plain.count] }
             var expected = JSONWriter()
             expected.string(String(decoding: text, as: UTF8.self))

@@ -43,10 +43,10 @@ public final class SpoolSink: LogEventSink, EventBatchWriter, @unchecked Sendabl
         process?(&event)
         lock.lock()
         defer { lock.unlock() }
-        writer.bytes.removeAll(keepingCapacity: true)
+        writer.removeAll()
         event.writeJSON(to: &writer)
         held.append(Spool.Line(bytes: writer.bytes, lowValue: event.dataset == .flow))
-        heldBytes += writer.bytes.count
+        heldBytes += writer.byteCount
         if heldBytes >= Self.flushBytes { _ = spoolHeld() }
     }
 
