@@ -11,7 +11,7 @@ public struct DNSTransactionMatcher: Sendable {
     public mutating func message(_ m: consuming DNSMessage, at time: Timestamp, into out: inout AppOutput) {
         if !m.isResponse {
             if pending.count >= Self.maxPending {
-                let old = pending.removeFirst()
+                let old = pending.remove(at: 0)
                 out.records.append(.dns(DNSTransaction(query: old.message, queryTime: old.time)))
             }
             pending.append((m.id, m, time))

@@ -114,21 +114,19 @@ public final class StreamAnalyzer {
             if fromOriginator {
                 c.request.feed(bytes, at: time, into: &messages)
                 // Moved out, not iterated: a copy retains every string and array of the message.
-                while !messages.isEmpty {
-                    let m = messages.removeFirst()
+                messages.takeEach { m in
                     c.response.requestSent(isHead: m.head.method == "HEAD")
-                    c.pending.append(consume m)
+                    c.pending.append(m)
                 }
                 if c.request.malformed, c.request.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
             } else {
                 c.response.feed(bytes, at: time, into: &messages)
-                while !messages.isEmpty {
-                    let m = messages.removeFirst()
-                    let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
+                messages.takeEach { m in
+                    let req = c.pending.takeFirst()
                     // After 101 Switching Protocols neither side speaks HTTP any more. (Read before
                     // the message is moved into its transaction: a later read made that a copy.)
                     let switched = m.head.statusCode == 101
-                    out.records.append(.http(HTTPTransaction(request: req, response: consume m)))
+                    out.records.append(.http(HTTPTransaction(request: req, response: m)))
                     if switched { c.request = HTTPStreamParser.finished(isRequest: true) }
                 }
                 if c.response.malformed, c.response.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
@@ -179,7 +177,7 @@ public final class StreamAnalyzer {
             } else {
                 responder.feed(bytes, into: &messages)
             }
-            for m in messages { matcher.message(m, at: time, into: &out) }
+            messages.takeEach { matcher.message($0, at: time, into: &out) }
             let malformedNow = originator.malformedMessages + responder.malformedMessages
             for _ in malformedBefore..<malformedNow { out.issues.append(.dnsMalformed) }
             parser = .dns(originator: originator, responder: responder, matcher: matcher)
@@ -197,9 +195,8 @@ public final class StreamAnalyzer {
                 c.pending.append(contentsOf: messages)
             } else {
                 c.response.gap(length, into: &messages)
-                for m in messages {
-                    let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
-                    out.records.append(.http(HTTPTransaction(request: req, response: m)))
+                messages.takeEach { m in
+                    out.records.append(.http(HTTPTransaction(request: c.pending.takeFirst(), response: m)))
                 }
             }
         case .dns(var originator, var responder, let matcher):
@@ -218,8 +215,7 @@ public final class StreamAnalyzer {
         case .http(let c):
             if let m = c.request.finish() { c.pending.append(m) }
             if let last = c.response.finish() {
-                let req = c.pending.isEmpty ? nil : c.pending.removeFirst()
-                out.records.append(.http(HTTPTransaction(request: req, response: last)))
+                out.records.append(.http(HTTPTransaction(request: c.pending.takeFirst(), response: last)))
             }
             for req in c.pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
         case .tls(_, _, let handshake):

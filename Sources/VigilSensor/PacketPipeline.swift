@@ -6,18 +6,27 @@ import VigilDecode
 /// Confined to the thread that runs the capture (not Sendable): packets arrive in capture order and
 /// every event is handed to `emit` synchronously, in the order it completed.
 public final class PacketPipeline {
-    /// All the state, in one value: a class's stored properties are checked for exclusive access at
-    /// run time on every access (a dozen per packet, 6 % of the capture thread); one check per call here.
-    private var core: PipelineCore
+    /// All the state, in one value behind a pointer this pipeline owns. A class's stored properties
+    /// are checked for exclusive access at run time on every access (a dozen per packet, 6 % of the
+    /// capture thread, when they were the pipeline's own); a stored `core` still cost one check per
+    /// packet. The pipeline is confined to one thread and nothing it calls calls back into it (its
+    /// output goes to the event sink), so no two accesses to `core` overlap.
+    private let core: UnsafeMutablePointer<PipelineCore>
 
-    public var config: PipelineConfig { core.config }
-    public var linkType: LinkType { core.linkType }
-    public var stats: PipelineStats { core.statsWithEvents }
+    public var config: PipelineConfig { core.pointee.config }
+    public var linkType: LinkType { core.pointee.linkType }
+    public var stats: PipelineStats { core.pointee.statsWithEvents }
 
     /// A pipeline that hands out typed outputs; the caller turns them into events with an
     /// `EventFactory`, possibly on another thread (`BackgroundEventSink`).
     public init(config: PipelineConfig, linkType: LinkType, output: @escaping (consuming PipelineOutput) -> Void) {
-        core = PipelineCore(config: config, linkType: linkType, deliver: output)
+        core = .allocate(capacity: 1)
+        core.initialize(to: PipelineCore(config: config, linkType: linkType, deliver: output))
+    }
+
+    deinit {
+        core.deinitialize(count: 1)
+        core.deallocate()
     }
 
     /// A pipeline that builds each event on the capture thread and passes it to `emit`.
@@ -28,16 +37,16 @@ public final class PacketPipeline {
 
     /// One captured packet: `bytes` as captured, `wireLength` as it was on the wire.
     public func packet(time: Timestamp, bytes: UnsafeRawBufferPointer, wireLength: Int) {
-        core.packet(time: time, bytes: bytes, wireLength: wireLength)
+        core.pointee.packet(time: time, bytes: bytes, wireLength: wireLength)
     }
 
     /// Moves packet time forward (also called on idle ticks of a live capture) and expires flows.
-    public func advance(to time: Int64) { core.advance(to: time) }
+    public func advance(to time: Int64) { core.pointee.advance(to: time) }
 
     /// End of input: every flow still tracked is ended and reported.
-    public func finish() { core.finish() }
+    public func finish() { core.pointee.finish() }
 
-    public func countIssue(_ name: String) { core.countIssue(name) }
+    public func countIssue(_ name: String) { core.pointee.countIssue(name) }
 }
 
 /// The pipeline's state and steps.
@@ -340,12 +349,11 @@ struct PipelineCore {
             app.identity = identity
             // Records are moved into the outputs, not copied (a copy retains every string and
             // array a record holds, and the copy left behind is released right after). There are
-            // one or two per call: `removeFirst` moves them; `reverse()` copied each.
+            // one or two per call, each moved out (`takeFirst`).
             swap(&handedOver, &output.records)
-            while !handedOver.isEmpty {
-                let record = handedOver.removeFirst()
+            while let record = handedOver.takeFirst() {
                 app.events += 1
-                send(.app(consume record, flow: flow, identity: identity, eventIndex: app.events))
+                send(.app(record, flow: flow, identity: identity, eventIndex: app.events))
             }
         }
         output.removeAll()

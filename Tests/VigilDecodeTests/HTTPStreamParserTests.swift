@@ -121,6 +121,27 @@ struct HTTPStreamParserTests {
         #expect(m.complete)
     }
 
+    /// Line ends are found eight bytes at a time: a head whose lines and blank line fall at every
+    /// offset around those steps, with CRLF or bare LF, parses to the same headers and ends where
+    /// it should (the request after it follows).
+    @Test("heads whose line ends fall at every offset parse the same, CRLF or bare LF")
+    func lineEndsAtEveryOffset() throws {
+        for eol in ["\r\n", "\n"] {
+            for pad in 0..<20 {
+                let value = String(repeating: "v", count: pad)
+                let text =
+                    "GET /\(pad) HTTP/1.1\(eol)X-Pad: \(value)\(eol)Host: h\(eol)\(eol)GET /next HTTP/1.1\(eol)\(eol)"
+                let messages = HTTPRun.whole(B.ascii(text), isRequest: true)
+                try #require(messages.count == 2, "\(pad) \(eol == "\n" ? "LF" : "CRLF")")
+                #expect(messages[0].head.target == "/\(pad)")
+                #expect(messages[0].head.header("x-pad") == value)
+                #expect(messages[0].head.header("host") == "h")
+                #expect(messages[1].head.target == "/next")
+                #expect(messages[1].head.headerCount == 0)
+            }
+        }
+    }
+
     @Test("an obsolete folded header line continues the previous header's value")
     func obsFold() throws {
         let m = try #require(
