@@ -11,6 +11,10 @@ public struct FlowTimeouts: Sendable, Equatable {
 
 /// Flow storage: records in one array, an open-addressing index of 32-bit slots, and one
 /// inactivity list per timeout class ordered by last packet, so expiry only touches expired flows.
+///
+/// A slot holds the record's index plus one (0: empty) in its low `indexBits` bits and the top bits
+/// of the flow's hash above them: a probe past a slot whose tag differs touches no record (a cache
+/// miss each, with hundreds of thousands of flows), and those slots share one cache line.
 /// Time is packet time, so offline and live captures expire flows alike.
 struct FlowTable {
     enum TimeoutClass: UInt8, CaseIterable { case tcp = 0, datagram = 1, closed = 2 }
@@ -23,7 +27,7 @@ struct FlowTable {
     /// Frees the block when the table goes (a struct has no deinit). Tables are not copied.
     private let memory: RecordMemory
     private var free: [Int32] = []
-    private var slots: [Int32]
+    private var slots: [UInt32]
     private var mask: Int
     private(set) var count = 0
     private var heads: [Int32] = [-1, -1, -1]
@@ -32,9 +36,9 @@ struct FlowTable {
     let timeouts: FlowTimeouts
 
     init(maxFlows: Int, timeouts: FlowTimeouts) {
-        self.maxFlows = max(1, maxFlows)
+        self.maxFlows = min(max(1, maxFlows), Self.maxIndex)
         self.timeouts = timeouts
-        slots = [Int32](repeating: -1, count: 1024)
+        slots = [UInt32](repeating: 0, count: 1024)
         mask = 1023
         recordCapacity = 256
         records = .allocate(capacity: recordCapacity)
@@ -62,13 +66,32 @@ struct FlowTable {
         }
     }
 
+    /// Bits of a slot that hold the index: 2^27 − 1 flows, beyond any bound a sensor can be given
+    /// (100 M); the other five hold the tag.
+    static let indexBits: UInt32 = 27
+    static let maxIndex = Int(1 << indexBits) - 1
+
+    @inline(__always)
+    static func slot(index: Int, hash: UInt32) -> UInt32 { tag(hash) | UInt32(index + 1) }
+
+    @inline(__always)
+    static func tag(_ hash: UInt32) -> UInt32 { hash & ~((1 << indexBits) - 1) }
+
+    /// The record index a full slot points to.
+    @inline(__always)
+    static func index(_ slot: UInt32) -> Int { Int(slot & ((1 << indexBits) - 1)) - 1 }
+
     /// The index of the flow with this key, if tracked.
     func find(_ key: FlowKey, hash: UInt32) -> Int? {
+        let tag = Self.tag(hash)
         var i = Int(hash) & mask
         while true {
             let s = slots[i]
-            if s < 0 { return nil }
-            if records[Int(s)].hash == hash, records[Int(s)].flow.key == key { return Int(s) }
+            if s == 0 { return nil }
+            if Self.tag(s) == tag {
+                let index = Self.index(s)
+                if records[index].hash == hash, records[index].flow.key == key { return index }
+            }
             i = (i + 1) & mask
         }
     }
@@ -90,8 +113,8 @@ struct FlowTable {
             memory.count = recordCount
         }
         var i = Int(record.hash) & mask
-        while slots[i] >= 0 { i = (i + 1) & mask }
-        slots[i] = Int32(index)
+        while slots[i] != 0 { i = (i + 1) & mask }
+        slots[i] = Self.slot(index: index, hash: record.hash)
         count += 1
         link(index, to: record.timeoutClass)
         return index
@@ -101,21 +124,22 @@ struct FlowTable {
     mutating func remove(_ index: Int) {
         unlink(index)
         var i = Int(records[index].hash) & mask
-        while slots[i] != Int32(index) { i = (i + 1) & mask }
+        let target = Self.slot(index: index, hash: records[index].hash)
+        while slots[i] != target { i = (i + 1) & mask }
         // Backward-shift deletion keeps probe chains intact without tombstones.
         var j = i
         while true {
             j = (j + 1) & mask
             let s = slots[j]
-            if s < 0 { break }
-            let ideal = Int(records[Int(s)].hash) & mask
+            if s == 0 { break }
+            let ideal = Int(records[Self.index(s)].hash) & mask
             let between = i <= j ? (ideal > i && ideal <= j) : (ideal > i || ideal <= j)
             if !between {
                 slots[i] = s
                 i = j
             }
         }
-        slots[i] = -1
+        slots[i] = 0
         records[index].app = nil
         free.append(Int32(index))
         count -= 1
@@ -209,14 +233,15 @@ struct FlowTable {
 
     private mutating func grow() {
         let capacity = slots.count * 2
-        slots = [Int32](repeating: -1, count: capacity)
+        slots = [UInt32](repeating: 0, count: capacity)
         mask = capacity - 1
         for c in 0..<heads.count {
             var i = heads[c]
             while i >= 0 {
-                var s = Int(records[Int(i)].hash) & mask
-                while slots[s] >= 0 { s = (s + 1) & mask }
-                slots[s] = i
+                let hash = records[Int(i)].hash
+                var s = Int(hash) & mask
+                while slots[s] != 0 { s = (s + 1) & mask }
+                slots[s] = Self.slot(index: Int(i), hash: hash)
                 i = records[Int(i)].next
             }
         }

@@ -31,6 +31,27 @@ struct FlowTableTests {
         #expect(table.count == 20_000 - 6_667)
     }
 
+    /// Keys whose hashes are equal (same slot, same tag) or differ only in the tag bits: probes
+    /// must compare keys, and removals must keep every chain intact.
+    @Test("flows with colliding hashes and tags stay findable through removals")
+    func collidingHashes() {
+        var table = FlowTable(maxFlows: 1_000, timeouts: FlowTimeouts())
+        var indices: [Int: Int] = [:]
+        func colliding(_ i: Int) -> FlowRecord {
+            var r = record(i, at: Int64(i))
+            // Half share one hash outright; the rest share its slot bits with other tags.
+            r.hash = i % 2 == 0 ? 0x0000_0123 : UInt32(i % 32) << FlowTable.indexBits | 0x0000_0123
+            return r
+        }
+        for i in 0..<200 { indices[i] = table.insert(colliding(i)) }
+        for i in stride(from: 0, to: 200, by: 3) { table.remove(indices[i]!) }
+        for i in 0..<200 {
+            let r = colliding(i)
+            let found = table.find(r.flow.key, hash: r.hash)
+            if i % 3 == 0 { #expect(found == nil, "\(i)") } else { #expect(found == indices[i], "\(i)") }
+        }
+    }
+
     @Test("expiry returns only flows idle longer than their class timeout, oldest first")
     func expiry() {
         var table = FlowTable(maxFlows: 10, timeouts: FlowTimeouts())
