@@ -54,12 +54,14 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
-        .target(name: "VigilCore", dependencies: ["COpenSSL"], swiftSettings: strict),
+        // Header-only C: sixteen-byte scans Swift inlines (no library to link).
+        .systemLibrary(name: "CByteScan"),
+        .target(name: "VigilCore", dependencies: ["COpenSSL", "CByteScan"], swiftSettings: strict),
         .target(name: "VigilDecode", dependencies: ["VigilCore", "CZlib"], swiftSettings: strict),
         .target(
             name: "VigilConfig", dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
-        .target(name: "VigilInspect", dependencies: ["VigilCore"], swiftSettings: strict),
+        .target(name: "VigilInspect", dependencies: ["VigilCore", "CByteScan"], swiftSettings: strict),
         .target(name: "VigilRules", dependencies: ["VigilCore", "VigilConfig", "CPCRE2"], swiftSettings: strict),
         .target(
             name: "VigilSensor",

@@ -1,6 +1,9 @@
-/// Word-at-a-time tests over bytes (SWAR): eight bytes per step on the hot paths that look for rare
-/// bytes in long texts (JSON escaping, control bytes in HTTP bodies). Each test is exact as a yes/no
-/// for the eight bytes; callers look at the bytes one by one only when it says yes.
+import CByteScan
+
+/// Tests over bytes on the hot paths that look for rare bytes in long texts (JSON escaping, control
+/// bytes in HTTP bodies): sixteen bytes per step where SSE2 does it (`CByteScan`), eight per step
+/// with word tests (SWAR) elsewhere. Each word test is exact as a yes/no for the eight bytes; callers
+/// look at the bytes one by one only when it says yes.
 public enum ByteScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
@@ -26,37 +29,19 @@ public enum ByteScan {
             || hasByte(0x7F, in: word)
     }
 
-    /// The first index in `from..<end` whose byte a JSON string escapes, or `end`. Eight bytes per
-    /// step (Swift's `SIMD16` compares were four times slower here than these word tests): a body
-    /// prefix of several KiB has a newline every line or so, and each run between two of them is
-    /// found in a few steps.
+    /// The first index in `from..<end` whose byte a JSON string escapes, or `end`. Sixteen bytes
+    /// per step (SSE2, `CByteScan`; eight per step with the word tests measured slower, and Swift's
+    /// `SIMD16` compares slower still): a body prefix of several KiB has a newline every line or so,
+    /// and each run between two of them is found in a few steps.
     @inline(__always)
     public static func firstJSONEscape(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
-        var i = from
-        while i + 8 <= end, !needsJSONEscape(word(base, i)) { i += 8 }
-        while i < end {
-            let b = base[i]
-            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F { return i }
-            i += 1
-        }
-        return end
+        vigil_first_json_escape(base, from, end, 0)
     }
 
     /// `firstJSONEscape`, also stopping at a byte from 0x80 on (for text that must be ASCII).
     @inline(__always)
     public static func firstJSONEscapeOrHigh(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
-        var i = from
-        while i + 8 <= end {
-            let w = word(base, i)
-            if w & highs != 0 || needsJSONEscape(w) { break }
-            i += 8
-        }
-        while i < end {
-            let b = base[i]
-            if b < 0x20 || b == 0x22 || b == 0x5C || b >= 0x7F { return i }
-            i += 1
-        }
-        return end
+        vigil_first_json_escape(base, from, end, 1)
     }
 
     /// Whether the bytes are text: no control byte but tab, LF and CR, and with `asciiOnly` none

@@ -42,23 +42,3 @@ extension UInt8 {
     @inline(__always) var digitValue: Int { Int(self &- 48) }
     @inline(__always) var hexValue: UInt8 { isDigit ? self &- 48 : (self | 0x20) &- 87 }
 }
-
-/// Byte classes of eight bytes at once in a `UInt64` ("SIMD within a register"). Every test is exact
-/// per byte: the arithmetic works on the low seven bits, where no sum carries into the next byte,
-/// and bytes ≥ 0x80 (UTF-8 sequences) are cleared at the end. The result has bit 7 of each byte set
-/// for the bytes in the class.
-enum SWAR {
-    static let high: UInt64 = 0x8080_8080_8080_8080
-
-    /// Digits, `@` and `\`.
-    @inline(__always)
-    static func digitOrSpecial(_ v: UInt64) -> UInt64 {
-        let low = v & 0x7F7F_7F7F_7F7F_7F7F
-        let digit = (low &+ 0x5050_5050_5050_5050) & ~(low &+ 0x4646_4646_4646_4646)
-        let at = low ^ 0x4040_4040_4040_4040, backslash = low ^ 0x5C5C_5C5C_5C5C_5C5C
-        // A byte of `at` is nonzero exactly when adding 0x7F sets its bit 7 or it has bit 7 already.
-        let notAt = (at &+ 0x7F7F_7F7F_7F7F_7F7F) | at
-        let notBackslash = (backslash &+ 0x7F7F_7F7F_7F7F_7F7F) | backslash
-        return (digit | ~notAt | ~notBackslash) & ~v & high
-    }
-}

@@ -58,6 +58,31 @@ struct ByteScanTests {
         }
     }
 
+    /// The sixteen-byte scans: every byte value at every position of a 40-byte run of plain text
+    /// (so inside, across and after the steps) is found exactly where a bytewise search finds it.
+    @Test("the JSON escape scans find every byte value at every position, as a bytewise search does")
+    func escapeScanEveryPosition() {
+        for filler in [UInt8(ascii: "a"), 0x20, 0x7E] {
+            for position in 0..<40 {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: filler, count: 40)
+                    bytes[position] = UInt8(value)
+                    let escapes = value < 0x20 || value == 0x22 || value == 0x5C || value == 0x7F
+                    bytes.withUnsafeBufferPointer { p in
+                        let base = p.baseAddress!
+                        #expect(ByteScan.firstJSONEscape(base, from: 0, end: 40) == (escapes ? position : 40))
+                        #expect(
+                            ByteScan.firstJSONEscapeOrHigh(base, from: 0, end: 40)
+                                == (escapes || value >= 0x80 ? position : 40))
+                        // Starting past it, or ending before it, finds nothing.
+                        #expect(ByteScan.firstJSONEscape(base, from: position + 1, end: 40) == 40)
+                        #expect(ByteScan.firstJSONEscapeOrHigh(base, from: 0, end: position) == position)
+                    }
+                }
+            }
+        }
+    }
+
     /// Escaped output read back by Foundation's JSON parser gives the text again, for texts with
     /// escapes at every offset around the eight-byte steps, and multi-byte characters.
     @Test("an escaped string parses back to the same text for escapes at every offset")

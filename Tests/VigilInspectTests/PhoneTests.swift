@@ -12,6 +12,20 @@ struct PhoneTests {
         #expect(masked("call 13812345678 now") == "call 138****5678 now")
     }
 
+    /// The scan looks for digits, `@` and `\\` sixteen bytes at a time: a value is found and masked
+    /// wherever it starts relative to those steps, after letters or spaces.
+    @Test("a mobile and an email are found at every offset around the scan's sixteen-byte steps")
+    func everyOffset() {
+        for pad in 0..<40 {
+            for filler in ["x", " "] {
+                let lead = String(repeating: filler, count: pad)
+                #expect(masked(lead + " 13812345678 end") == lead + " 138****5678 end", "\(pad)")
+                let email = inspector.inspect(text: lead + " zhang.san@example.cn end")
+                #expect(email.detections.map(\.kind) == [.email], "\(pad)")
+            }
+        }
+    }
+
     @Test("country-code and trunk prefixes are part of the match and left in clear")
     func prefixes() {
         let cases = [
