@@ -76,6 +76,9 @@ public struct DNSMessage: Sendable, Equatable {
             rcode: UInt8(flags & 0xF),
             questions: [], answers: [], authorityCount: ns, additionalCount: ar
         )
+        // Sized once: growing from empty reallocated an answer list of four twice.
+        message.questions.reserveCapacity(qd)
+        message.answers.reserveCapacity(an)
         var cursor = 12
         for _ in 0..<qd {
             let name = try readName(p, at: &cursor)

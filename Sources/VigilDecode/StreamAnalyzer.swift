@@ -76,7 +76,7 @@ public final class StreamAnalyzer {
         } else if TLSHelloReader.looksLikeTLS(p) {
             parser = .tls(client: TLSHelloReader(), server: TLSHelloReader(), handshake: TLSHandshake(start: time))
             appProtocol = .tls
-        } else if fromOriginator ? Self.looksLikeHTTPRequest(p) : Self.startsWith(p, "HTTP/1.") {
+        } else if fromOriginator ? Self.looksLikeHTTPRequest(p) : Self.startsWith(p, Self.responseStart) {
             var response = HTTPStreamParser(isRequest: false, bodyLimit: bodyLimit)
             if !fromOriginator { response.requestSent(isHead: false) }
             parser = .http(
@@ -89,14 +89,16 @@ public final class StreamAnalyzer {
         }
     }
 
-    static let methods = [
+    /// Request methods with their space, as bytes (made once, not per connection).
+    static let methods: [[UInt8]] = [
         "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE ",
         "PROPFIND ", "PROPPATCH ", "MKCOL ", "COPY ", "MOVE ", "LOCK ", "UNLOCK ", "SEARCH ",
-    ]
+    ].map { Array($0.utf8) }
 
-    static func startsWith(_ p: UnsafeRawBufferPointer, _ s: String) -> Bool {
-        let u = Array(s.utf8)
-        return p.count >= u.count && zip(p, u).allSatisfy { $0 == $1 }
+    static let responseStart: [UInt8] = Array("HTTP/1.".utf8)
+
+    static func startsWith(_ p: UnsafeRawBufferPointer, _ u: [UInt8]) -> Bool {
+        p.count >= u.count && zip(p, u).allSatisfy { $0 == $1 }
     }
 
     static func looksLikeHTTPRequest(_ p: UnsafeRawBufferPointer) -> Bool {

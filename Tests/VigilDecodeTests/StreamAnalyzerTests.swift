@@ -71,8 +71,8 @@ struct StreamAnalyzerTests {
     func methods() {
         for method in StreamAnalyzer.methods {
             let c = Connection()
-            c.client(method + "/ HTTP/1.1\r\n\r\n")
-            #expect(c.analyzer.appProtocol == .http, "\(method)")
+            c.client(String(decoding: method, as: UTF8.self) + "/ HTTP/1.1\r\n\r\n")
+            #expect(c.analyzer.appProtocol == .http, "\(String(decoding: method, as: UTF8.self))")
         }
     }
 
