@@ -5,9 +5,15 @@
 /// that writes events; and text is escaped straight into it rather than through a scratch buffer.
 /// Non-copyable, so its one block has one owner (a copy could not share it safely); `bytes` gives
 /// the text as an array.
+///
+/// `@unchecked Sendable`, safely: the only non-Sendable stored property is `base`, a pointer to a
+/// block this value alone allocates, reallocates and frees. The type cannot be copied, so sending
+/// a writer to another thread moves it: the sender can no longer reach the block, and no two
+/// threads ever hold it. The block is never handed out beyond a call (`withBytes`, and
+/// `append(maxCount:)`'s closure, get it only for their duration); the key arrays are Sendable
+/// values.
 public struct JSONWriter: ~Copyable, @unchecked Sendable {
-    /// The block: `count` bytes written of `capacity`. Owned (freed by `deinit`); `@unchecked
-    /// Sendable` because no copy of a writer exists to share it.
+    /// The block: `count` bytes written of `capacity`, owned (freed by `deinit`).
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var count: Int
     @usableFromInline var capacity: Int

@@ -305,26 +305,14 @@ public struct HTTPStreamParser {
 
     /// Index just past the blank line that ends a head (LF LF or LF CR LF), searching from `from`.
     static func findHeadEnd(_ b: UnsafeRawBufferPointer, from: Int) -> Int? {
-        guard let base = b.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
-        let n = b.count
         var j = from
-        while true {
-            j = nextLF(base, from: j, end: n)
-            guard j < n else { return nil }
-            if j + 1 < n, base[j + 1] == 0x0A { return j + 2 }
-            if j + 2 < n, base[j + 1] == 0x0D, base[j + 2] == 0x0A { return j + 3 }
-            j += 1
+        // Line ends found eight bytes at a time: a header line is tens of bytes.
+        while let lf = LogBytes.find(0x0A, b, j, b.count) {
+            if lf + 1 < b.count, b[lf + 1] == 0x0A { return lf + 2 }
+            if lf + 2 < b.count, b[lf + 1] == 0x0D, b[lf + 2] == 0x0A { return lf + 3 }
+            j = lf + 1
         }
-    }
-
-    /// The index of the first LF in `from..<end`, or `end`: eight bytes per step (a header line is
-    /// tens of bytes; every message's head is searched for its end, then split into lines).
-    @inline(__always)
-    static func nextLF(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
-        var j = from
-        while j + 8 <= end, !ByteScan.hasByte(0x0A, in: ByteScan.word(base, j)) { j += 8 }
-        while j < end, base[j] != 0x0A { j += 1 }
-        return j
+        return nil
     }
 
     mutating func takeLine(_ data: UnsafeRawBufferPointer, _ i: inout Int) -> [UInt8]? {
@@ -500,11 +488,11 @@ public struct HTTPStreamParser {
     /// Parses a start line and header block on bytes (this runs for every message); nil when it is
     /// not HTTP/1.x.
     static func parseHead(_ b: UnsafeBufferPointer<UInt8>, isRequest: Bool) -> HTTPHead? {
-        guard let base = b.baseAddress else { return nil }
         // Lines are [start, end) without the CR/LF, found as they are read (no array of them).
         func lineEnd(from start: Int) -> (end: Int, next: Int) {
-            let i = nextLF(base, from: start, end: b.count)
-            if i == b.count { return (i, i) }
+            guard let i = LogBytes.find(0x0A, UnsafeRawBufferPointer(b), start, b.count) else {
+                return (b.count, b.count)
+            }
             return (i > start && b[i - 1] == 0x0D ? i - 1 : i, i + 1)
         }
         // The start line is the first line (an empty one has no parts: not HTTP).

@@ -48,7 +48,7 @@ public struct SSHBannerReader: Sendable {
         var i = 0
         while i < data.count {
             // The rest of the line in this segment, appended whole.
-            let lf = data[i...].firstIndex(of: 0x0A)
+            let lf = LogBytes.find(0x0A, data, i, data.count)
             let end = lf ?? data.count
             line.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[i..<end]))
             // The line end does not count towards the limit; a line is too long once it passes it.

@@ -11,11 +11,11 @@ public struct FlowTimeouts: Sendable, Equatable {
 
 /// Flow storage: records in one array, an open-addressing index of 32-bit slots, and one
 /// inactivity list per timeout class ordered by last packet, so expiry only touches expired flows.
+/// Time is packet time, so offline and live captures expire flows alike.
 ///
 /// A slot holds the record's index plus one (0: empty) in its low `indexBits` bits and the top bits
 /// of the flow's hash above them: a probe past a slot whose tag differs touches no record (a cache
 /// miss each, with hundreds of thousands of flows), and those slots share one cache line.
-/// Time is packet time, so offline and live captures expire flows alike.
 struct FlowTable {
     enum TimeoutClass: UInt8, CaseIterable { case tcp = 0, datagram = 1, closed = 2 }
 

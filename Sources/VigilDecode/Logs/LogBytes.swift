@@ -3,7 +3,7 @@ import VigilCore
 /// A half-open byte range `[start, end)` of a line.
 typealias ByteRange = (start: Int, end: Int)
 
-/// Byte-level helpers the log decoders share: every function takes the line and a half-open range
+/// Byte-level helpers the log decoders (and HTTP's line search) share: every function takes the line and a half-open range
 /// `[from, to)` and never reads outside it, so malformed input cannot trap.
 enum LogBytes {
     static let space = UInt8(ascii: " ")
