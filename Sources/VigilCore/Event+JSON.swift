@@ -62,17 +62,12 @@ extension FieldValue {
         case .double(let d): w.double(d)
         case .bool(let b): b ? w.raw("true") : w.raw("false")
         case .ip(let ip):
-            if ip.isV6 {
-                w.string(ip.description)
-            } else {
-                // Dotted quad straight into the buffer (every event carries two addresses), between
-                // its quotes.
-                w.append(maxCount: 17) { out in
-                    out[0] = UInt8(ascii: "\"")
-                    let n = 1 + ip.writeDottedQuad(into: UnsafeMutableBufferPointer(start: out + 1, count: 15))
-                    out[n] = UInt8(ascii: "\"")
-                    return n + 1
-                }
+            // Straight into the buffer (every event carries two addresses), between its quotes.
+            w.append(maxCount: IPAddress.maxTextLength + 2) { out in
+                out[0] = UInt8(ascii: "\"")
+                let n = 1 + ip.writeText(into: out + 1)
+                out[n] = UInt8(ascii: "\"")
+                return n + 1
             }
         case .time(let t):
             w.byte(UInt8(ascii: "\""))

@@ -74,45 +74,75 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         return n
     }
 
-    /// Dotted quad, or RFC 5952 text (longest run of two or more zero groups compressed, lowercase).
-    public var description: String {
-        if !isV6 {
-            // Written digit by digit (interpolating four integers cost 0.2 µs, per address shown).
-            return String(unsafeUninitializedCapacity: 15) { writeDottedQuad(into: $0) }
-        }
-        var groups = [UInt16](repeating: 0, count: 8)
-        for i in 0..<4 {
-            groups[i] = UInt16(truncatingIfNeeded: high >> UInt64(48 - 16 * i))
-            groups[i + 4] = UInt16(truncatingIfNeeded: low >> UInt64(48 - 16 * i))
-        }
+    /// The longest text `writeText` writes (eight groups of four hex digits and seven colons).
+    public static let maxTextLength = 39
+
+    /// Writes the address's text (`description`) into `out`, which has room for `maxTextLength`
+    /// bytes; returns its length. Event output writes it straight into its buffer: a DNS answer's
+    /// IPv6 address built as a string of group strings cost a twentieth of the thread that writes
+    /// events (session 19).
+    public func writeText(into out: UnsafeMutablePointer<UInt8>) -> Int {
+        if !isV6 { return writeDottedQuad(into: UnsafeMutableBufferPointer(start: out, count: 15)) }
         if high == 0, low >> 32 == 0xFFFF {
-            let v4 = UInt32(truncatingIfNeeded: low)
-            return "::ffff:" + IPAddress(v4: v4).description
+            let prefix: StaticString = "::ffff:"
+            out.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+            let n = prefix.utf8CodeUnitCount
+            let v4 = IPAddress(v4: UInt32(truncatingIfNeeded: low))
+            return n + v4.writeDottedQuad(into: UnsafeMutableBufferPointer(start: out + n, count: 15))
         }
+        @inline(__always) func group(_ i: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> UInt64(48 - 16 * (i & 3)))
+        }
+        // RFC 5952: the first longest run of two or more zero groups becomes `::`.
         var bestStart = -1, bestLen = 0, i = 0
         while i < 8 {
-            if groups[i] == 0 {
+            if group(i) == 0 {
                 var j = i
-                while j < 8, groups[j] == 0 { j += 1 }
-                if j - i > bestLen, j - i >= 2 { bestStart = i; bestLen = j - i }
+                while j < 8, group(j) == 0 { j += 1 }
+                if j - i > bestLen, j - i >= 2 {
+                    bestStart = i
+                    bestLen = j - i
+                }
                 i = j
             } else {
                 i += 1
             }
         }
-        var out = ""
+        var n = 0
         i = 0
         while i < 8 {
             if i == bestStart {
-                out += i == 0 ? "::" : ":"
+                if i == 0 {
+                    out[n] = UInt8(ascii: ":")
+                    n += 1
+                }
+                out[n] = UInt8(ascii: ":")
+                n += 1
                 i += bestLen
                 continue
             }
-            out += String(groups[i], radix: 16)
-            if i < 7 { out += ":" }
+            let g = group(i)
+            var shift = 12
+            while shift > 0, g >> UInt16(shift) == 0 { shift -= 4 }
+            while shift >= 0 {
+                let d = UInt8(truncatingIfNeeded: g >> UInt16(shift)) & 0xF
+                out[n] = d < 10 ? 0x30 + d : 0x57 + d
+                n += 1
+                shift -= 4
+            }
+            if i < 7 {
+                out[n] = UInt8(ascii: ":")
+                n += 1
+            }
             i += 1
         }
-        return out
+        return n
+    }
+
+    /// Dotted quad, or RFC 5952 text (longest run of two or more zero groups compressed, lowercase).
+    public var description: String {
+        // Written byte by byte (interpolating four integers cost 0.2 µs, per address shown).
+        String(unsafeUninitializedCapacity: Self.maxTextLength) { writeText(into: $0.baseAddress!) }
     }
 
     /// Parses dotted-quad IPv4 or IPv6 text (with `::` compression and an embedded IPv4 tail).

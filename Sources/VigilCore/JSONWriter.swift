@@ -6,12 +6,12 @@
 /// Non-copyable, so its one block has one owner (a copy could not share it safely); `bytes` gives
 /// the text as an array.
 ///
-/// `@unchecked Sendable`, safely: the only non-Sendable stored property is `base`, a pointer to a
-/// block this value alone allocates, reallocates and frees. The type cannot be copied, so sending
-/// a writer to another thread moves it: the sender can no longer reach the block, and no two
-/// threads ever hold it. The block is never handed out beyond a call (`withBytes`, and
-/// `append(maxCount:)`'s closure, get it only for their duration); the key arrays are Sendable
-/// values.
+/// `@unchecked Sendable`, safely: the only non-Sendable stored properties are `base`, `keyBytes`
+/// and `keyEnds`, pointers to blocks this value alone allocates, reallocates and frees. The type
+/// cannot be copied, so sending a writer to another thread moves it: the sender can no longer reach
+/// the blocks, and no two threads ever hold them. The text block is never handed out beyond a call
+/// (`withBytes`, and `append(maxCount:)`'s closure, get it only for their duration); the key blocks
+/// are never handed out.
 public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// The block: `count` bytes written of `capacity`, owned (freed by `deinit`).
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
@@ -24,7 +24,11 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         count = 0
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        keyBytes?.deallocate()
+        keyEnds?.deallocate()
+    }
 
     /// The text written so far, copied into an array.
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
@@ -227,10 +231,12 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     /// JSON object keys by field id, copied from the registry once per writer, not locked per field:
-    /// all of them in one buffer, each after a comma (`,"name":`), `keyEnds[id]` where each ends
-    /// (one array, so appending a key retains nothing).
-    private var keyBytes: [UInt8] = []
-    private var keyEnds: [Int] = []
+    /// all of them in one block, each after a comma (`,"name":`), `keyEnds[id]` where each ends.
+    /// Owned blocks, not arrays: reading an array property while appending to `self` retained and
+    /// released it per key (2 % of the thread that writes events).
+    private var keyBytes: UnsafeMutablePointer<UInt8>?
+    private var keyEnds: UnsafeMutablePointer<Int>?
+    private var keyCount = 0
 
     /// Appends `"name":` for a field.
     public mutating func key(_ id: FieldID) { appendKey(id, comma: false) }
@@ -240,14 +246,30 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     private mutating func appendKey(_ id: FieldID, comma: Bool) {
         let index = Int(id.rawValue)
-        if index >= keyEnds.count {
-            let keys = FieldRegistry.shared.allJSONKeys()
-            keyBytes = keys.flatMap { [UInt8(ascii: ",")] + $0 }
-            keyEnds = keys.reduce(into: []) { ends, key in ends.append((ends.last ?? 0) + 1 + key.count) }
-        }
+        if index >= keyCount { loadKeys() }
+        guard let keyBytes, let keyEnds else { return }
         let start = (index == 0 ? 0 : keyEnds[index - 1]) + (comma ? 0 : 1)
-        let end = keyEnds[index]
-        keyBytes.withUnsafeBufferPointer { append($0.baseAddress! + start, count: end - start) }
+        append(keyBytes + start, count: keyEnds[index] - start)
+    }
+
+    /// Copies every registered key (a field registered after the last copy is why it is called again).
+    private mutating func loadKeys() {
+        let keys = FieldRegistry.shared.allJSONKeys()
+        let total = keys.reduce(0) { $0 + 1 + $1.count }
+        keyBytes?.deallocate()
+        keyEnds?.deallocate()
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(total, 1))
+        let ends = UnsafeMutablePointer<Int>.allocate(capacity: max(keys.count, 1))
+        var end = 0
+        for (i, key) in keys.enumerated() {
+            bytes[end] = UInt8(ascii: ",")
+            key.withUnsafeBufferPointer { (bytes + end + 1).initialize(from: $0.baseAddress!, count: $0.count) }
+            end += 1 + key.count
+            ends[i] = end
+        }
+        keyBytes = bytes
+        keyEnds = ends
+        keyCount = keys.count
     }
 
     public mutating func int(_ v: Int64) {
