@@ -58,12 +58,15 @@ public struct EventFactory: Sendable {
         // Consumed: binding the record's parts moves them (a borrowed output's parts are copied,
         // retaining every string and array they hold).
         switch consume output {
-        case .app(let record, let flow, let identity, _):
-            addConnection(flow, identity, to: &e)
+        // The flow's identity is made per event, here rather than once per flow on the capture
+        // thread, the busier one: keeping it for a flow's later events (a dictionary of open flows)
+        // cost more than the digests, since most flows' last event comes long after their first.
+        case .app(let record, let flow, _):
+            addConnection(flow, FlowIdentity(flow, ids: ids), to: &e)
             e.set(Fields.networkProtocol, flow.appProtocol?.rawValue)
             EventBuilder.add(record, to: &e)
-        case .flow(let flow, let identity):
-            addFlow(flow, identity, to: &e)
+        case .flow(let flow):
+            addFlow(flow, FlowIdentity(flow, ids: ids), to: &e)
         }
     }
 

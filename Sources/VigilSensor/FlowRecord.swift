@@ -25,8 +25,6 @@ final class FlowApp {
     var respStream = TCPReassembler()
     /// App events emitted so far (their index in event ids).
     var events: UInt32 = 0
-    /// The flow's uid and Community ID, made with its first app event.
-    var identity: FlowIdentity?
     var appProtocol: AppProtocol? { stream?.appProtocol ?? datagram?.appProtocol }
 
     init(stream: StreamAnalyzer?, datagram: DatagramAnalyzer?) {

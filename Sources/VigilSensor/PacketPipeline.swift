@@ -69,11 +69,9 @@ struct PipelineCore {
     var eventCounts = [Int](repeating: 0, count: PipelineOutput.datasets.count)
     /// Spare storage the records of `output` are swapped into while they are handed over.
     var handedOver: [AppRecord] = []
-    let ids: EventIDGenerator
 
     init(config: PipelineConfig, linkType: LinkType, deliver: @escaping (consuming PipelineOutput) -> Void) {
         self.config = config
-        ids = EventIDGenerator(observerID: config.observerID, sourceIdentity: config.sourceIdentity)
         self.linkType = linkType
         self.deliver = deliver
         table = FlowTable(maxFlows: config.maxFlows, timeouts: config.timeouts)
@@ -345,15 +343,13 @@ struct PipelineCore {
         if !output.records.isEmpty {
             table[index].flow.appProtocol = app.appProtocol
             let flow = table[index].flow
-            let identity = app.identity ?? FlowIdentity(flow, ids: ids)
-            app.identity = identity
             // Records are moved into the outputs, not copied (a copy retains every string and
             // array a record holds, and the copy left behind is released right after). There are
             // one or two per call, each moved out (`takeFirst`).
             swap(&handedOver, &output.records)
             while let record = handedOver.takeFirst() {
                 app.events += 1
-                send(.app(record, flow: flow, identity: identity, eventIndex: app.events))
+                send(.app(record, flow: flow, eventIndex: app.events))
             }
         }
         output.removeAll()
@@ -378,7 +374,6 @@ struct PipelineCore {
     mutating func emitFlow(_ index: Int) {
         var flow = table[index].flow
         flow.appProtocol = table[index].app?.appProtocol
-        let identity = table[index].app?.identity ?? FlowIdentity(flow, ids: ids)
-        send(.flow(flow, identity: identity))
+        send(.flow(flow))
     }
 }

@@ -23,8 +23,9 @@ public struct FlowSnapshot: Sendable {
     var appProtocol: AppProtocol?
 }
 
-/// A connection instance's names in events: its Zeek-style uid and its Community ID. Computed once per
-/// flow, on the capture thread (two digests; the thread that builds events is the busier one).
+/// A connection instance's names in events: its Zeek-style uid and its Community ID. Made from the
+/// flow's snapshot for each event by the thread that builds events (`EventFactory`): two digests
+/// the capture thread, the busier one, no longer makes (3.5 % of it, session 19).
 public struct FlowIdentity: Sendable {
     /// Inline, not `String`s: every event of the flow carries them to the writer thread, where a
     /// heap string's reference counting costs more than writing it out.
@@ -71,36 +72,35 @@ extension FlowSnapshot {
 
 /// One thing the packet pipeline reports: an application transaction on a flow, or a flow that
 /// ended. Typed records, not events yet: building the event's ECS fields is `EventFactory`'s job, so
-/// it can run off the capture thread. The flow's identity comes made; the event's id (deterministic:
-/// see `EventIDGenerator`) is made from the flow's serial and `eventIndex` by `EventFactory`, off the
-/// capture thread too.
+/// it can run off the capture thread. The flow's identity (`FlowIdentity`) and the event's id
+/// (deterministic: see `EventIDGenerator`, from the flow's serial and `eventIndex`) are made by
+/// `EventFactory`, off the capture thread too.
 public enum PipelineOutput: Sendable {
     /// `eventIndex`: the record's place among the flow's app events, from 1.
-    case app(AppRecord, flow: FlowSnapshot, identity: FlowIdentity, eventIndex: UInt32)
+    case app(AppRecord, flow: FlowSnapshot, eventIndex: UInt32)
     /// The flow's final counters; always the last output of its flow (event index 0).
-    case flow(FlowSnapshot, identity: FlowIdentity)
+    case flow(FlowSnapshot)
 
     /// An output that owns no memory (only empty strings), for a slot whose output was moved away.
     static let placeholder = PipelineOutput.flow(
         FlowSnapshot(
             key: FlowKey(aHigh: 0, aLow: 0, bHigh: 0, bLow: 0, aPort: 0, bPort: 0, proto: 0, isV6: false, vlan: 0),
             originatorIsA: true, icmpType: 0, icmpCode: 0, serial: 0, missedBytes: 0, start: 0, last: 0,
-            origPackets: 0, respPackets: 0, origBytes: 0, respBytes: 0, state: ConnectionState(), appProtocol: nil),
-        identity: FlowIdentity(uid: "", communityID: ""))
+            origPackets: 0, respPackets: 0, origBytes: 0, respBytes: 0, state: ConnectionState(), appProtocol: nil))
 
     /// The event's time: the transaction's start, or the flow's first packet.
     public var time: Timestamp {
         switch self {
-        case .app(let record, _, _, _): record.start
-        case .flow(let flow, _): Timestamp(microseconds: flow.start)
+        case .app(let record, _, _): record.start
+        case .flow(let flow): Timestamp(microseconds: flow.start)
         }
     }
 
     /// Where the event's id comes from: the flow's serial and the event's index within the flow.
     var eventPosition: (serial: UInt32, index: UInt32) {
         switch self {
-        case .app(_, let flow, _, let index): (flow.serial, index)
-        case .flow(let flow, _): (flow.serial, 0)
+        case .app(_, let flow, let index): (flow.serial, index)
+        case .flow(let flow): (flow.serial, 0)
         }
     }
 
@@ -112,10 +112,10 @@ public enum PipelineOutput: Sendable {
     var datasetIndex: Int {
         switch self {
         case .flow: 0
-        case .app(.dns, _, _, _): 1
-        case .app(.http, _, _, _): 2
-        case .app(.tls, _, _, _): 3
-        case .app(.ssh, _, _, _): 4
+        case .app(.dns, _, _): 1
+        case .app(.http, _, _): 2
+        case .app(.tls, _, _): 3
+        case .app(.ssh, _, _): 4
         }
     }
 }
