@@ -13,24 +13,35 @@ public struct HTTPHeader: Sendable, Equatable {
 
 /// The start line and headers of an HTTP/1.x request or response.
 ///
-/// The header block is kept as one byte buffer (each name followed by its value, trimmed, folded lines
-/// joined by a space) with the boundaries beside it: two allocations per message instead of up to
-/// three strings per header, and only the headers an event uses ever become strings.
+/// A parsed head keeps its bytes as they came, copied once, with each header's name and trimmed value
+/// marked in them (a folded value, rare, is joined after them): two allocations per message, no
+/// copy per header, and only the parts an event uses ever become strings (the request target
+/// too, made by the thread that builds events rather than the capture thread).
 public struct HTTPHead: Sendable, Equatable {
     public var method: String?
-    public var target: String?
+    /// The request target (request line's second part).
+    public var target: String? {
+        targetEnd >= targetStart && targetStart >= 0 ? text(targetStart, targetEnd) : nil
+    }
     public var statusCode: Int?
     public var reason: String?
     /// `1.0` or `1.1`.
     public var version: String
-    /// Names and values, one after the other.
+    /// The head's bytes (or, for a head made from `HTTPHeader`s, each name followed by its value),
+    /// then any folded values.
     private var storage: [UInt8] = []
-    /// Where each header's name starts and ends and where its value (which starts at `nameEnd`) ends.
+    /// Where each header's name and value are in `storage`.
     private var bounds: [Bounds] = []
+    /// The request target's bytes in `storage` (none when `targetStart` is negative).
+    private var targetStart: Int32 = -1
+    private var targetEnd: Int32 = -1
+    /// Where the head's own bytes end in `storage`: a value from here on was joined from folded lines.
+    private var rawCount: Int32 = 0
 
     struct Bounds: Sendable, Equatable {
         var nameStart: Int32
         var nameEnd: Int32
+        var valueStart: Int32
         var valueEnd: Int32
     }
 
@@ -42,25 +53,47 @@ public struct HTTPHead: Sendable, Equatable {
         }
     }
 
+    /// A head read from `bytes` (its start line and header lines): they are copied once and marked
+    /// by `setTarget` and `addHeader`.
+    init(bytes: UnsafeBufferPointer<UInt8>, headerEstimate: Int) {
+        version = ""
+        storage = Array(bytes)
+        rawCount = Int32(bytes.count)
+        bounds.reserveCapacity(headerEstimate)
+    }
+
+    /// Same start line parts and the same headers (names and values, in order), however they are kept.
+    public static func == (a: HTTPHead, b: HTTPHead) -> Bool {
+        guard a.method == b.method, a.target == b.target, a.statusCode == b.statusCode, a.reason == b.reason,
+            a.version == b.version, a.bounds.count == b.bounds.count
+        else { return false }
+        for (x, y) in zip(a.bounds, b.bounds) {
+            guard a.storage[Int(x.nameStart)..<Int(x.nameEnd)] == b.storage[Int(y.nameStart)..<Int(y.nameEnd)],
+                a.storage[Int(x.valueStart)..<Int(x.valueEnd)] == b.storage[Int(y.valueStart)..<Int(y.valueEnd)]
+            else { return false }
+        }
+        return true
+    }
+
     public var isRequest: Bool { method != nil }
 
     public var headerCount: Int { bounds.count }
 
     /// Every header, in order (builds strings: for tests and tools, not the per-message path).
     public var headers: [HTTPHeader] {
-        bounds.map { HTTPHeader(name: text($0.nameStart, $0.nameEnd), value: text($0.nameEnd, $0.valueEnd)) }
+        bounds.map { HTTPHeader(name: text($0.nameStart, $0.nameEnd), value: text($0.valueStart, $0.valueEnd)) }
     }
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
         var key = name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? name.lowercased() : name
-        return key.withUTF8 { k in valueBounds(lowercasedName: k).map { text($0.nameEnd, $0.valueEnd) } }
+        return key.withUTF8 { k in valueBounds(lowercasedName: k).map { text($0.valueStart, $0.valueEnd) } }
     }
 
     /// `header` for a name already in lower case (the names events and framing look up): no
     /// case check or copy of the name per lookup, several per message.
     public func header(lowercased name: StaticString) -> String? {
-        name.withUTF8Buffer { k in valueBounds(lowercasedName: k).map { text($0.nameEnd, $0.valueEnd) } }
+        name.withUTF8Buffer { k in valueBounds(lowercasedName: k).map { text($0.valueStart, $0.valueEnd) } }
     }
 
     /// The bounds of the first header whose name, in ASCII lower case, is `k`.
@@ -88,7 +121,8 @@ public struct HTTPHead: Sendable, Equatable {
     mutating func startHeader(name: UnsafeRawBufferPointer) {
         let start = Int32(storage.count)
         storage.append(contentsOf: name)
-        bounds.append(Bounds(nameStart: start, nameEnd: Int32(storage.count), valueEnd: Int32(storage.count)))
+        let end = Int32(storage.count)
+        bounds.append(Bounds(nameStart: start, nameEnd: end, valueStart: end, valueEnd: end))
     }
 
     /// Appends to the last header's value.
@@ -97,9 +131,36 @@ public struct HTTPHead: Sendable, Equatable {
         bounds[bounds.count - 1].valueEnd = Int32(storage.count)
     }
 
-    mutating func reserveHeaders(bytes: Int, count: Int) {
-        storage.reserveCapacity(bytes)
-        bounds.reserveCapacity(count)
+    /// Marks the request target, `from..<to` of the head's bytes.
+    mutating func setTarget(_ from: Int, _ to: Int) {
+        targetStart = Int32(from)
+        targetEnd = Int32(to)
+    }
+
+    /// Marks a header whose name and value are in the head's bytes.
+    mutating func addHeader(name: Range<Int>, value: Range<Int>) {
+        bounds.append(
+            Bounds(
+                nameStart: Int32(name.lowerBound), nameEnd: Int32(name.upperBound),
+                valueStart: Int32(value.lowerBound), valueEnd: Int32(value.upperBound)))
+    }
+
+    /// Continues the last header's value with a folded line's `from..<to` of the head's bytes,
+    /// after one space. The value is first moved after the head's bytes (once per header), then
+    /// each folded line is appended to it there.
+    mutating func foldIntoLastValue(_ from: Int, _ to: Int) {
+        let last = bounds.count - 1
+        let b = bounds[last]
+        // Parts are copied out first: appending a slice of the array to itself copied all of it.
+        if b.valueStart < rawCount {
+            let value = Array(storage[Int(b.valueStart)..<Int(b.valueEnd)])
+            bounds[last].valueStart = Int32(storage.count)
+            storage.append(contentsOf: value)
+        }
+        let part = Array(storage[from..<to])
+        storage.append(UInt8(ascii: " "))
+        storage.append(contentsOf: part)
+        bounds[last].valueEnd = Int32(storage.count)
     }
 }
 
@@ -526,14 +587,16 @@ public struct HTTPStreamParser {
             guard part.1 - part.0 == 8, (0..<5).allSatisfy({ b[part.0 + $0] == prefix[$0] }) else { return nil }
             return text((part.0 + 5, part.1))
         }
-        var head = HTTPHead(version: "", headers: [])
+        // The head's bytes copied once, with room for an estimate of its header lines (a header
+        // line is rarely under 16 bytes; more grow the array): counting them was a second pass.
+        var head = HTTPHead(bytes: b, headerEstimate: (b.count - firstEnd) / 16 + 1)
         if isRequest {
             guard partCount == 3, parts.0.1 - parts.0.0 <= 32,
                 (parts.0.0..<parts.0.1).allSatisfy({ isTokenChar(b[$0]) }),
                 let v = version(parts.2)
             else { return nil }
             head.method = text(parts.0)
-            head.target = text(parts.1)
+            head.setTarget(parts.1.0, parts.1.1)
             head.version = v
         } else {
             guard partCount >= 2, let v = version(parts.0), parts.1.1 - parts.1.0 == 3,
@@ -543,10 +606,6 @@ public struct HTTPStreamParser {
             head.statusCode = code
             head.reason = partCount > 2 ? text(parts.2) : ""
         }
-        // Room for the header block and an estimate of its lines (a header line is rarely under
-        // 16 bytes; more grow the array): counting them was a second pass over the head.
-        head.reserveHeaders(bytes: b.count - firstEnd, count: (b.count - firstEnd) / 16 + 1)
-        let raw = UnsafeRawBufferPointer(b)
         var start = headersStart
         while start < b.count {
             let (end, next) = lineEnd(from: start)
@@ -554,14 +613,12 @@ public struct HTTPStreamParser {
             if start < end, isSpace(b[start]), head.headerCount > 0 {
                 // A folded line (obs-fold) continues the previous value after one space.
                 let (from, to) = trimmedRange(b, start, end)
-                withUnsafeBytes(of: UInt8(ascii: " ")) { head.appendValue($0) }
-                head.appendValue(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
+                head.foldIntoLastValue(from, to)
                 continue
             }
-            guard let colon = (start..<end).first(where: { b[$0] == UInt8(ascii: ":") }) else { continue }
-            head.startHeader(name: UnsafeRawBufferPointer(rebasing: raw[start..<colon]))
+            guard let colon = LogBytes.find(UInt8(ascii: ":"), UnsafeRawBufferPointer(b), start, end) else { continue }
             let (from, to) = trimmedRange(b, colon + 1, end)
-            head.appendValue(UnsafeRawBufferPointer(rebasing: raw[from..<to]))
+            head.addHeader(name: start..<colon, value: from..<to)
         }
         return head
     }

@@ -149,6 +149,41 @@ struct HTTPStreamParserTests {
                 .first)
         #expect(m.head.header("x-long") == "first second")
         #expect(m.head.header("host") == "h")
+
+        // Several folded lines onto one header, and onto a later one: each joins its own header.
+        let several = try #require(
+            HTTPRun.whole(
+                B.ascii(
+                    "GET /f HTTP/1.1\r\nX-Long: first\r\n \t second\r\n third \r\nHost: h\r\nX-B: 1\r\n  2\r\n\r\n"),
+                isRequest: true
+            ).first)
+        #expect(several.head.header("x-long") == "first second third")
+        #expect(several.head.header("host") == "h")
+        #expect(several.head.header("x-b") == "1 2")
+        #expect(several.head.target == "/f")
+        #expect(
+            several.head.headers
+                == [
+                    HTTPHeader(name: "X-Long", value: "first second third"), HTTPHeader(name: "Host", value: "h"),
+                    HTTPHeader(name: "X-B", value: "1 2"),
+                ])
+    }
+
+    @Test("heads are equal when their start lines and headers are, however the bytes were spaced or folded")
+    func headEquality() throws {
+        func head(_ text: String) throws -> HTTPHead {
+            try #require(HTTPRun.whole(B.ascii(text), isRequest: true).first).head
+        }
+        let plain = try head("GET /a HTTP/1.1\r\nHost: h\r\nX-V: 1 2\r\n\r\n")
+        #expect(try head("GET  /a  HTTP/1.1\r\nHost:   h  \r\nX-V: 1\r\n 2\r\n\r\n") == plain)
+        #expect(try head("GET /a HTTP/1.1\r\nHost: h\r\nX-V: 1 3\r\n\r\n") != plain)
+        #expect(try head("GET /b HTTP/1.1\r\nHost: h\r\nX-V: 1 2\r\n\r\n") != plain)
+        #expect(try head("GET /a HTTP/1.1\r\nhost: h\r\nX-V: 1 2\r\n\r\n") != plain, "names keep their case")
+        var built = HTTPHead(
+            version: "1.1", headers: [HTTPHeader(name: "Host", value: "h"), HTTPHeader(name: "X-V", value: "1 2")])
+        built.method = "GET"
+        #expect(built.headers == plain.headers)
+        #expect(built != plain, "a built head has no target")
     }
 
     @Test("a request cut in its body is returned by finish as incomplete")
