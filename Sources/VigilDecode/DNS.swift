@@ -88,8 +88,11 @@ public struct DNSMessage: Sendable, Equatable {
                     name: name, type: p.loadBigEndianUInt16(at: cursor), class: p.loadBigEndianUInt16(at: cursor + 2)))
             cursor += 4
         }
+        // The name at offset 12 (the first question's), which answers nearly always point at:
+        // shared rather than decoded into a new string per answer.
+        let firstName = message.questions.first?.name
         for index in 0..<(an + ns + ar) {
-            let record = try readRecord(p, at: &cursor)
+            let record = try readRecord(p, at: &cursor, nameAt12: firstName)
             if index < an { message.answers.append(record) }
         }
         // A truncated (TC) UDP answer may legitimately stop early; anything else must end exactly.
@@ -97,8 +100,17 @@ public struct DNSMessage: Sendable, Equatable {
         return message
     }
 
-    static func readRecord(_ p: UnsafeRawBufferPointer, at cursor: inout Int) throws(DecodeIssue) -> Record {
-        let name = try readName(p, at: &cursor)
+    /// `nameAt12`: the name that starts at offset 12, already read (what a pointer to it reads).
+    static func readRecord(
+        _ p: UnsafeRawBufferPointer, at cursor: inout Int, nameAt12: String? = nil
+    ) throws(DecodeIssue) -> Record {
+        let name: String
+        if let nameAt12, cursor + 1 < p.count, p[cursor] == 0xC0, p[cursor + 1] == 12, cursor > 12 {
+            name = nameAt12
+            cursor += 2
+        } else {
+            name = try readName(p, at: &cursor)
+        }
         guard cursor + 10 <= p.count else { throw .dnsMalformed }
         let type = p.loadBigEndianUInt16(at: cursor)
         let cls = p.loadBigEndianUInt16(at: cursor + 2)

@@ -78,6 +78,7 @@ public struct TLSHello: Sendable, Equatable {
         if isClient {
             let cipherBytes = Int(try r.u16())
             guard cipherBytes % 2 == 0 else { throw .tlsMalformed }
+            hello.cipherSuites.reserveCapacity(min(cipherBytes / 2, r.remaining / 2))
             for _ in 0..<(cipherBytes / 2) { hello.cipherSuites.append(try r.u16()) }
             try r.skip(Int(try r.u8()))
         } else {
@@ -87,6 +88,8 @@ public struct TLSHello: Sendable, Equatable {
         guard r.remaining >= 2 else { return hello }
         let extEnd = r.offset + 2 + Int(try r.u16())
         guard extEnd <= r.end else { throw .tlsMalformed }
+        // At most one extension per four bytes; rarely more than twenty.
+        hello.extensions.reserveCapacity(min((extEnd - r.offset) / 4, 24))
         while r.offset < extEnd {
             let type = try r.u16()
             let len = Int(try r.u16())
@@ -106,7 +109,7 @@ public struct TLSHello: Sendable, Equatable {
             while e.offset + 3 <= listEnd {
                 let nameType = try e.u8()
                 let n = Int(try e.u16())
-                let bytes = try e.bytes(n)
+                let bytes = try e.slice(n)
                 if nameType == 0, serverName == nil { serverName = String(decoding: bytes, as: UTF8.self) }
             }
         case 10:
@@ -119,7 +122,7 @@ public struct TLSHello: Sendable, Equatable {
             let listEnd = e.offset + 2 + Int(try e.u16())
             while e.offset < listEnd {
                 let n = Int(try e.u8())
-                alpn.append(String(decoding: try e.bytes(n), as: UTF8.self))
+                alpn.append(String(decoding: try e.slice(n), as: UTF8.self))
             }
         case 43:
             if isClient {
@@ -165,10 +168,11 @@ struct ByteReader {
         offset += n
     }
 
-    mutating func bytes(_ n: Int) throws(DecodeIssue) -> [UInt8] {
+    /// The next `n` bytes, in place.
+    mutating func slice(_ n: Int) throws(DecodeIssue) -> UnsafeRawBufferPointer {
         guard n >= 0, offset + n <= end else { throw .tlsMalformed }
         defer { offset += n }
-        return Array(UnsafeRawBufferPointer(rebasing: p[offset..<(offset + n)]))
+        return UnsafeRawBufferPointer(rebasing: p[offset..<(offset + n)])
     }
 }
 
@@ -185,6 +189,14 @@ public struct TLSHelloReader: Sendable {
     /// Feeds stream bytes; returns the hello once it is complete (then ignores the rest).
     public mutating func feed(_ data: UnsafeRawBufferPointer) -> TLSHello? {
         guard !done else { return nil }
+        if records.isEmpty, handshake.isEmpty, let hello = Self.wholeHello(data) {
+            // The usual case: the first record of the first segment holds the whole hello, read in
+            // place (copying the segment, a server's certificates too, cost more than the parse).
+            done = true
+            let result = try? TLSHello.parse(handshake: hello)
+            if result == nil { malformed = true }
+            return result
+        }
         records.append(contentsOf: data)
         while records.count >= 5 {
             let type = records[0]
@@ -212,6 +224,17 @@ public struct TLSHelloReader: Sendable {
         }
         if records.count > Self.maxHandshakeBytes { return fail() }
         return nil
+    }
+
+    /// The hello handshake message when `data` starts with a handshake record that holds all of
+    /// it; nil otherwise (the records are then gathered and checked one by one).
+    static func wholeHello(_ data: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard data.count >= 9, data[0] == 22, data[1] == 3 || (data[1] == 2 && data[2] == 0) else { return nil }
+        let length = Int(data[3]) << 8 | Int(data[4])
+        guard data.count >= 5 + length, length >= 4 else { return nil }
+        let needed = 4 + (Int(data[6]) << 16 | Int(data[7]) << 8 | Int(data[8]))
+        guard needed <= length else { return nil }
+        return UnsafeRawBufferPointer(rebasing: data[5..<(5 + needed)])
     }
 
     mutating func fail() -> TLSHello? {

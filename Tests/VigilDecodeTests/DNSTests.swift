@@ -125,6 +125,21 @@ struct DNSTests {
         #expect(m.questions.first?.name == "a\\046b\\032\\092.c\\255\\000")
     }
 
+    @Test("answers that point at the question name read it, escapes included; other owners read their own")
+    func answersPointingAtQuestion() throws {
+        let name: [UInt8] = [5, 0x61, 0x2E, 0x62, 0x20, 0x5C, 3, 0x63, 0xFF, 0x00, 0]
+        let question = name + B.be16(1) + B.be16(1)
+        let other = B.dnsRecord(name: B.dnsName("other.test"), type: 1, rdata: [9, 9, 9, 9])
+        let message =
+            B.dnsHeader(id: 1, flags: 0x8180, qd: 1, an: 3) + question
+            + B.dnsRecord(name: [0xC0, 12], type: 1, rdata: [1, 2, 3, 4]) + other
+            + B.dnsRecord(name: [1, 0x78, 0xC0, 12], type: 1, rdata: [5, 6, 7, 8])
+        let m = try parse(message)
+        #expect(
+            m.answers.map(\.name) == ["a\\046b\\032\\092.c\\255\\000", "other.test", "x.a\\046b\\032\\092.c\\255\\000"])
+        #expect(m.answers.map(\.data) == ["1.2.3.4", "9.9.9.9", "5.6.7.8"])
+    }
+
     @Test("a pointer chain through earlier names is followed")
     func pointerChain() throws {
         // Answer 1 owner: "www" + pointer to the question; answer 2 owner: pointer to answer 1's owner.

@@ -166,6 +166,14 @@ struct TLSTests {
         #expect(h?.serverName == "example.com")
         #expect(reader.done)
         #expect(!reader.malformed)
+        // Read in place, it is the same hello as one gathered a byte at a time, with or without the
+        // records that follow it in the segment.
+        let stream = B.tlsRecord(B.greasedClientHello()) + B.tlsRecord(type: 23, [1, 2, 3])
+        #expect(read([stream]).hello == h)
+        #expect(read(stream.map { [$0] }).hello == h)
+        // A record shorter than the hello it starts is gathered with the next one.
+        let hs = B.greasedClientHello()
+        #expect(read([B.tlsRecord(Array(hs[0..<40])) + B.tlsRecord(Array(hs[40...]))]).hello == h)
     }
 
     @Test("a hello fragmented across several handshake records is reassembled")
