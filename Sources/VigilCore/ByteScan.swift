@@ -1,8 +1,6 @@
-import CByteScan
-
-/// Tests over bytes on the hot paths that look for rare bytes in long texts (JSON escaping, control
-/// bytes in HTTP bodies): sixteen bytes per step where SSE2 does it (`CByteScan`), eight per step
-/// with word tests (SWAR) elsewhere. Each word test is exact as a yes/no for the eight bytes; callers
+/// Tests over bytes on the hot paths that look for rare bytes in long texts (control bytes in HTTP
+/// bodies, line ends), eight bytes per step with word tests (SWAR); JSON escaping and Inspect's
+/// scan use the sixteen-byte steps of `CByteScan`. Each word test is exact as a yes/no for the eight bytes; callers
 /// look at the bytes one by one only when it says yes.
 public enum ByteScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
@@ -20,28 +18,6 @@ public enum ByteScan {
     public static func hasByte(_ byte: UInt8, in word: UInt64) -> Bool {
         let x = word ^ (ones &* UInt64(byte))
         return (x &- ones) & ~x & highs != 0
-    }
-
-    /// Whether some byte of `word` is one a JSON string escapes: a control byte, `"`, `\` or DEL.
-    @inline(__always)
-    public static func needsJSONEscape(_ word: UInt64) -> Bool {
-        hasByte(below: 0x20, in: word) || hasByte(0x22, in: word) || hasByte(0x5C, in: word)
-            || hasByte(0x7F, in: word)
-    }
-
-    /// The first index in `from..<end` whose byte a JSON string escapes, or `end`. Sixteen bytes
-    /// per step (SSE2, `CByteScan`; eight per step with the word tests measured slower, and Swift's
-    /// `SIMD16` compares slower still): a body prefix of several KiB has a newline every line or so,
-    /// and each run between two of them is found in a few steps.
-    @inline(__always)
-    public static func firstJSONEscape(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
-        vigil_first_json_escape(base, from, end, 0)
-    }
-
-    /// `firstJSONEscape`, also stopping at a byte from 0x80 on (for text that must be ASCII).
-    @inline(__always)
-    public static func firstJSONEscapeOrHigh(_ base: UnsafePointer<UInt8>, from: Int, end: Int) -> Int {
-        vigil_first_json_escape(base, from, end, 1)
     }
 
     /// Whether the bytes are text: no control byte but tab, LF and CR, and with `asciiOnly` none

@@ -1,3 +1,5 @@
+import CByteScan
+
 /// Appends JSON text to a byte buffer without Foundation: the output path runs once per event.
 ///
 /// The buffer is written through a pointer: an `Array` checked uniqueness and capacity and went
@@ -107,33 +109,12 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         s.withUTF8 { appendEscaped($0) }
     }
 
-    /// How each byte is written in a JSON string: 0 as is, 1 after a backslash (`"`, `\\`), or the
-    /// letter of its two-byte escape (`n`, `r`, `t`); 2 for the other control bytes and DEL (`\\u00XX`).
-    private static let escapeTable: [UInt8] = (0..<256).map { (b: Int) -> UInt8 in
-        switch b {
-        case 0x22, 0x5C: 1
-        case 0x0A: UInt8(ascii: "n")
-        case 0x0D: UInt8(ascii: "r")
-        case 0x09: UInt8(ascii: "t")
-        case 0..<0x20, 0x7F: 2
-        default: 0
-        }
-    }
-
     /// Input bytes escaped per step: room for six output bytes per input byte is reserved per step.
     private static let escapeChunk = 4096
 
     public mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        guard let base = utf8.baseAddress else {
-            raw("\"\"")
-            return
-        }
-        // Escaping is the hot loop of event output. Sixteen bytes are tested at once (ByteScan): a
-        // text with nothing to escape (most fields) is copied in one go.
-        let count = utf8.count
-        let i = ByteScan.firstJSONEscape(base, from: 0, end: count)
-        openQuote(then: base, count: i)
-        if i < count { escapeRest(base, from: i, count: count) }
+        byte(UInt8(ascii: "\""))
+        if let base = utf8.baseAddress { escape(base, count: utf8.count, asciiTextOnly: false) }
         byte(UInt8(ascii: "\""))
     }
 
@@ -141,94 +122,34 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// byte but tab, LF and CR (DEL is escaped). Otherwise appends nothing and returns false. One
     /// pass both checks and escapes: a body prefix of several KiB is read once, not twice.
     public mutating func appendASCIIText(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = text.baseAddress else {
-            raw("\"\"")
-            return true
-        }
-        let mark = self.count
-        let count = text.count
-        let i = ByteScan.firstJSONEscapeOrHigh(base, from: 0, end: count)
-        openQuote(then: base, count: i)
-        if i < count, !escapeRest(base, from: i, count: count, asciiTextOnly: true) {
-            self.count = mark
+        let mark = count
+        byte(UInt8(ascii: "\""))
+        if let base = text.baseAddress, !escape(base, count: text.count, asciiTextOnly: true) {
+            count = mark
             return false
         }
         byte(UInt8(ascii: "\""))
         return true
     }
 
-    /// An opening quote, then `count` bytes that need no escape (with room for the closing quote).
-    @inline(__always)
-    private mutating func openQuote(then run: UnsafePointer<UInt8>, count n: Int) {
-        reserve(n + 2)
-        base[count] = UInt8(ascii: "\"")
-        (base + count + 1).update(from: run, count: n)
-        count &+= n + 1
-    }
-
-    /// Escapes from `from` on (the first byte to escape) straight into the buffer, so a text full of
-    /// quotes (a JSON body) costs a store or two per byte, and the runs between escapes (an HTML
-    /// body's lines) are copied whole. With `asciiTextOnly`, stops at a byte from 0x80 on or a
-    /// control byte but tab, LF and CR, and returns false (what was written stays; the caller drops it).
+    /// Escaping is the hot loop of event output: done sixteen bytes at a time straight into the
+    /// buffer (`vigil_json_escape`), which copies and checks in one pass. With `asciiTextOnly`,
+    /// returns false at a byte from 0x80 on or a control byte but tab, LF and CR (what was written
+    /// stays; the caller drops it).
     @inline(__always)
     @discardableResult
-    private mutating func escapeRest(
-        _ base: UnsafePointer<UInt8>, from: Int, count: Int, asciiTextOnly: Bool = false
-    ) -> Bool {
-        var i = from
-        return Self.escapeTable.withUnsafeBufferPointer { table in
-            while i < count {
-                let end = min(i + Self.escapeChunk, count)
-                reserve(6 * (end - i))
-                let out = self.base + self.count
-                var o = 0
-                defer { self.count &+= o }
-                while i < end {
-                    // The run up to the next byte to escape, copied whole; then that byte.
-                    let next =
-                        asciiTextOnly
-                        ? ByteScan.firstJSONEscapeOrHigh(base, from: i, end: end)
-                        : ByteScan.firstJSONEscape(base, from: i, end: end)
-                    if next > i {
-                        (out + o).update(from: base + i, count: next - i)
-                        o += next - i
-                        i = next
-                        if i == end { break }
-                    }
-                    let b = base[i]
-                    i += 1
-                    if asciiTextOnly, b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) {
-                        return false
-                    }
-                    switch table[Int(b)] {
-                    case 0:
-                        out[o] = b
-                        o += 1
-                    case 1:
-                        out[o] = UInt8(ascii: "\\")
-                        out[o + 1] = b
-                        o += 2
-                    case 2:
-                        out[o] = UInt8(ascii: "\\")
-                        out[o + 1] = UInt8(ascii: "u")
-                        out[o + 2] = 0x30
-                        out[o + 3] = 0x30
-                        out[o + 4] = Self.hexDigit(b >> 4)
-                        out[o + 5] = Self.hexDigit(b & 0xF)
-                        o += 6
-                    case let letter:
-                        out[o] = UInt8(ascii: "\\")
-                        out[o + 1] = letter
-                        o += 2
-                    }
-                }
-            }
-            return true
+    private mutating func escape(_ text: UnsafePointer<UInt8>, count n: Int, asciiTextOnly: Bool) -> Bool {
+        var i = 0
+        while i < n {
+            let step = min(Self.escapeChunk, n - i)
+            reserve(6 * step)
+            let written = vigil_json_escape(text + i, step, base + count, asciiTextOnly ? 1 : 0)
+            if written < 0 { return false }
+            count &+= written
+            i += step
         }
+        return true
     }
-
-    @inline(__always)
-    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     /// JSON object keys by field id, copied from the registry once per writer, not locked per field:
     /// all of them in one block, each after a comma (`,"name":`), `keyEnds[id]` where each ends.

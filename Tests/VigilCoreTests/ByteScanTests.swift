@@ -17,8 +17,8 @@ struct ByteScanTests {
                     let control = bytes.contains { $0 < 0x20 }
                     #expect(ByteScan.hasByte(below: 0x20, in: word) == control, "\(bytes)")
                     #expect(ByteScan.hasByte(0x22, in: word) == bytes.contains(0x22), "\(bytes)")
-                    let escape = bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
-                    #expect(ByteScan.needsJSONEscape(word) == escape, "\(bytes)")
+                    #expect(ByteScan.hasByte(0x5C, in: word) == bytes.contains(0x5C), "\(bytes)")
+                    #expect(ByteScan.hasByte(0x7F, in: word) == bytes.contains(0x7F), "\(bytes)")
                 }
             }
         }
@@ -35,50 +35,88 @@ struct ByteScanTests {
             }
             let word = bytes.withUnsafeBufferPointer { ByteScan.word($0.baseAddress!, 0) }
             #expect(ByteScan.hasByte(below: 0x20, in: word) == bytes.contains { $0 < 0x20 }, "\(bytes)")
-            let escape = bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
-            #expect(ByteScan.needsJSONEscape(word) == escape, "\(bytes)")
+            #expect(ByteScan.hasByte(0x5C, in: word) == bytes.contains(0x5C), "\(bytes)")
+            #expect(ByteScan.hasByte(0x7F, in: word) == bytes.contains(0x7F), "\(bytes)")
         }
     }
 
-    @Test("the first byte to escape is found at every offset from every start, and none past the end")
-    func firstEscape() {
+    /// JSON string escaping done bytewise, the plain way: what the writer's sixteen-byte steps must match.
+    static func referenceEscaped(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        for b in bytes {
+            switch b {
+            case 0x22, 0x5C: out += [0x5C, b]
+            case 0x0A: out += Array("\\n".utf8)
+            case 0x0D: out += Array("\\r".utf8)
+            case 0x09: out += Array("\\t".utf8)
+            case 0..<0x20, 0x7F:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array("\\u00".utf8) + [hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+            default: out.append(b)
+            }
+        }
+        return out + [0x22]
+    }
+
+    /// Whether `appendASCIIText` takes the bytes: nothing from 0x80 on, no control byte but tab, LF, CR.
+    static func isASCIIText(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 < 0x80 && ($0 >= 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }
+    }
+
+    /// Both ways of writing a string, checked against the bytewise reference.
+    static func expectEscaped(_ bytes: [UInt8], _ comment: @autoclosure () -> String) {
+        var w = JSONWriter()
+        w.raw("[")
+        bytes.withUnsafeBufferPointer { w.appendEscaped($0) }
+        #expect(w.bytes == Array("[".utf8) + referenceEscaped(bytes), "\(comment())")
+        var t = JSONWriter()
+        t.raw("[")
+        let taken = bytes.withUnsafeBufferPointer { t.appendASCIIText($0) }
+        #expect(taken == isASCIIText(bytes), "\(comment())")
+        #expect(t.bytes == Array("[".utf8) + (taken ? referenceEscaped(bytes) : []), "\(comment())")
+    }
+
+    @Test("texts of every length up to 40 with an escape at every offset are written as bytewise escaping writes them")
+    func escapeEveryOffset() {
         for length in 0..<40 {
             for at in 0...length {
-                // A quote at `at` (none when at == length) among plain and non-ASCII bytes.
+                // A byte to escape at `at` (none when at == length) among plain and non-ASCII bytes.
                 var bytes: [UInt8] = (0..<length).map { (i: Int) -> UInt8 in i % 3 == 0 ? 0xC3 : UInt8(0x61 + i % 26) }
                 let escapes: [UInt8] = [0x22, 0x0A, 0x5C, 0x7F, 0x00]
                 if at < length { bytes[at] = escapes[at % 5] }
-                bytes.append(0x22)  // past `end`: must not be reported
-                bytes.withUnsafeBufferPointer { buf in
-                    for from in 0...at {
-                        #expect(ByteScan.firstJSONEscape(buf.baseAddress!, from: from, end: length) == at)
-                    }
-                }
+                Self.expectEscaped(bytes, "length \(length), escape at \(at)")
+                Self.expectEscaped(bytes.map { $0 == 0xC3 ? 0x2E : $0 }, "ASCII, length \(length), escape at \(at)")
             }
         }
     }
 
-    /// The sixteen-byte scans: every byte value at every position of a 40-byte run of plain text
-    /// (so inside, across and after the steps) is found exactly where a bytewise search finds it.
-    @Test("the JSON escape scans find every byte value at every position, as a bytewise search does")
-    func escapeScanEveryPosition() {
+    /// The sixteen-byte steps: every byte value at every position of a 40-byte run of plain text
+    /// (so inside, across and after the steps) is written as bytewise escaping writes it, and only
+    /// ASCII text is taken as such.
+    @Test("every byte value at every position is escaped as bytewise escaping does it, by both writers")
+    func escapeEveryByteEveryPosition() {
         for filler in [UInt8(ascii: "a"), 0x20, 0x7E] {
             for position in 0..<40 {
                 for value in 0...255 {
                     var bytes = [UInt8](repeating: filler, count: 40)
                     bytes[position] = UInt8(value)
-                    let escapes = value < 0x20 || value == 0x22 || value == 0x5C || value == 0x7F
-                    bytes.withUnsafeBufferPointer { p in
-                        let base = p.baseAddress!
-                        #expect(ByteScan.firstJSONEscape(base, from: 0, end: 40) == (escapes ? position : 40))
-                        #expect(
-                            ByteScan.firstJSONEscapeOrHigh(base, from: 0, end: 40)
-                                == (escapes || value >= 0x80 ? position : 40))
-                        // Starting past it, or ending before it, finds nothing.
-                        #expect(ByteScan.firstJSONEscape(base, from: position + 1, end: 40) == 40)
-                        #expect(ByteScan.firstJSONEscapeOrHigh(base, from: 0, end: position) == position)
-                    }
+                    Self.expectEscaped(bytes, "byte \(value) at \(position)")
                 }
+            }
+        }
+    }
+
+    @Test("long texts are escaped whole across the writer's 4 KiB steps, escapes at and around each boundary")
+    func escapeAcrossSteps() {
+        for length in [4095, 4096, 4097, 8191, 8192, 9000] {
+            for at in [0, 15, 16, 4080, 4095, 4096, 4097, length - 1] where at < length {
+                var bytes = [UInt8](repeating: UInt8(ascii: "b"), count: length)
+                bytes[at] = 0x0A
+                bytes[length - 1] = 0x22
+                Self.expectEscaped(bytes, "length \(length), escape at \(at)")
+                var high = bytes
+                high[at] = 0xE9
+                Self.expectEscaped(high, "length \(length), non-ASCII at \(at)")
             }
         }
     }
