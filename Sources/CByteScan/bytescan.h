@@ -49,8 +49,15 @@ static inline ptrdiff_t vigil_json_escape(const uint8_t *in, size_t n, uint8_t *
             break;
         }
 #endif
+        // The last fifteen bytes (all of a short text), plain ones copied in a tight loop.
+        while (i < n) {
+            uint8_t c = in[i];
+            if (c < 0x20 || c == '"' || c == '\\' || c == 0x7F || (ascii_text && c >= 0x80)) break;
+            out[o++] = c;
+            i++;
+        }
         if (i >= n) return (ptrdiff_t)o;
-        // A byte found above, or one of the last fifteen.
+        // A byte to escape.
         uint8_t b = in[i++];
         if (ascii_text && (b >= 0x80 || (b < 0x20 && b != '\t' && b != '\n' && b != '\r'))) return -1;
         switch (b) {
@@ -76,17 +83,14 @@ static inline ptrdiff_t vigil_json_escape(const uint8_t *in, size_t n, uint8_t *
             o += 2;
             break;
         default:
-            if (b < 0x20 || b == 0x7F) {
-                out[o] = '\\';
-                out[o + 1] = 'u';
-                out[o + 2] = '0';
-                out[o + 3] = '0';
-                out[o + 4] = (uint8_t)hex[b >> 4];
-                out[o + 5] = (uint8_t)hex[b & 0xF];
-                o += 6;
-            } else {
-                out[o++] = b;
-            }
+            // Below 0x20 or DEL.
+            out[o] = '\\';
+            out[o + 1] = 'u';
+            out[o + 2] = '0';
+            out[o + 3] = '0';
+            out[o + 4] = (uint8_t)hex[b >> 4];
+            out[o + 5] = (uint8_t)hex[b & 0xF];
+            o += 6;
         }
     }
 }

@@ -113,8 +113,18 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     private static let escapeChunk = 4096
 
     public mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        let n = utf8.count
+        if n <= Self.escapeChunk, let text = utf8.baseAddress {
+            // Most strings: one reservation, the quotes written around the escaped text.
+            reserve(6 * n + 2)
+            base[count] = UInt8(ascii: "\"")
+            let written = vigil_json_escape(text, n, base + count + 1, 0)
+            base[count + 1 + written] = UInt8(ascii: "\"")
+            count &+= written + 2
+            return
+        }
         byte(UInt8(ascii: "\""))
-        if let base = utf8.baseAddress { escape(base, count: utf8.count, asciiTextOnly: false) }
+        if let text = utf8.baseAddress { escape(text, count: n, asciiTextOnly: false) }
         byte(UInt8(ascii: "\""))
     }
 
