@@ -110,33 +110,7 @@ public final class StreamAnalyzer {
         case .detecting, .done:
             return
         case .http(let c):
-            var messages: [HTTPMessage] = []
-            // Issues are counted when a side goes bad, not again for every later segment.
-            let wasMalformed = fromOriginator ? c.request.malformed : c.response.malformed
-            if fromOriginator {
-                c.request.feed(bytes, at: time, into: &messages)
-                // Moved out, not iterated: a copy retains every string and array of the message.
-                messages.takeEach { m in
-                    c.response.requestSent(isHead: m.head.method == "HEAD")
-                    c.pending.append(m)
-                }
-                if c.request.malformed, c.request.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
-            } else {
-                c.response.feed(bytes, at: time, into: &messages)
-                messages.takeEach { m in
-                    let req = c.pending.takeFirst()
-                    // After 101 Switching Protocols neither side speaks HTTP any more. (Read before
-                    // the message is moved into its transaction: a later read made that a copy.)
-                    let switched = m.head.statusCode == 101
-                    out.records.append(.http(HTTPTransaction(request: req, response: m)))
-                    if switched { c.request = HTTPStreamParser.finished(isRequest: true) }
-                }
-                if c.response.malformed, c.response.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
-            }
-            if c.request.isLost, c.response.isLost {
-                for req in c.pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
-                stop()
-            }
+            if c.feed(bytes, fromOriginator: fromOriginator, at: time, into: &out) { stop() }
         case .tls(var client, var server, var handshake):
             parser = .done  // the payload copied out is now unique: mutated in place, put back
             let wasMalformed = fromOriginator ? client.malformed : server.malformed
@@ -219,7 +193,9 @@ public final class StreamAnalyzer {
             if let last = c.response.finish() {
                 out.records.append(.http(HTTPTransaction(request: c.pending.takeFirst(), response: last)))
             }
-            for req in c.pending { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
+            while let req = c.pending.takeFirst() {
+                out.records.append(.http(HTTPTransaction(request: req, response: nil)))
+            }
         case .tls(_, _, let handshake):
             if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
         case .ssh(_, _, let handshake):
@@ -233,15 +209,91 @@ public final class StreamAnalyzer {
     }
 }
 
-/// Both directions of an HTTP connection and the requests still waiting for their responses.
+/// An HTTP connection's state, held by reference (`StreamAnalyzer.Parser.http`) so each segment
+/// mutates it in place. Behind an owned pointer, not in stored properties: each access to a class's
+/// stored property in place is checked for exclusivity at run time (2 % of the capture thread).
 final class HTTPConnection {
+    private let sides: UnsafeMutablePointer<HTTPSides>
+
+    init(request: HTTPStreamParser, response: HTTPStreamParser) {
+        sides = .allocate(capacity: 1)
+        sides.initialize(to: HTTPSides(request: request, response: response))
+    }
+
+    deinit {
+        sides.deinitialize(count: 1)
+        sides.deallocate()
+    }
+
+    var request: HTTPStreamParser {
+        get { sides.pointee.request }
+        _modify { yield &sides.pointee.request }
+    }
+    var response: HTTPStreamParser {
+        get { sides.pointee.response }
+        _modify { yield &sides.pointee.response }
+    }
+    var pending: [HTTPMessage] {
+        get { sides.pointee.pending }
+        _modify { yield &sides.pointee.pending }
+    }
+
+    /// `HTTPSides.feed`.
+    func feed(
+        _ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, at time: Timestamp, into out: inout AppOutput
+    ) -> Bool {
+        sides.pointee.feed(bytes, fromOriginator: fromOriginator, at: time, into: &out)
+    }
+}
+
+/// Both directions of an HTTP connection and the requests still waiting for their responses.
+struct HTTPSides {
     var request: HTTPStreamParser
     var response: HTTPStreamParser
     var pending: [HTTPMessage] = []
+    /// The messages one `feed` completed, taken out before it returns (kept for its storage: a
+    /// fresh array per segment allocated one per message).
+    private var completed: [HTTPMessage] = []
 
     init(request: HTTPStreamParser, response: HTTPStreamParser) {
         self.request = request
         self.response = response
+    }
+
+    /// Parses a segment of one direction: requests wait in `pending`, each response is paired with
+    /// the oldest. Returns true when neither side can be read any more (what is pending was
+    /// reported).
+    mutating func feed(
+        _ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, at time: Timestamp, into out: inout AppOutput
+    ) -> Bool {
+        // Issues are counted when a side goes bad, not again for every later segment.
+        if fromOriginator {
+            let wasMalformed = request.malformed
+            request.feed(bytes, at: time, into: &completed)
+            // Read in place (iterating copies each message).
+            for i in completed.indices { response.requestSent(isHead: completed[i].head.method == "HEAD") }
+            // Moved, not copied (a copy retains every string and array of the message).
+            if pending.isEmpty {
+                swap(&pending, &completed)
+            } else {
+                completed.takeEach { pending.append($0) }
+            }
+            if request.malformed, request.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
+        } else {
+            let wasMalformed = response.malformed
+            response.feed(bytes, at: time, into: &completed)
+            while let m = completed.takeFirst() {
+                // After 101 Switching Protocols neither side speaks HTTP any more. (Read before
+                // the message is moved into its transaction: a later read made that a copy.)
+                let switched = m.head.statusCode == 101
+                out.records.append(.http(HTTPTransaction(request: pending.takeFirst(), response: m)))
+                if switched { request = HTTPStreamParser.finished(isRequest: true) }
+            }
+            if response.malformed, response.isLost, !wasMalformed { out.issues.append(.httpMalformed) }
+        }
+        guard request.isLost, response.isLost else { return false }
+        while let req = pending.takeFirst() { out.records.append(.http(HTTPTransaction(request: req, response: nil))) }
+        return true
     }
 }
 
