@@ -7,10 +7,10 @@ import VigilCore
 public final class StreamAnalyzer {
     enum Parser {
         case detecting
-        /// A reference, so per-segment parsing mutates the parsers in place instead of copying them out.
-        case http(HTTPConnection)
-        case tls(client: TLSHelloReader, server: TLSHelloReader, handshake: TLSHandshake)
-        case ssh(client: SSHBannerReader, server: SSHBannerReader, handshake: SSHHandshake)
+        /// References, so per-segment parsing mutates the parsers in place instead of copying them out.
+        case http(InPlace<HTTPSides>)
+        case tls(InPlace<HandshakeSides<TLSHelloReader, TLSHandshake>>)
+        case ssh(InPlace<HandshakeSides<SSHBannerReader, SSHHandshake>>)
         case dns(originator: DNSStreamFramer, responder: DNSStreamFramer, matcher: DNSTransactionMatcher)
         case done
     }
@@ -71,17 +71,23 @@ public final class StreamAnalyzer {
         if p.count >= 4, p[0] == UInt8(ascii: "S"), p[1] == UInt8(ascii: "S"), p[2] == UInt8(ascii: "H"),
             p[3] == UInt8(ascii: "-")
         {
-            parser = .ssh(client: SSHBannerReader(), server: SSHBannerReader(), handshake: SSHHandshake(start: time))
+            parser = .ssh(
+                InPlace(
+                    HandshakeSides(
+                        client: SSHBannerReader(), server: SSHBannerReader(), handshake: SSHHandshake(start: time))))
             appProtocol = .ssh
         } else if TLSHelloReader.looksLikeTLS(p) {
-            parser = .tls(client: TLSHelloReader(), server: TLSHelloReader(), handshake: TLSHandshake(start: time))
+            parser = .tls(
+                InPlace(
+                    HandshakeSides(
+                        client: TLSHelloReader(), server: TLSHelloReader(), handshake: TLSHandshake(start: time))))
             appProtocol = .tls
         } else if fromOriginator ? Self.looksLikeHTTPRequest(p) : Self.startsWith(p, Self.responseStart) {
             var response = HTTPStreamParser(isRequest: false, bodyLimit: bodyLimit)
             if !fromOriginator { response.requestSent(isHead: false) }
             parser = .http(
-                HTTPConnection(
-                    request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response))
+                InPlace(HTTPSides(request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response))
+            )
             appProtocol = .http
         } else if DNSStreamFramer.looksLikeDNS(p) {
             parser = .dns(originator: DNSStreamFramer(), responder: DNSStreamFramer(), matcher: DNSTransactionMatcher())
@@ -110,38 +116,17 @@ public final class StreamAnalyzer {
         case .detecting, .done:
             return
         case .http(let c):
-            if c.feed(bytes, fromOriginator: fromOriginator, at: time, into: &out) { stop() }
-        case .tls(var client, var server, var handshake):
-            parser = .done  // the payload copied out is now unique: mutated in place, put back
-            let wasMalformed = fromOriginator ? client.malformed : server.malformed
-            if fromOriginator {
-                if let hello = client.feed(bytes) { handshake.client = hello }
-                if client.malformed, !wasMalformed { out.issues.append(.tlsMalformed) }
-            } else {
-                if let hello = server.feed(bytes) { handshake.server = hello }
-                if server.malformed, !wasMalformed { out.issues.append(.tlsMalformed) }
-            }
-            if client.done, server.done {
+            if c.value.feed(bytes, fromOriginator: fromOriginator, at: time, into: &out) { stop() }
+        case .tls(let t):
+            if t.value.feed(bytes, fromOriginator: fromOriginator, malformed: .tlsMalformed, into: &out) {
+                let handshake = t.value.handshake
                 if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
                 stop()
-            } else {
-                parser = .tls(client: client, server: server, handshake: handshake)
             }
-        case .ssh(var client, var server, var handshake):
-            parser = .done  // the payload copied out is now unique: mutated in place, put back
-            let wasMalformed = fromOriginator ? client.malformed : server.malformed
-            if fromOriginator {
-                if let b = client.feed(bytes) { handshake.client = b }
-                if client.malformed, !wasMalformed { out.issues.append(.sshMalformed) }
-            } else {
-                if let b = server.feed(bytes) { handshake.server = b }
-                if server.malformed, !wasMalformed { out.issues.append(.sshMalformed) }
-            }
-            if client.done, server.done {
-                out.records.append(.ssh(handshake))
+        case .ssh(let t):
+            if t.value.feed(bytes, fromOriginator: fromOriginator, malformed: .sshMalformed, into: &out) {
+                out.records.append(.ssh(t.value.handshake))
                 stop()
-            } else {
-                parser = .ssh(client: client, server: server, handshake: handshake)
             }
         case .dns(var originator, var responder, var matcher):
             parser = .done  // the payload copied out is now unique: mutated in place, put back
@@ -167,12 +152,12 @@ public final class StreamAnalyzer {
         case .http(let c):
             var messages: [HTTPMessage] = []
             if fromOriginator {
-                c.request.gap(length, into: &messages)
-                c.pending.append(contentsOf: messages)
+                c.value.request.gap(length, into: &messages)
+                c.value.pending.append(contentsOf: messages)
             } else {
-                c.response.gap(length, into: &messages)
+                c.value.response.gap(length, into: &messages)
                 messages.takeEach { m in
-                    out.records.append(.http(HTTPTransaction(request: c.pending.takeFirst(), response: m)))
+                    out.records.append(.http(HTTPTransaction(request: c.value.pending.takeFirst(), response: m)))
                 }
             }
         case .dns(var originator, var responder, let matcher):
@@ -189,16 +174,18 @@ public final class StreamAnalyzer {
     public func finish(into out: inout AppOutput) {
         switch parser {
         case .http(let c):
-            if let m = c.request.finish() { c.pending.append(m) }
-            if let last = c.response.finish() {
-                out.records.append(.http(HTTPTransaction(request: c.pending.takeFirst(), response: last)))
+            if let m = c.value.request.finish() { c.value.pending.append(m) }
+            if let last = c.value.response.finish() {
+                out.records.append(.http(HTTPTransaction(request: c.value.pending.takeFirst(), response: last)))
             }
-            while let req = c.pending.takeFirst() {
+            while let req = c.value.pending.takeFirst() {
                 out.records.append(.http(HTTPTransaction(request: req, response: nil)))
             }
-        case .tls(_, _, let handshake):
+        case .tls(let t):
+            let handshake = t.value.handshake
             if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
-        case .ssh(_, _, let handshake):
+        case .ssh(let t):
+            let handshake = t.value.handshake
             if handshake.client != nil || handshake.server != nil { out.records.append(.ssh(handshake)) }
         case .dns(_, _, var matcher):
             matcher.finish(into: &out)
@@ -209,40 +196,71 @@ public final class StreamAnalyzer {
     }
 }
 
-/// An HTTP connection's state, held by reference (`StreamAnalyzer.Parser.http`) so each segment
-/// mutates it in place. Behind an owned pointer, not in stored properties: each access to a class's
-/// stored property in place is checked for exclusivity at run time (2 % of the capture thread).
-final class HTTPConnection {
-    private let sides: UnsafeMutablePointer<HTTPSides>
+/// A value mutated in place through a reference: behind an owned pointer, not a stored property, since
+/// each in-place access to a class's stored property is checked for exclusivity at run time, and
+/// copying a parser's state out of the analyzer's enum and back retained and released every array
+/// and string in it, per segment. Only the thread that runs the analyzer touches it.
+final class InPlace<Value> {
+    private let p: UnsafeMutablePointer<Value>
 
-    init(request: HTTPStreamParser, response: HTTPStreamParser) {
-        sides = .allocate(capacity: 1)
-        sides.initialize(to: HTTPSides(request: request, response: response))
+    init(_ value: Value) {
+        p = .allocate(capacity: 1)
+        p.initialize(to: value)
     }
 
     deinit {
-        sides.deinitialize(count: 1)
-        sides.deallocate()
+        p.deinitialize(count: 1)
+        p.deallocate()
     }
 
-    var request: HTTPStreamParser {
-        get { sides.pointee.request }
-        _modify { yield &sides.pointee.request }
+    var value: Value {
+        get { p.pointee }
+        _modify { yield &p.pointee }
     }
-    var response: HTTPStreamParser {
-        get { sides.pointee.response }
-        _modify { yield &sides.pointee.response }
-    }
-    var pending: [HTTPMessage] {
-        get { sides.pointee.pending }
-        _modify { yield &sides.pointee.pending }
-    }
+}
 
-    /// `HTTPSides.feed`.
-    func feed(
-        _ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, at time: Timestamp, into out: inout AppOutput
+/// A reader of a handshake's first message from each side (TLS hellos, SSH banners).
+protocol HandshakeReader {
+    associatedtype Message
+    var done: Bool { get }
+    var malformed: Bool { get }
+    mutating func feed(_ data: UnsafeRawBufferPointer) -> Message?
+}
+
+extension TLSHelloReader: HandshakeReader {}
+extension SSHBannerReader: HandshakeReader {}
+
+/// A handshake that records each side's first message.
+protocol SidedHandshake {
+    associatedtype Message
+    var client: Message? { get set }
+    var server: Message? { get set }
+}
+
+extension TLSHandshake: SidedHandshake {}
+extension SSHHandshake: SidedHandshake {}
+
+/// Both sides' readers of a TLS or SSH connection and the handshake they fill in.
+struct HandshakeSides<Reader: HandshakeReader, Handshake: SidedHandshake> where Reader.Message == Handshake.Message {
+    var client: Reader
+    var server: Reader
+    var handshake: Handshake
+
+    /// Reads a segment of one side; an issue (`malformed`) when that side goes bad, once. Returns
+    /// true when both sides are done.
+    mutating func feed(
+        _ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, malformed issue: DecodeIssue, into out: inout AppOutput
     ) -> Bool {
-        sides.pointee.feed(bytes, fromOriginator: fromOriginator, at: time, into: &out)
+        if fromOriginator {
+            let wasMalformed = client.malformed
+            if let m = client.feed(bytes) { handshake.client = m }
+            if client.malformed, !wasMalformed { out.issues.append(issue) }
+        } else {
+            let wasMalformed = server.malformed
+            if let m = server.feed(bytes) { handshake.server = m }
+            if server.malformed, !wasMalformed { out.issues.append(issue) }
+        }
+        return client.done && server.done
     }
 }
 
