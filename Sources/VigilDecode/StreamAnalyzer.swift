@@ -72,13 +72,13 @@ public final class StreamAnalyzer {
             p[3] == UInt8(ascii: "-")
         {
             parser = .ssh(
-                InPlace(
+                InPlace.make(
                     HandshakeSides(
                         client: SSHBannerReader(), server: SSHBannerReader(), handshake: SSHHandshake(start: time))))
             appProtocol = .ssh
         } else if TLSHelloReader.looksLikeTLS(p) {
             parser = .tls(
-                InPlace(
+                InPlace.make(
                     HandshakeSides(
                         client: TLSHelloReader(), server: TLSHelloReader(), handshake: TLSHandshake(start: time))))
             appProtocol = .tls
@@ -86,7 +86,8 @@ public final class StreamAnalyzer {
             var response = HTTPStreamParser(isRequest: false, bodyLimit: bodyLimit)
             if !fromOriginator { response.requestSent(isHead: false) }
             parser = .http(
-                InPlace(HTTPSides(request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response))
+                InPlace.make(
+                    HTTPSides(request: HTTPStreamParser(isRequest: true, bodyLimit: bodyLimit), response: response))
             )
             appProtocol = .http
         } else if DNSStreamFramer.looksLikeDNS(p) {
@@ -193,29 +194,6 @@ public final class StreamAnalyzer {
             break
         }
         stop()
-    }
-}
-
-/// A value mutated in place through a reference: behind an owned pointer, not a stored property, since
-/// each in-place access to a class's stored property is checked for exclusivity at run time, and
-/// copying a parser's state out of the analyzer's enum and back retained and released every array
-/// and string in it, per segment. Only the thread that runs the analyzer touches it.
-final class InPlace<Value> {
-    private let p: UnsafeMutablePointer<Value>
-
-    init(_ value: Value) {
-        p = .allocate(capacity: 1)
-        p.initialize(to: value)
-    }
-
-    deinit {
-        p.deinitialize(count: 1)
-        p.deallocate()
-    }
-
-    var value: Value {
-        get { p.pointee }
-        _modify { yield &p.pointee }
     }
 }
 

@@ -1,3 +1,4 @@
+import VigilCore
 import VigilDecode
 
 /// One tracked flow. Kept compact (under 160 bytes, a test holds it there) because a sensor holds
@@ -17,18 +18,40 @@ struct FlowRecord {
     var app: FlowApp?
 }
 
-/// Application-layer state of a flow: reassembly and the analyzer.
-final class FlowApp {
+/// Application-layer state of a flow: reassembly and the analyzer, changed in place on every
+/// packet with payload (`InPlace`: no run-time exclusivity check per access, one allocation).
+typealias FlowApp = InPlace<FlowAppState>
+
+struct FlowAppState {
     var stream: StreamAnalyzer?
     var datagram: DatagramAnalyzer?
     var origStream = TCPReassembler()
     var respStream = TCPReassembler()
     /// App events emitted so far (their index in event ids).
     var events: UInt32 = 0
-    var appProtocol: AppProtocol? { stream?.appProtocol ?? datagram?.appProtocol }
+}
 
-    init(stream: StreamAnalyzer?, datagram: DatagramAnalyzer?) {
-        self.stream = stream
-        self.datagram = datagram
+extension InPlace where Value == FlowAppState {
+    static func make(stream: StreamAnalyzer?, datagram: DatagramAnalyzer?) -> FlowApp {
+        make(FlowAppState(stream: stream, datagram: datagram))
     }
+
+    var stream: StreamAnalyzer? { value.stream }
+    var datagram: DatagramAnalyzer? {
+        get { value.datagram }
+        _modify { yield &value.datagram }
+    }
+    var origStream: TCPReassembler {
+        get { value.origStream }
+        _modify { yield &value.origStream }
+    }
+    var respStream: TCPReassembler {
+        get { value.respStream }
+        _modify { yield &value.respStream }
+    }
+    var events: UInt32 {
+        get { value.events }
+        _modify { yield &value.events }
+    }
+    var appProtocol: AppProtocol? { value.stream?.appProtocol ?? value.datagram?.appProtocol }
 }

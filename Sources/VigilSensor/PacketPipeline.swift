@@ -214,7 +214,7 @@ struct PipelineCore {
             let app =
                 table[index].app
                 ?? {
-                    let made = FlowApp(stream: StreamAnalyzer(bodyLimit: config.bodyLimit), datagram: nil)
+                    let made = FlowApp.make(stream: StreamAnalyzer(bodyLimit: config.bodyLimit), datagram: nil)
                     if state.seen.contains(.origSYN) { made.origStream.syn(table[index].origISN) }
                     if state.seen.contains(.respSYN) { made.respStream.syn(table[index].respISN) }
                     table[index].app = made
@@ -292,7 +292,7 @@ struct PipelineCore {
             probe.datagram(payload, at: Timestamp(microseconds: now), into: &output)
             // Most UDP is not a protocol Vigil parses: keep no per-flow state for it.
             guard probe.wantsData else { return }
-            let app = FlowApp(stream: nil, datagram: probe)
+            let app = FlowApp.make(stream: nil, datagram: probe)
             table[index].app = app
             publish(index, app)
             return
