@@ -29,39 +29,72 @@ public struct TLSHello: Sendable, Equatable {
     public var ja3String: String { String(decoding: ja3Bytes, as: UTF8.self) }
 
     /// The JA3/JA3S string as bytes: `version,ciphers,extensions[,groups,point formats]`, each list
-    /// in decimal joined by `-`. Written straight into one buffer (one per TLS event).
-    public var ja3Bytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(
-            8 + 6 * (cipherSuites.count + extensions.count + supportedGroups.count) + 4 * pointFormats.count)
-        func decimal(_ value: UInt16) {
-            if value >= 10_000 { out.append(0x30 + UInt8(value / 10_000)) }
-            if value >= 1000 { out.append(0x30 + UInt8(value / 1000 % 10)) }
-            if value >= 100 { out.append(0x30 + UInt8(value / 100 % 10)) }
-            if value >= 10 { out.append(0x30 + UInt8(value / 10 % 10)) }
-            out.append(0x30 + UInt8(value % 10))
-        }
-        func list(_ values: some Sequence<UInt16>) {
-            out.append(UInt8(ascii: ","))
-            var first = true
-            for v in values where !Self.isGREASE(v) {
-                if !first { out.append(UInt8(ascii: "-")) }
-                first = false
-                decimal(v)
+    /// in decimal joined by `-`.
+    public var ja3Bytes: [UInt8] { withJA3 { Array($0) } }
+
+    /// The MD5 of the JA3/JA3S string in hex: written and hashed on the stack, one string made (the
+    /// thread that builds events makes one or two per TLS event; appending to an array digit by
+    /// digit cost a twentieth of it).
+    public var ja3: String {
+        withJA3 { text in
+            Digest.md5.withHash(UnsafeRawBufferPointer(text)) { digest in
+                String(unsafeUninitializedCapacity: 2 * digest.count) { Hex.encode(digest, into: $0) }
             }
         }
-        decimal(legacyVersion)
-        list(cipherSuites)
-        list(extensions)
-        if isClient {
-            list(supportedGroups)
-            // Point formats are one byte: never a GREASE value.
-            list(pointFormats.lazy.map(UInt16.init))
-        }
-        return out
     }
 
-    public var ja3: String { Digest.md5.hex(ja3Bytes) }
+    /// The JA3/JA3S string, GREASE values removed, written into a buffer valid inside `body`.
+    func withJA3<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        // Five digits and a separator per value, three and one per point format, the commas.
+        let capacity = 16 + 6 * (cipherSuites.count + extensions.count + supportedGroups.count) + 4 * pointFormats.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            let out = buffer.baseAddress!
+            var n = 0
+            func decimal(_ value: UInt16) {
+                if value >= 10_000 {
+                    out[n] = 0x30 + UInt8(value / 10_000)
+                    n += 1
+                }
+                if value >= 1000 {
+                    out[n] = 0x30 + UInt8(value / 1000 % 10)
+                    n += 1
+                }
+                if value >= 100 {
+                    out[n] = 0x30 + UInt8(value / 100 % 10)
+                    n += 1
+                }
+                if value >= 10 {
+                    out[n] = 0x30 + UInt8(value / 10 % 10)
+                    n += 1
+                }
+                out[n] = 0x30 + UInt8(value % 10)
+                n += 1
+            }
+            func list(_ values: some Sequence<UInt16>) {
+                out[n] = UInt8(ascii: ",")
+                n += 1
+                var first = true
+                for v in values where !Self.isGREASE(v) {
+                    if !first {
+                        out[n] = UInt8(ascii: "-")
+                        n += 1
+                    }
+                    first = false
+                    decimal(v)
+                }
+            }
+            decimal(legacyVersion)
+            list(cipherSuites)
+            list(extensions)
+            if isClient {
+                list(supportedGroups)
+                // Point formats are one byte: never a GREASE value.
+                list(pointFormats.lazy.map(UInt16.init))
+            }
+            precondition(n <= capacity, "JA3 string beyond its buffer")
+            return body(UnsafeBufferPointer(start: out, count: n))
+        }
+    }
 
     /// Parses a handshake message (type byte, 24-bit length, body).
     public static func parse(handshake p: UnsafeRawBufferPointer) throws(DecodeIssue) -> TLSHello {
