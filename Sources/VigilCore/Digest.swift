@@ -51,8 +51,6 @@ public enum Digest: Sendable {
 }
 
 public enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// The value of one hex digit (either case), or nil.
     @inline(__always)
     public static func value(_ b: UInt8) -> UInt8? {
@@ -68,11 +66,24 @@ public enum Hex {
 
     /// Writes the lower-case hex of `bytes` into `out` (at least twice as long); returns the count.
     public static func encode(_ bytes: some Collection<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        // Generic code called from another module is not specialized: each byte went through the
+        // collection's witness table (every event id and JA3 is hex). Contiguous bytes take the
+        // plain loop.
+        if let n = bytes.withContiguousStorageIfAvailable({ encode(contiguous: $0, into: out) }) { return n }
+        return Array(bytes).withUnsafeBufferPointer { encode(contiguous: $0, into: out) }
+    }
+
+    private static func encode(
+        contiguous bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>
+    )
+        -> Int
+    {
         precondition(out.count >= bytes.count * 2, "Hex: output too short")
+        @inline(__always) func digit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
         var i = 0
         for b in bytes {
-            out[i] = digits[Int(b >> 4)]
-            out[i + 1] = digits[Int(b & 0xF)]
+            out[i] = digit(b >> 4)
+            out[i + 1] = digit(b & 0xF)
             i += 2
         }
         return i

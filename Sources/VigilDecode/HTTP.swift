@@ -494,7 +494,8 @@ public struct HTTPStreamParser {
                 }
                 rawPrefix.reserveCapacity(min(bodyLimit, expected))
             }
-            rawPrefix.append(contentsOf: bytes.prefix(bodyLimit - rawPrefix.count))
+            let n = min(bytes.count, bodyLimit - rawPrefix.count)
+            rawPrefix.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<n]))
         }
     }
 
