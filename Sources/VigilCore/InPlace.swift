@@ -11,9 +11,14 @@ package final class InPlace<Value>: ManagedBuffer<Value, Void> {
         unsafeDowncast(create(minimumCapacity: 0) { _ in value }, to: InPlace<Value>.self)
     }
 
+    /// Read in place too: a getter would copy the whole value (retaining everything in it) to
+    /// read one part of it.
     @inline(__always)
     package var value: Value {
-        get { withUnsafeMutablePointerToHeader { $0.pointee } }
+        _read {
+            let p = withUnsafeMutablePointerToHeader { $0 }
+            yield p.pointee
+        }
         _modify {
             let p = withUnsafeMutablePointerToHeader { $0 }
             yield &p.pointee

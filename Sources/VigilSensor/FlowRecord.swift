@@ -38,15 +38,15 @@ extension InPlace where Value == FlowAppState {
 
     var stream: StreamAnalyzer? { value.stream }
     var datagram: DatagramAnalyzer? {
-        get { value.datagram }
+        _read { yield value.datagram }
         _modify { yield &value.datagram }
     }
     var origStream: TCPReassembler {
-        get { value.origStream }
+        _read { yield value.origStream }
         _modify { yield &value.origStream }
     }
     var respStream: TCPReassembler {
-        get { value.respStream }
+        _read { yield value.respStream }
         _modify { yield &value.respStream }
     }
     var events: UInt32 {
