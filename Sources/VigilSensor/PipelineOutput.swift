@@ -26,18 +26,10 @@ public struct FlowSnapshot: Sendable {
 /// A connection instance's names in events: its Zeek-style uid and its Community ID. Made from the
 /// flow's snapshot for each event by the thread that builds events (`EventFactory`): two digests
 /// the capture thread, the busier one, no longer makes (3.5 % of it, session 19).
-public struct FlowIdentity: Sendable {
-    /// Inline, not `String`s: every event of the flow carries them to the writer thread, where a
-    /// heap string's reference counting costs more than writing it out.
+struct FlowIdentity: Sendable {
+    /// Inline, not `String`s: made on the stack and written straight into the event's text.
     var uidText: InlineText
     var communityIDText: InlineText
-    public var uid: String { uidText.string }
-    public var communityID: String { communityIDText.string }
-
-    init(uid: String, communityID: String) {
-        uidText = InlineText(uid)
-        communityIDText = InlineText(communityID)
-    }
 
     init(_ flow: FlowSnapshot, ids: EventIDGenerator) {
         let e = flow.endpoints
