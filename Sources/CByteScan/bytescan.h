@@ -60,31 +60,13 @@ static inline ptrdiff_t vigil_json_escape(const uint8_t *in, size_t n, uint8_t *
         // A byte to escape.
         uint8_t b = in[i++];
         if (ascii_text && (b >= 0x80 || (b < 0x20 && b != '\t' && b != '\n' && b != '\r'))) return -1;
-        switch (b) {
-        case '"':
-        case '\\':
-            out[o] = '\\';
-            out[o + 1] = b;
+        // Two bytes for a quote, a backslash, LF, CR and tab; six (\u00xx) for the other controls and DEL.
+        uint8_t letter = b == '\n' ? 'n' : b == '\r' ? 'r' : b == '\t' ? 't' : (b == '"' || b == '\\') ? b : 0;
+        out[o] = '\\';
+        if (letter) {
+            out[o + 1] = letter;
             o += 2;
-            break;
-        case '\n':
-            out[o] = '\\';
-            out[o + 1] = 'n';
-            o += 2;
-            break;
-        case '\r':
-            out[o] = '\\';
-            out[o + 1] = 'r';
-            o += 2;
-            break;
-        case '\t':
-            out[o] = '\\';
-            out[o + 1] = 't';
-            o += 2;
-            break;
-        default:
-            // Below 0x20 or DEL.
-            out[o] = '\\';
+        } else {
             out[o + 1] = 'u';
             out[o + 2] = '0';
             out[o + 3] = '0';
