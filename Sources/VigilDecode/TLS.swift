@@ -45,7 +45,9 @@ public struct TLSHello: Sendable, Equatable {
 
     /// The JA3/JA3S string, GREASE values removed, written into a buffer valid inside `body`.
     func withJA3<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        // Five digits and a separator per value, three and one per point format, the commas.
+        // Enough by construction: the version's five digits, four commas, five digits and a dash
+        // per value, three and a dash per point format (the check after writing only guards this
+        // arithmetic against a later edit).
         let capacity = 16 + 6 * (cipherSuites.count + extensions.count + supportedGroups.count) + 4 * pointFormats.count
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             let out = buffer.baseAddress!
