@@ -1,3 +1,4 @@
+import Synchronization
 import VigilCore
 import VigilDecode
 import VigilInspect
@@ -7,10 +8,22 @@ import VigilInspect
 public struct EventFactory: Sendable {
     let config: PipelineConfig
     let ids: EventIDGenerator
+    /// Flow identities kept from a flow's first event to its last (shared by copies of the factory;
+    /// the lock is uncontended when one thread builds the events, as the pipeline's writer does).
+    let identities = IdentityStore()
+
+    final class IdentityStore: Sendable {
+        let cache = Mutex(FlowIdentityCache())
+    }
 
     public init(config: PipelineConfig) {
         self.config = config
         ids = EventIDGenerator(observerID: config.observerID, sourceIdentity: config.sourceIdentity)
+    }
+
+    /// The flow's uid and Community ID, made at its first event and kept until its flow event.
+    func identity(of flow: FlowSnapshot, last: Bool) -> FlowIdentity {
+        identities.cache.withLock { $0.identity(of: flow, last: last, ids: ids) }
     }
 
     /// The output's event id: the same the capture thread would have made, made here (a SHA-256
@@ -58,15 +71,14 @@ public struct EventFactory: Sendable {
         // Consumed: binding the record's parts moves them (a borrowed output's parts are copied,
         // retaining every string and array they hold).
         switch consume output {
-        // The flow's identity is made per event, here rather than once per flow on the capture
-        // thread, the busier one: keeping it for a flow's later events (a dictionary of open flows)
-        // cost more than the digests, since most flows' last event comes long after their first.
+        // The flow's identity is made here rather than on the capture thread, the busier one, and
+        // kept from the flow's first event to its flow event (`FlowIdentityCache`).
         case .app(let record, let flow, _):
-            addConnection(flow, FlowIdentity(flow, ids: ids), to: &e)
+            addConnection(flow, identity(of: flow, last: false), to: &e)
             e.set(Fields.networkProtocol, flow.appProtocol?.rawValue)
             EventBuilder.add(record, to: &e)
         case .flow(let flow):
-            addFlow(flow, FlowIdentity(flow, ids: ids), to: &e)
+            addFlow(flow, identity(of: flow, last: true), to: &e)
         }
     }
 

@@ -153,6 +153,7 @@ struct PipelineCore {
                         appProtocol: nil),
                     timeoutClass: timeoutClass.rawValue, hash: hash, origISN: 0, respISN: 0, prev: -1, next: -1,
                     app: nil))
+            table[index].flow.slot = UInt32(index)
         }
         let fromOriginator = sourceIsA == table[index].flow.originatorIsA
         table[index].flow.last = now

@@ -12,6 +12,9 @@ public struct FlowSnapshot: Sendable {
     /// Flow number in order of creation within this source: the basis of uid and event ids.
     var serial: UInt32
     var missedBytes: UInt32
+    /// The flow's place in the capture thread's flow table while it is tracked: where the thread
+    /// that builds events keeps its identity (`FlowIdentityCache`). Fills padding: no bigger record.
+    var slot: UInt32 = 0
     var start: Int64
     var last: Int64
     var origPackets: UInt32
@@ -43,6 +46,94 @@ struct FlowIdentity: Sendable {
                 source: e.origIP, destination: e.respIP, proto: flow.key.proto,
                 sourcePort: e.origPort, destinationPort: e.respPort)
         uidText = ids.connectionUIDText(serial: UInt64(flow.serial))
+    }
+
+    init(uidText: InlineText, communityIDText: InlineText) {
+        self.uidText = uidText
+        self.communityIDText = communityIDText
+    }
+}
+
+/// Each flow's identity, made by the thread that builds events at the flow's first app event and
+/// kept until its flow event, which comes last: the two digests run once per flow, not per event
+/// (a flow has 2.2 events on average in the benchmark capture). Kept by the flow's slot in the
+/// flow table (`FlowSnapshot.slot`): the table bounds the slots, and one flow holds a slot at a
+/// time. Session 19's dictionary of open flows cost more than the digests; a slot is an index,
+/// one cache line per entry, no hashing.
+///
+/// An entry counts only for the flow whose serial it holds, so an entry left by a flow whose last
+/// event never came (a consumer that dropped it) is not taken for the next flow in its slot.
+/// A flow event reads its entry and clears it. Flows without app events (scans, handshakes only)
+/// never get an entry.
+struct FlowIdentityCache: ~Copyable {
+    /// An entry: the serial (4 bytes), the uid's and the Community ID's lengths (one byte each),
+    /// the uid (up to 18 bytes) and the Community ID (up to 40 bytes) in one cache line.
+    static let stride = 64
+    static let uidOffset = 6, uidCapacity = 18
+    static let communityIDOffset = uidOffset + uidCapacity, communityIDCapacity = stride - communityIDOffset
+
+    private var entries: UnsafeMutableRawPointer?
+    private(set) var capacity = 0
+
+    init() {}
+
+    deinit { entries?.deallocate() }
+
+    /// The flow's identity for one of its events; `last`: the flow event, after which the flow's
+    /// entry is cleared.
+    mutating func identity(of flow: FlowSnapshot, last: Bool, ids: EventIDGenerator) -> FlowIdentity {
+        let slot = Int(flow.slot)
+        if slot < capacity, let entry = entries.map({ $0 + slot * Self.stride }) {
+            let uidCount = Int(entry.load(fromByteOffset: 4, as: UInt8.self))
+            if uidCount != 0, entry.load(as: UInt32.self) == flow.serial {
+                let communityIDCount = Int(entry.load(fromByteOffset: 5, as: UInt8.self))
+                let found = FlowIdentity(
+                    uidText: Self.text(entry + Self.uidOffset, uidCount),
+                    communityIDText: Self.text(entry + Self.communityIDOffset, communityIDCount))
+                if last { entry.storeBytes(of: 0, toByteOffset: 4, as: UInt8.self) }
+                return found
+            }
+        }
+        let made = FlowIdentity(flow, ids: ids)
+        if !last { keep(made, slot: slot, serial: flow.serial) }
+        return made
+    }
+
+    private static func text(_ bytes: UnsafeMutableRawPointer, _ count: Int) -> InlineText {
+        InlineText(unsafeUninitializedCapacity: count) { out in
+            out.baseAddress!.update(from: bytes.assumingMemoryBound(to: UInt8.self), count: count)
+            return count
+        }
+    }
+
+    private mutating func keep(_ identity: FlowIdentity, slot: Int, serial: UInt32) {
+        let uid = identity.uidText, communityID = identity.communityIDText
+        guard uid.count > 0, uid.count <= Self.uidCapacity, communityID.count <= Self.communityIDCapacity else {
+            return
+        }
+        if slot >= capacity { grow(toHold: slot) }
+        let entry = entries! + slot * Self.stride
+        entry.storeBytes(of: serial, as: UInt32.self)
+        entry.storeBytes(of: UInt8(uid.count), toByteOffset: 4, as: UInt8.self)
+        entry.storeBytes(of: UInt8(communityID.count), toByteOffset: 5, as: UInt8.self)
+        uid.withUTF8 { (entry + Self.uidOffset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        communityID.withUTF8 { c in
+            if c.count > 0 { (entry + Self.communityIDOffset).copyMemory(from: c.baseAddress!, byteCount: c.count) }
+        }
+    }
+
+    /// Doubles the entries (from 1 024) until `slot` fits; new entries are empty (zero lengths).
+    private mutating func grow(toHold slot: Int) {
+        var grown = max(capacity, 1024)
+        while grown <= slot { grown *= 2 }
+        let block = UnsafeMutableRawPointer.allocate(byteCount: grown * Self.stride, alignment: Self.stride)
+        block.initializeMemory(as: UInt8.self, repeating: 0, count: grown * Self.stride)
+        if let entries {
+            block.copyMemory(from: entries, byteCount: capacity * Self.stride)
+            entries.deallocate()
+        }
+        entries = block
+        capacity = grown
     }
 }
 
