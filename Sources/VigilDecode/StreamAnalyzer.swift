@@ -18,9 +18,20 @@ public final class StreamAnalyzer {
     public let bodyLimit: Int
     var parser: Parser = .detecting
     public private(set) var appProtocol: AppProtocol?
-    var probe: [[UInt8]] = [[], []]
-    /// When each side's probe began: its short segments are replayed to the parser once one is chosen.
-    var probeStart: [Timestamp?] = [nil, nil]
+    /// Each side's segments shorter than the probe, and when they began: replayed to the parser
+    /// once one is chosen. A pair, not arrays: array literals allocated twice per connection.
+    var probes = (originator: Probe(), responder: Probe())
+
+    struct Probe {
+        var bytes: [UInt8] = []
+        var start: Timestamp?
+
+        /// Keeps the segment's first bytes, up to the probe's length.
+        mutating func add(_ segment: UnsafeRawBufferPointer, at time: Timestamp) {
+            if bytes.isEmpty { start = time }
+            bytes.append(contentsOf: segment.prefix(StreamAnalyzer.probeBytes - bytes.count))
+        }
+    }
     static let probeBytes = 16
 
     public init(bodyLimit: Int) { self.bodyLimit = bodyLimit }
@@ -41,28 +52,39 @@ public final class StreamAnalyzer {
     ) {
         guard bytes.count > 0 else { return }
         if case .detecting = parser {
-            let side = fromOriginator ? 0 : 1
             // Both sides' earlier segments, all shorter than the probe: no parser has seen them yet.
-            let earlier = probe
+            let earlier = probes
             let probed: Int
-            if probe[side].isEmpty, bytes.count >= Self.probeBytes {
+            let started = fromOriginator ? !probes.originator.bytes.isEmpty : !probes.responder.bytes.isEmpty
+            if !started, bytes.count >= Self.probeBytes {
                 detect(bytes, fromOriginator: fromOriginator, at: time)
                 probed = bytes.count
             } else {
-                if probe[side].isEmpty { probeStart[side] = time }
-                probe[side].append(contentsOf: bytes.prefix(Self.probeBytes - probe[side].count))
-                probe[side].withUnsafeBytes { detect($0, fromOriginator: fromOriginator, at: time) }
-                probed = probe[side].count
+                if fromOriginator {
+                    probes.originator.add(bytes, at: time)
+                } else {
+                    probes.responder.add(bytes, at: time)
+                }
+                let probe = fromOriginator ? probes.originator : probes.responder
+                probe.bytes.withUnsafeBytes { detect($0, fromOriginator: fromOriginator, at: time) }
+                probed = probe.bytes.count
             }
             if case .detecting = parser {
                 if probed >= Self.probeBytes { stop() }
                 return
             }
-            // The probe copy only decided the protocol; the parser now reads the stream itself, from its start.
-            probe = [[], []]
-            for s in [1 - side, side] where !earlier[s].isEmpty {
-                earlier[s].withUnsafeBytes { feed($0, fromOriginator: s == 0, at: probeStart[s] ?? time, into: &out) }
+            // The probe copy only decided the protocol; the parser now reads the stream itself, from
+            // its start: the other side's earlier segments first, then this side's.
+            probes = (Probe(), Probe())
+            func replay(originator: Bool) {
+                let probe = originator ? earlier.originator : earlier.responder
+                guard !probe.bytes.isEmpty else { return }
+                probe.bytes.withUnsafeBytes {
+                    feed($0, fromOriginator: originator, at: probe.start ?? time, into: &out)
+                }
             }
+            replay(originator: !fromOriginator)
+            replay(originator: fromOriginator)
         }
         feed(bytes, fromOriginator: fromOriginator, at: time, into: &out)
     }
