@@ -46,6 +46,14 @@ public enum Digest: Sendable {
     public func hash(_ bytes: [UInt8]) -> [UInt8] { bytes.withUnsafeBytes { hash($0) } }
     public func hash(_ string: String) -> [UInt8] { hash(Array(string.utf8)) }
 
+    /// The digest's lower-case hex, from a buffer. Not generic: callers in other modules (JA3 per
+    /// TLS event) would run `withHash` unspecialized, looking up type metadata per call.
+    public func hex(_ data: UnsafeRawBufferPointer) -> String {
+        withHash(data) { digest in
+            String(unsafeUninitializedCapacity: 2 * digest.count) { Hex.encode(digest, into: $0) }
+        }
+    }
+
     public func hex(_ bytes: [UInt8]) -> String { Hex.encode(hash(bytes)) }
     public func hex(_ string: String) -> String { Hex.encode(hash(string)) }
 }
@@ -71,6 +79,12 @@ public enum Hex {
         // plain loop.
         if let n = bytes.withContiguousStorageIfAvailable({ encode(contiguous: $0, into: out) }) { return n }
         return Array(bytes).withUnsafeBufferPointer { encode(contiguous: $0, into: out) }
+    }
+
+    /// `encode(_:into:)` for bytes already contiguous: not generic, so a caller in another module
+    /// (JA3's MD5) runs no witness-table lookups.
+    public static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        encode(contiguous: bytes, into: out)
     }
 
     private static func encode(

@@ -20,7 +20,9 @@ public struct EventIDGenerator: Sendable {
             withUnsafeBytes(of: position.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + i] = b } }
             withUnsafeBytes(of: index.bigEndian) { for (i, b) in $0.enumerated() { input[prefix.count + 8 + i] = b } }
             return Digest.sha256.withHash(UnsafeRawBufferPointer(input)) { digest in
-                InlineText(unsafeUninitializedCapacity: 32) { out in Hex.encode(digest.prefix(16), into: out) }
+                InlineText(unsafeUninitializedCapacity: 32) { out in
+                    Hex.encode(UnsafeBufferPointer(rebasing: digest.prefix(16)), into: out)
+                }
             }
         }
     }

@@ -13,6 +13,10 @@ public struct FieldID: Hashable, Comparable, Sendable, CustomStringConvertible {
         rawValue = FieldRegistry.shared.intern(name)
     }
 
+    /// One of `Fields`' numbered fields (the registry interns their names first, in order).
+    @inlinable
+    init(builtin: UInt16) { rawValue = builtin }
+
     public var name: String { FieldRegistry.shared.name(of: rawValue) }
     /// The name already escaped and quoted as a JSON object key, followed by a colon.
     package var jsonKey: [UInt8] { FieldRegistry.shared.jsonKey(of: rawValue) }
@@ -32,6 +36,10 @@ final class FieldRegistry: Sendable {
     }
 
     private let table = Mutex(Table())
+
+    init() {
+        for name in Fields.builtinNames { _ = intern(name) }
+    }
 
     func intern(_ name: String) -> UInt16 {
         table.withLock { table in

@@ -36,11 +36,7 @@ public struct TLSHello: Sendable, Equatable {
     /// thread that builds events makes one or two per TLS event; appending to an array digit by
     /// digit cost a twentieth of it).
     public var ja3: String {
-        withJA3 { text in
-            Digest.md5.withHash(UnsafeRawBufferPointer(text)) { digest in
-                String(unsafeUninitializedCapacity: 2 * digest.count) { Hex.encode(digest, into: $0) }
-            }
-        }
+        withJA3 { Digest.md5.hex(UnsafeRawBufferPointer($0)) }
     }
 
     /// The JA3/JA3S string, GREASE values removed, written into a buffer valid inside `body`.
@@ -50,62 +46,67 @@ public struct TLSHello: Sendable, Equatable {
         // arithmetic against a later edit).
         let capacity = 16 + 6 * (cipherSuites.count + extensions.count + supportedGroups.count) + 4 * pointFormats.count
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            let out = buffer.baseAddress!
-            var n = 0
-            func decimal(_ value: UInt16) {
-                if value >= 10_000 {
-                    out[n] = 0x30 + UInt8(value / 10_000)
-                    n += 1
-                }
-                if value >= 1000 {
-                    out[n] = 0x30 + UInt8(value / 1000 % 10)
-                    n += 1
-                }
-                if value >= 100 {
-                    out[n] = 0x30 + UInt8(value / 100 % 10)
-                    n += 1
-                }
-                if value >= 10 {
-                    out[n] = 0x30 + UInt8(value / 10 % 10)
-                    n += 1
-                }
-                out[n] = 0x30 + UInt8(value % 10)
-                n += 1
-            }
-            // Concrete lists, not `some Sequence`: a generic local function capturing `n` ran
-            // unspecialized, looking up type metadata per call (a third of JA3's time).
-            func list(_ values: [UInt16]) {
-                out[n] = UInt8(ascii: ",")
-                n += 1
-                var first = true
-                for v in values where !Self.isGREASE(v) {
-                    if !first {
-                        out[n] = UInt8(ascii: "-")
-                        n += 1
-                    }
-                    first = false
-                    decimal(v)
-                }
-            }
-            decimal(legacyVersion)
-            list(cipherSuites)
-            list(extensions)
-            if isClient {
-                list(supportedGroups)
-                // Point formats are one byte: never a GREASE value.
-                out[n] = UInt8(ascii: ",")
-                n += 1
-                for (i, format) in pointFormats.enumerated() {
-                    if i > 0 {
-                        out[n] = UInt8(ascii: "-")
-                        n += 1
-                    }
-                    decimal(UInt16(format))
-                }
-            }
+            let n = writeJA3(into: buffer.baseAddress!)
             precondition(n <= capacity, "JA3 string beyond its buffer")
-            return body(UnsafeBufferPointer(start: out, count: n))
+            return body(UnsafeBufferPointer(start: buffer.baseAddress!, count: n))
         }
+    }
+
+    /// Writes the JA3/JA3S string; returns its length. Not generic, and not nested in the generic
+    /// `withJA3`: local functions there ran unspecialized, looking up type metadata per call (a
+    /// third of JA3's time).
+    private func writeJA3(into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        func decimal(_ value: UInt16) {
+            if value >= 10_000 {
+                out[n] = 0x30 + UInt8(value / 10_000)
+                n += 1
+            }
+            if value >= 1000 {
+                out[n] = 0x30 + UInt8(value / 1000 % 10)
+                n += 1
+            }
+            if value >= 100 {
+                out[n] = 0x30 + UInt8(value / 100 % 10)
+                n += 1
+            }
+            if value >= 10 {
+                out[n] = 0x30 + UInt8(value / 10 % 10)
+                n += 1
+            }
+            out[n] = 0x30 + UInt8(value % 10)
+            n += 1
+        }
+        func list(_ values: [UInt16]) {
+            out[n] = UInt8(ascii: ",")
+            n += 1
+            var first = true
+            for v in values where !Self.isGREASE(v) {
+                if !first {
+                    out[n] = UInt8(ascii: "-")
+                    n += 1
+                }
+                first = false
+                decimal(v)
+            }
+        }
+        decimal(legacyVersion)
+        list(cipherSuites)
+        list(extensions)
+        if isClient {
+            list(supportedGroups)
+            // Point formats are one byte: never a GREASE value.
+            out[n] = UInt8(ascii: ",")
+            n += 1
+            for (i, format) in pointFormats.enumerated() {
+                if i > 0 {
+                    out[n] = UInt8(ascii: "-")
+                    n += 1
+                }
+                decimal(UInt16(format))
+            }
+        }
+        return n
     }
 
     /// Parses a handshake message (type byte, 24-bit length, body).
