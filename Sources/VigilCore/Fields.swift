@@ -62,9 +62,11 @@ public enum Fields {
     @inlinable public static var httpResponseStatusCode: FieldID { FieldID(builtin: 48) }  // http.response.status_code
     @inlinable public static var httpResponseMimeType: FieldID { FieldID(builtin: 49) }  // http.response.mime_type
     @inlinable public static var httpResponseBodyBytes: FieldID { FieldID(builtin: 50) }  // http.response.body.bytes
-    @inlinable public static var httpResponseBodyContent: FieldID { FieldID(builtin: 51) }  // http.response.body.content
+    // http.response.body.content
+    @inlinable public static var httpResponseBodyContent: FieldID { FieldID(builtin: 51) }
     @inlinable public static var httpVersion: FieldID { FieldID(builtin: 52) }  // http.version
-    @inlinable public static var httpContentEncoding: FieldID { FieldID(builtin: 53) }  // vigil.http.response.content_encoding
+    // vigil.http.response.content_encoding
+    @inlinable public static var httpContentEncoding: FieldID { FieldID(builtin: 53) }
     @inlinable public static var httpBodyTruncated: FieldID { FieldID(builtin: 54) }  // vigil.http.body_truncated
     @inlinable public static var urlOriginal: FieldID { FieldID(builtin: 55) }  // url.original
     @inlinable public static var urlDomain: FieldID { FieldID(builtin: 56) }  // url.domain
@@ -78,7 +80,8 @@ public enum Fields {
     @inlinable public static var tlsNextProtocol: FieldID { FieldID(builtin: 63) }  // tls.next_protocol
     @inlinable public static var tlsClientServerName: FieldID { FieldID(builtin: 64) }  // tls.client.server_name
     @inlinable public static var tlsClientJA3: FieldID { FieldID(builtin: 65) }  // tls.client.ja3
-    @inlinable public static var tlsClientSupportedCiphers: FieldID { FieldID(builtin: 66) }  // tls.client.supported_ciphers
+    // tls.client.supported_ciphers
+    @inlinable public static var tlsClientSupportedCiphers: FieldID { FieldID(builtin: 66) }
     @inlinable public static var tlsClientALPN: FieldID { FieldID(builtin: 67) }  // vigil.tls.client.alpn
     @inlinable public static var tlsServerJA3S: FieldID { FieldID(builtin: 68) }  // tls.server.ja3s
     // ssh
