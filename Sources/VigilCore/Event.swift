@@ -62,9 +62,30 @@ public protocol EventFieldSink {
     /// control byte but tab, LF and CR — and returns true; otherwise sets nothing and returns false.
     /// A sink that writes bytes checks and writes in one pass, and makes no `String`.
     mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool
+    /// Sets a value from a fixed vocabulary Vigil itself writes (`tcp`, `ipv4`, `NXDOMAIN`, a
+    /// connection's state and history), never text taken from traffic or a log: there is nothing
+    /// in it for Inspect to find, so a sink that inspects text writes it as it is.
+    mutating func set(_ id: FieldID, vocabulary value: FieldValue?)
+    mutating func set(_ id: FieldID, vocabulary value: String?)
+    /// `set(_:asciiText:)` for a vocabulary value.
+    mutating func set(_ id: FieldID, vocabularyASCII text: UnsafeBufferPointer<UInt8>) -> Bool
 }
 
 extension EventFieldSink {
+    public mutating func set(_ id: FieldID, vocabulary value: FieldValue?) { set(id, value) }
+
+    public mutating func set(_ id: FieldID, vocabulary value: String?) { set(id, value) }
+
+    /// A vocabulary value held inline (a connection's history): see `set(_:vocabulary:)`.
+    public mutating func set(_ id: FieldID, vocabulary text: InlineText) {
+        let written = text.withUTF8 { set(id, vocabularyASCII: $0) }
+        if !written { set(id, vocabulary: text.string) }
+    }
+
+    public mutating func set(_ id: FieldID, vocabularyASCII text: UnsafeBufferPointer<UInt8>) -> Bool {
+        set(id, asciiText: text)
+    }
+
     public mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard ByteScan.isText(text, asciiOnly: true) else { return false }
         set(id, String(decoding: text, as: UTF8.self))

@@ -17,7 +17,7 @@ enum EventBuilder {
     static let protocolType = FieldValue.list([.string("protocol")])
 
     static func addHTTP(_ t: HTTPTransaction, to e: inout some EventFieldSink) {
-        e.set(Fields.eventType, accessProtocol)
+        e.set(Fields.eventType, vocabulary: accessProtocol)
         if let req = t.request {
             let head = req.head
             e.set(Fields.httpRequestMethod, head.method)
@@ -44,7 +44,7 @@ enum EventBuilder {
             e.set(Fields.httpContentEncoding, head.header(lowercased: "content-encoding"))
             setText(Fields.httpResponseBodyContent, resp.bodyPrefix, to: &e)
             if let code = head.statusCode {
-                e.set(Fields.eventOutcome, code >= 400 ? "failure" : "success")
+                e.set(Fields.eventOutcome, vocabulary: code >= 400 ? "failure" : "success")
             }
         }
         let truncated = (t.request?.bodyTruncated ?? false) || (t.response?.bodyTruncated ?? false)
@@ -101,24 +101,24 @@ enum EventBuilder {
     }
 
     static func addDNS(_ t: DNSTransaction, to e: inout some EventFieldSink) {
-        e.set(Fields.eventType, protocolType)
+        e.set(Fields.eventType, vocabulary: protocolType)
         let header = t.query ?? t.response!
         e.set(Fields.dnsID, .integer(header.id))
-        e.set(Fields.dnsOpCode, DNSNames.opcode(header.opcode))
+        e.set(Fields.dnsOpCode, vocabulary: DNSNames.opcode(header.opcode))
         if let q = (t.query ?? t.response)?.questions.first {
             e.set(Fields.dnsQuestionName, q.name)
-            e.set(Fields.dnsQuestionType, DNSNames.type(q.type))
-            e.set(Fields.dnsQuestionClass, DNSNames.class(q.class))
+            e.set(Fields.dnsQuestionType, vocabulary: DNSNames.type(q.type))
+            e.set(Fields.dnsQuestionClass, vocabulary: DNSNames.class(q.class))
         }
         guard let r = t.response else {
-            e.set(Fields.dnsType, "query")
+            e.set(Fields.dnsType, vocabulary: "query")
             e.set(Fields.dnsHeaderFlags, .list(header.headerFlags.map(FieldValue.string)))
             return
         }
-        e.set(Fields.dnsType, "answer")
-        e.set(Fields.dnsResponseCode, DNSNames.rcode(r.rcode))
+        e.set(Fields.dnsType, vocabulary: "answer")
+        e.set(Fields.dnsResponseCode, vocabulary: DNSNames.rcode(r.rcode))
         e.set(Fields.dnsHeaderFlags, .list(r.headerFlags.map(FieldValue.string)))
-        e.set(Fields.eventOutcome, r.rcode == 0 ? "success" : "failure")
+        e.set(Fields.eventOutcome, vocabulary: r.rcode == 0 ? "success" : "failure")
         if !r.answers.isEmpty {
             e.set(
                 Fields.dnsAnswers,
@@ -139,7 +139,7 @@ enum EventBuilder {
     }
 
     static func addTLS(_ t: TLSHandshake, to e: inout some EventFieldSink) {
-        e.set(Fields.eventType, protocolType)
+        e.set(Fields.eventType, vocabulary: protocolType)
         let version = t.server?.effectiveVersion ?? t.client?.effectiveVersion
         if let version {
             let (proto, number) = TLSNames.version(version)
@@ -163,7 +163,7 @@ enum EventBuilder {
     }
 
     static func addSSH(_ t: SSHHandshake, to e: inout some EventFieldSink) {
-        e.set(Fields.eventType, protocolType)
+        e.set(Fields.eventType, vocabulary: protocolType)
         e.set(Fields.sshVersion, t.client?.protocolVersion ?? t.server?.protocolVersion)
         e.set(Fields.sshClientBanner, t.client?.raw)
         e.set(Fields.sshClientSoftware, t.client?.software)

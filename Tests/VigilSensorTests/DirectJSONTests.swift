@@ -67,4 +67,21 @@ struct DirectJSONTests {
         #expect(stage.snapshot.events > 0)
         #expect((stage.snapshot.values["cn_resident_id"] ?? 0) > 0)
     }
+
+    @Test("vocabulary values go out as they are; text from traffic next to them is still masked")
+    func vocabularyAndText() {
+        var w = JSONWriter()
+        let summary = withUnsafeMutablePointer(to: &w) { w in
+            var sink = InspectedJSONFields(w: w, inspection: FieldInspection(Self.inspector))
+            sink.set(Fields.dnsType, vocabulary: "answer")
+            sink.set(Fields.eventCategory, vocabulary: .list([.string("network")]))
+            sink.set(Fields.connHistory, vocabulary: InlineText("ShADadFf"))
+            sink.set(Fields.dnsQuestionName, "110105199708044783.example.test")
+            return sink.inspection.summary
+        }
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        #expect(text.hasPrefix(#","dns.type":"answer","event.category":["network"],"vigil.conn.history":"ShADadFf","#))
+        #expect(!text.contains("110105199708044783"))
+        #expect(summary.contains { $0.id == Fields.dlpTypes })
+    }
 }
