@@ -151,7 +151,9 @@ public struct AnalyzeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Bytes of each HTTP body kept, decoded, for inspection.")
     var bodyLimit: Int = 8192
 
-    @Option(name: .long, help: "Flows tracked at once; beyond it the least recently active flow is ended early.")
+    @Option(
+        name: .long,
+        help: "Flows tracked at once (1...100000000); beyond it the least recently active flow is ended early.")
     var maxFlows: Int = 1_000_000
 
     @Option(name: .long, help: "Seconds an established TCP connection may be idle before it is ended.")
@@ -184,7 +186,8 @@ public struct AnalyzeCommand: AsyncParsableCommand {
                 "--follow follows logs; it does not combine with --pcap (use --interface for live capture)")
         }
         guard bodyLimit >= 0, bodyLimit <= 16 << 20 else { throw ValidationError("--body-limit must be 0...16 MiB") }
-        guard maxFlows > 0 else { throw ValidationError("--max-flows must be positive") }
+        // The sensor profile's bound too (`max_flows`); the flow table holds at most 2^27 − 1.
+        guard (1...100_000_000).contains(maxFlows) else { throw ValidationError("--max-flows must be 1...100000000") }
         guard tcpTimeout > 0, udpTimeout > 0 else { throw ValidationError("timeouts must be positive") }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64") }
     }

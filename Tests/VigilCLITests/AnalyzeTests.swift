@@ -97,4 +97,11 @@ struct AnalyzeTests {
         #expect(throws: (any Error).self) { try AnalyzeCommand.parse([]) }
         #expect(throws: (any Error).self) { try AnalyzeCommand.parse(["--pcap", "a", "--interface", "lo"]) }
     }
+
+    @Test("--max-flows beyond what the flow table can hold is refused, not silently lowered")
+    func maxFlowsBounds() {
+        #expect(throws: (any Error).self) { try AnalyzeCommand.parse(["--pcap", "a", "--max-flows", "200000000"]) }
+        #expect(throws: (any Error).self) { try AnalyzeCommand.parse(["--pcap", "a", "--max-flows", "0"]) }
+        #expect(throws: Never.self) { try AnalyzeCommand.parse(["--pcap", "a", "--max-flows", "100000000"]) }
+    }
 }
