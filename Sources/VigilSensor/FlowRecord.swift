@@ -9,6 +9,10 @@ struct FlowRecord {
     var flow: FlowSnapshot
     /// Which inactivity list the flow is on (see `FlowTable.TimeoutClass`).
     var timeoutClass: UInt8
+    /// The flow's stream analyzer wants no more data (a TLS or SSH handshake seen, or nothing it
+    /// knows): later packets update the counters only, without touching `app` (one object each,
+    /// read from memory per packet, for most packets of an encrypted connection). Fills padding.
+    var streamDone = false
     var hash: UInt32
     /// Initial sequence numbers from the SYNs, kept here so a flow without payload needs no `app`.
     var origISN: UInt32

@@ -210,7 +210,7 @@ struct PipelineCore {
         let wasClosed = table[index].flow.state.isClosed
         table[index].flow.state = state
 
-        if length > 0 {
+        if length > 0, !table[index].streamDone {
             // Application state only for connections that carry payload; SYN-only scans cost none.
             let app =
                 table[index].app
@@ -241,9 +241,11 @@ struct PipelineCore {
                 count(gaps, flow: index, originator: fromOriginator)
                 publish(index, app)
                 if !analyzer.wantsData {
-                    // Nothing more to parse: free the reassembly buffers early.
+                    // Nothing more to parse: free the reassembly buffers early, and leave the
+                    // analyzer alone for the rest of the connection.
                     app.origStream = TCPReassembler()
                     app.respStream = TCPReassembler()
+                    table[index].streamDone = true
                 }
             }
         }
