@@ -54,8 +54,8 @@ public enum Digest: Sendable {
         }
     }
 
-    public func hex(_ bytes: [UInt8]) -> String { Hex.encode(hash(bytes)) }
-    public func hex(_ string: String) -> String { Hex.encode(hash(string)) }
+    public func hex(_ bytes: [UInt8]) -> String { bytes.withUnsafeBytes { hex($0) } }
+    public func hex(_ string: String) -> String { hex(Array(string.utf8)) }
 }
 
 public enum Hex {
@@ -77,21 +77,13 @@ public enum Hex {
         // Generic code called from another module is not specialized: each byte went through the
         // collection's witness table (every event id and JA3 is hex). Contiguous bytes take the
         // plain loop.
-        if let n = bytes.withContiguousStorageIfAvailable({ encode(contiguous: $0, into: out) }) { return n }
-        return Array(bytes).withUnsafeBufferPointer { encode(contiguous: $0, into: out) }
+        if let n = bytes.withContiguousStorageIfAvailable({ encode($0, into: out) }) { return n }
+        return Array(bytes).withUnsafeBufferPointer { encode($0, into: out) }
     }
 
     /// `encode(_:into:)` for bytes already contiguous: not generic, so a caller in another module
     /// (JA3's MD5) runs no witness-table lookups.
     public static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        encode(contiguous: bytes, into: out)
-    }
-
-    private static func encode(
-        contiguous bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>
-    )
-        -> Int
-    {
         precondition(out.count >= bytes.count * 2, "Hex: output too short")
         @inline(__always) func digit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
         var i = 0

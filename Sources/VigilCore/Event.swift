@@ -67,24 +67,12 @@ public protocol EventFieldSink {
     /// in it for Inspect to find, so a sink that inspects text writes it as it is.
     mutating func set(_ id: FieldID, vocabulary value: FieldValue?)
     mutating func set(_ id: FieldID, vocabulary value: String?)
-    /// `set(_:asciiText:)` for a vocabulary value.
-    mutating func set(_ id: FieldID, vocabularyASCII text: UnsafeBufferPointer<UInt8>) -> Bool
 }
 
 extension EventFieldSink {
     public mutating func set(_ id: FieldID, vocabulary value: FieldValue?) { set(id, value) }
 
     public mutating func set(_ id: FieldID, vocabulary value: String?) { set(id, value) }
-
-    /// A vocabulary value held inline (a connection's history): see `set(_:vocabulary:)`.
-    public mutating func set(_ id: FieldID, vocabulary text: InlineText) {
-        let written = text.withUTF8 { set(id, vocabularyASCII: $0) }
-        if !written { set(id, vocabulary: text.string) }
-    }
-
-    public mutating func set(_ id: FieldID, vocabularyASCII text: UnsafeBufferPointer<UInt8>) -> Bool {
-        set(id, asciiText: text)
-    }
 
     public mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard ByteScan.isText(text, asciiOnly: true) else { return false }

@@ -130,7 +130,7 @@ public struct EventFactory: Sendable {
             event.set(Fields.icmpCode, .integer(flow.icmpCode))
         }
         event.set(Fields.connState, vocabulary: flow.key.proto == 6 ? flow.state.tcpState : flow.state.datagramState)
-        event.set(Fields.connHistory, vocabulary: flow.state.historyText)
+        event.set(Fields.connHistory, vocabulary: flow.state.historyText.string)
         if flow.missedBytes > 0 { event.set(Fields.connMissedBytes, .integer(flow.missedBytes)) }
     }
 }
@@ -172,21 +172,15 @@ struct InspectedJSONFields: EventFieldSink {
         Event.writeJSONField(id, value, to: &w.pointee)
     }
 
-    mutating func set(_ id: FieldID, vocabularyASCII text: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Checked and escaped in one pass, then inspected (only text counts); rewritten when
+    /// something was masked.
+    mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
         let mark = w.pointee.byteCount
         w.pointee.commaKey(id)
         guard w.pointee.appendASCIIText(text) else {
             w.pointee.truncate(to: mark)
             return false
         }
-        return true
-    }
-
-    /// Checked and escaped in one pass, then inspected (only text counts); rewritten when
-    /// something was masked.
-    mutating func set(_ id: FieldID, asciiText text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let mark = w.pointee.byteCount
-        guard set(id, vocabularyASCII: text) else { return false }
         if let masked = inspection.masked(id, utf8: text) {
             w.pointee.truncate(to: mark)
             Event.writeJSONField(id, masked, to: &w.pointee)

@@ -75,7 +75,7 @@ struct DirectJSONTests {
             var sink = InspectedJSONFields(w: w, inspection: FieldInspection(Self.inspector))
             sink.set(Fields.dnsType, vocabulary: "answer")
             sink.set(Fields.eventCategory, vocabulary: .list([.string("network")]))
-            sink.set(Fields.connHistory, vocabulary: InlineText("ShADadFf"))
+            sink.set(Fields.connHistory, vocabulary: "ShADadFf")
             sink.set(Fields.dnsQuestionName, "110105199708044783.example.test")
             return sink.inspection.summary
         }
