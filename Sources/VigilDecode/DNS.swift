@@ -2,6 +2,11 @@ import VigilCore
 
 /// A DNS message (RFC 1035) as the wire carries it: header, questions and answers, with compressed
 /// names expanded. Authority and additional sections are walked (to validate the message) and counted.
+///
+/// `parse` checks the whole message and keeps its bytes; questions and answers are read from them
+/// when asked for. The capture thread parses every DNS datagram, but only the thread that builds
+/// events needs the names and record data as strings: made there, they are also freed by the thread
+/// that made them.
 public struct DNSMessage: Sendable, Equatable {
     public struct Question: Sendable, Equatable {
         public var name: String
@@ -24,6 +29,12 @@ public struct DNSMessage: Sendable, Equatable {
         var otherData: String
     }
 
+    /// The question and answer sections, read from the message's bytes.
+    public struct Sections: Sendable, Equatable {
+        public var questions: [Question] = []
+        public var answers: [Record] = []
+    }
+
     public var id: UInt16
     public var isResponse: Bool
     public var opcode: UInt8
@@ -34,10 +45,20 @@ public struct DNSMessage: Sendable, Equatable {
     public var authenticData: Bool
     public var checkingDisabled: Bool
     public var rcode: UInt8
-    public var questions: [Question]
-    public var answers: [Record]
+    public var questionCount: Int
+    public var answerCount: Int
     public var authorityCount: Int
     public var additionalCount: Int
+    /// The whole message as it came, checked by `parse`.
+    public let wire: [UInt8]
+
+    /// Questions and answers, read from `wire` on every call: read them once per use.
+    public var sections: Sections {
+        // `parse` walked these bytes with the same code: reading them again cannot fail.
+        wire.withUnsafeBytes { p in (try? Self.walk(p, building: true)) ?? Sections() }
+    }
+    public var questions: [Question] { sections.questions }
+    public var answers: [Record] { sections.answers }
 
     /// The header flags ECS names in `dns.header_flags`.
     public var headerFlags: [String] {
@@ -54,16 +75,12 @@ public struct DNSMessage: Sendable, Equatable {
     static let maxRecords = 256
 
     /// Parses a whole message; trailing bytes after the last record make it malformed, which is what
-    /// lets content-based detection tell DNS from other UDP.
+    /// lets content-based detection tell DNS from other UDP. Every record is checked here; the
+    /// strings are made later, by `sections`.
     public static func parse(_ p: UnsafeRawBufferPointer) throws(DecodeIssue) -> DNSMessage {
-        guard p.count >= 12 else { throw .dnsMalformed }
+        _ = try walk(p, building: false)
         let flags = p.loadBigEndianUInt16(at: 2)
-        let qd = Int(p.loadBigEndianUInt16(at: 4))
-        let an = Int(p.loadBigEndianUInt16(at: 6))
-        let ns = Int(p.loadBigEndianUInt16(at: 8))
-        let ar = Int(p.loadBigEndianUInt16(at: 10))
-        guard qd + an + ns + ar <= maxRecords else { throw .dnsMalformed }
-        var message = DNSMessage(
+        return DNSMessage(
             id: p.loadBigEndianUInt16(at: 0),
             isResponse: flags & 0x8000 != 0,
             opcode: UInt8((flags >> 11) & 0xF),
@@ -74,42 +91,64 @@ public struct DNSMessage: Sendable, Equatable {
             authenticData: flags & 0x0020 != 0,
             checkingDisabled: flags & 0x0010 != 0,
             rcode: UInt8(flags & 0xF),
-            questions: [], answers: [], authorityCount: ns, additionalCount: ar
+            questionCount: Int(p.loadBigEndianUInt16(at: 4)),
+            answerCount: Int(p.loadBigEndianUInt16(at: 6)),
+            authorityCount: Int(p.loadBigEndianUInt16(at: 8)),
+            additionalCount: Int(p.loadBigEndianUInt16(at: 10)),
+            wire: Array(p)
         )
-        // Sized once: growing from empty reallocated an answer list of four twice.
-        message.questions.reserveCapacity(qd)
-        message.answers.reserveCapacity(an)
+    }
+
+    /// Walks every section, checking each name and record; with `building`, returns the questions
+    /// and answers (without, two empty lists and no string made).
+    static func walk(_ p: UnsafeRawBufferPointer, building: Bool) throws(DecodeIssue) -> Sections {
+        guard p.count >= 12 else { throw .dnsMalformed }
+        let qd = Int(p.loadBigEndianUInt16(at: 4))
+        let an = Int(p.loadBigEndianUInt16(at: 6))
+        let ns = Int(p.loadBigEndianUInt16(at: 8))
+        let ar = Int(p.loadBigEndianUInt16(at: 10))
+        guard qd + an + ns + ar <= maxRecords else { throw .dnsMalformed }
+        var sections = Sections()
+        if building {
+            // Sized once: growing from empty reallocated an answer list of four twice.
+            sections.questions.reserveCapacity(qd)
+            sections.answers.reserveCapacity(an)
+        }
         var cursor = 12
         for _ in 0..<qd {
-            let name = try readName(p, at: &cursor)
+            let name = try readName(p, at: &cursor, building: building)
             guard cursor + 4 <= p.count else { throw .dnsMalformed }
-            message.questions.append(
-                Question(
-                    name: name, type: p.loadBigEndianUInt16(at: cursor), class: p.loadBigEndianUInt16(at: cursor + 2)))
+            if building {
+                sections.questions.append(
+                    Question(
+                        name: name, type: p.loadBigEndianUInt16(at: cursor),
+                        class: p.loadBigEndianUInt16(at: cursor + 2)))
+            }
             cursor += 4
         }
         // The name at offset 12 (the first question's), which answers nearly always point at:
         // shared rather than decoded into a new string per answer.
-        let firstName = message.questions.first?.name
+        let firstName = sections.questions.first?.name
         for index in 0..<(an + ns + ar) {
-            let record = try readRecord(p, at: &cursor, nameAt12: firstName)
-            if index < an { message.answers.append(record) }
+            let record = try readRecord(p, at: &cursor, nameAt12: firstName, building: building && index < an)
+            if let record { sections.answers.append(record) }
         }
         // A truncated (TC) UDP answer may legitimately stop early; anything else must end exactly.
-        guard cursor == p.count || message.truncated else { throw .dnsMalformed }
-        return message
+        guard cursor == p.count || p.loadBigEndianUInt16(at: 2) & 0x0200 != 0 else { throw .dnsMalformed }
+        return sections
     }
 
     /// `nameAt12`: the name that starts at offset 12, already read (what a pointer to it reads).
+    /// Without `building`, checks the record and returns nil.
     static func readRecord(
-        _ p: UnsafeRawBufferPointer, at cursor: inout Int, nameAt12: String? = nil
-    ) throws(DecodeIssue) -> Record {
+        _ p: UnsafeRawBufferPointer, at cursor: inout Int, nameAt12: String? = nil, building: Bool = true
+    ) throws(DecodeIssue) -> Record? {
         let name: String
         if let nameAt12, cursor + 1 < p.count, p[cursor] == 0xC0, p[cursor + 1] == 12, cursor > 12 {
             name = nameAt12
             cursor += 2
         } else {
-            name = try readName(p, at: &cursor)
+            name = try readName(p, at: &cursor, building: building)
         }
         guard cursor + 10 <= p.count else { throw .dnsMalformed }
         let type = p.loadBigEndianUInt16(at: cursor)
@@ -121,51 +160,58 @@ public struct DNSMessage: Sendable, Equatable {
         let start = cursor
         cursor += length
         var address: IPAddress?
-        var data: String
+        var data = ""
         switch (type, length) {
         case (1, 4):
-            address = IPAddress(bytes: p, offset: start, v6: false)
-            data = ""
+            if building { address = IPAddress(bytes: p, offset: start, v6: false) }
         case (28, 16):
-            address = IPAddress(bytes: p, offset: start, v6: true)
-            data = ""
+            if building { address = IPAddress(bytes: p, offset: start, v6: true) }
         case (2, _), (5, _), (12, _), (39, _):
             var c = start
-            data = try readName(p, at: &c)
+            data = try readName(p, at: &c, building: building)
         case (15, 3...):
             var c = start + 2
-            data = "\(p.loadBigEndianUInt16(at: start)) " + (try readName(p, at: &c))
+            let exchange = try readName(p, at: &c, building: building)
+            if building { data = "\(p.loadBigEndianUInt16(at: start)) " + exchange }
         case (16, _):
             var strings: [String] = []
             var c = start
             while c < cursor {
                 let n = Int(p[c])
                 guard c + 1 + n <= cursor else { throw .dnsMalformed }
-                strings.append(
-                    String(decoding: UnsafeRawBufferPointer(rebasing: p[(c + 1)..<(c + 1 + n)]), as: UTF8.self))
+                if building {
+                    strings.append(
+                        String(decoding: UnsafeRawBufferPointer(rebasing: p[(c + 1)..<(c + 1 + n)]), as: UTF8.self))
+                }
                 c += 1 + n
             }
-            data = strings.joined(separator: " ")
+            if building { data = strings.joined(separator: " ") }
         case (33, 7...):
             var c = start + 6
-            let target = try readName(p, at: &c)
-            data =
-                "\(p.loadBigEndianUInt16(at: start)) \(p.loadBigEndianUInt16(at: start + 2)) \(p.loadBigEndianUInt16(at: start + 4)) \(target)"
+            let target = try readName(p, at: &c, building: building)
+            if building {
+                data =
+                    "\(p.loadBigEndianUInt16(at: start)) \(p.loadBigEndianUInt16(at: start + 2)) \(p.loadBigEndianUInt16(at: start + 4)) \(target)"
+            }
         case (6, _):
             var c = start
-            let mname = try readName(p, at: &c)
-            let rname = try readName(p, at: &c)
+            let mname = try readName(p, at: &c, building: building)
+            let rname = try readName(p, at: &c, building: building)
             guard c + 20 <= cursor else { throw .dnsMalformed }
-            data = "\(mname) \(rname) \(p.loadBigEndianUInt32(at: c))"
+            if building { data = "\(mname) \(rname) \(p.loadBigEndianUInt32(at: c))" }
         default:
-            data = "\\# \(length) " + Hex.encode(UnsafeRawBufferPointer(rebasing: p[start..<cursor]))
+            if building { data = "\\# \(length) " + Hex.encode(UnsafeRawBufferPointer(rebasing: p[start..<cursor])) }
         }
+        guard building else { return nil }
         return Record(name: name, type: type, class: cls, ttl: ttl, address: address, otherData: data)
     }
 
     /// Reads a possibly compressed name. Pointers must point backwards (no loops), names stay within
     /// 255 bytes; label bytes outside printable ASCII are escaped as `\DDD`.
-    static func readName(_ p: UnsafeRawBufferPointer, at cursor: inout Int) throws(DecodeIssue) -> String {
+    /// Without `building`, only checks the name and returns an empty string.
+    static func readName(
+        _ p: UnsafeRawBufferPointer, at cursor: inout Int, building: Bool = true
+    ) throws(DecodeIssue) -> String {
         // Written into a buffer on the stack, then one `String` (none for a name of up to 15 bytes):
         // at most 255 bytes on the wire, each written as up to four (`\DDD`), plus the dots.
         try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer throws(DecodeIssue) -> String in
@@ -182,6 +228,7 @@ public struct DNSMessage: Sendable, Equatable {
                 case 0x00:
                     if length == 0 {
                         if !jumped { cursor = position + 1 }
+                        guard building else { return "" }
                         return count == 0
                             ? "." : String(decoding: UnsafeBufferPointer(start: out, count: count), as: UTF8.self)
                     }
@@ -193,16 +240,18 @@ public struct DNSMessage: Sendable, Equatable {
                         out[count] = UInt8(ascii: ".")
                         count += 1
                     }
-                    for b in p[(position + 1)..<(position + 1 + length)] {
-                        if b > 0x20, b < 0x7F, b != UInt8(ascii: "."), b != UInt8(ascii: "\\") {
-                            out[count] = b
-                            count += 1
-                        } else {
-                            out[count] = UInt8(ascii: "\\")
-                            out[count + 1] = 0x30 + b / 100
-                            out[count + 2] = 0x30 + b / 10 % 10
-                            out[count + 3] = 0x30 + b % 10
-                            count += 4
+                    if building {
+                        for b in p[(position + 1)..<(position + 1 + length)] {
+                            if b > 0x20, b < 0x7F, b != UInt8(ascii: "."), b != UInt8(ascii: "\\") {
+                                out[count] = b
+                                count += 1
+                            } else {
+                                out[count] = UInt8(ascii: "\\")
+                                out[count + 1] = 0x30 + b / 100
+                                out[count + 2] = 0x30 + b / 10 % 10
+                                out[count + 3] = 0x30 + b % 10
+                                count += 4
+                            }
                         }
                     }
                     position += 1 + length

@@ -33,7 +33,7 @@ public struct DNSTransactionMatcher: Sendable {
 
     /// Content-based detection: a message that parses completely and asks at least one question.
     public static func looksLikeDNS(_ p: UnsafeRawBufferPointer) -> DNSMessage? {
-        guard let m = try? DNSMessage.parse(p), !m.questions.isEmpty, m.questions.count <= 4, m.opcode <= 5 else {
+        guard let m = try? DNSMessage.parse(p), (1...4).contains(m.questionCount), m.opcode <= 5 else {
             return nil
         }
         return m

@@ -105,7 +105,10 @@ enum EventBuilder {
         let header = t.query ?? t.response!
         e.set(Fields.dnsID, .integer(header.id))
         e.set(Fields.dnsOpCode, vocabulary: DNSNames.opcode(header.opcode))
-        if let q = (t.query ?? t.response)?.questions.first {
+        // Questions and answers are read from the messages' bytes here, each message once.
+        let response = t.response?.sections
+        let answers = response?.answers ?? []
+        if let q = (t.query.map { $0.sections.questions } ?? response?.questions)?.first {
             e.set(Fields.dnsQuestionName, q.name)
             e.set(Fields.dnsQuestionType, vocabulary: DNSNames.type(q.type))
             e.set(Fields.dnsQuestionClass, vocabulary: DNSNames.class(q.class))
@@ -119,11 +122,11 @@ enum EventBuilder {
         e.set(Fields.dnsResponseCode, vocabulary: DNSNames.rcode(r.rcode))
         e.set(Fields.dnsHeaderFlags, .list(r.headerFlags.map(FieldValue.string)))
         e.set(Fields.eventOutcome, vocabulary: r.rcode == 0 ? "success" : "failure")
-        if !r.answers.isEmpty {
+        if !answers.isEmpty {
             e.set(
                 Fields.dnsAnswers,
                 .list(
-                    r.answers.map { a in
+                    answers.map { a in
                         .object([
                             .init("name", .string(a.name)), .init("type", .string(DNSNames.type(a.type))),
                             .init("class", .string(DNSNames.class(a.class))), .init("ttl", .integer(a.ttl)),
@@ -131,7 +134,7 @@ enum EventBuilder {
                         ])
                     }))
         }
-        let resolved = r.answers.compactMap(\.address)
+        let resolved = answers.compactMap(\.address)
         if !resolved.isEmpty { e.set(Fields.dnsResolvedIP, .list(resolved.map(FieldValue.ip))) }
         if let qt = t.queryTime, let rt = t.responseTime {
             e.set(Fields.eventDuration, .int((rt.microseconds - qt.microseconds) * 1000))

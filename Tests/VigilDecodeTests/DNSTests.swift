@@ -316,4 +316,44 @@ struct DNSTests {
             _ = failure(bytes)
         }
     }
+
+    /// A response with every record type the parser formats, then mutated at random: the checking
+    /// walk of `parse` (on the capture thread) and the reading walk of `sections` (where events are
+    /// built) must accept exactly the same messages, or a message would lose its answers in output.
+    @Test("checking a message and reading its sections accept exactly the same bytes")
+    func checkAndReadAgree() throws {
+        let name = B.dnsName("example.org")
+        let pointer: [UInt8] = [0xC0, 12]
+        let records: [[UInt8]] = [
+            B.dnsRecord(name: pointer, type: 1, rdata: [10, 0, 0, 1]),
+            B.dnsRecord(name: pointer, type: 28, rdata: [UInt8](repeating: 1, count: 16)),
+            B.dnsRecord(name: pointer, type: 5, rdata: B.dnsName("cdn.example.net")),
+            B.dnsRecord(name: name, type: 15, rdata: B.be16(10) + pointer),
+            B.dnsRecord(name: pointer, type: 16, rdata: [3] + B.ascii("v=1") + [2] + B.ascii("ok")),
+            B.dnsRecord(name: pointer, type: 33, rdata: B.be16(1) + B.be16(2) + B.be16(443) + pointer),
+            B.dnsRecord(name: pointer, type: 6, rdata: pointer + pointer + [UInt8](repeating: 0, count: 20)),
+            B.dnsRecord(name: pointer, type: 99, rdata: [1, 2, 3]),
+        ]
+        let valid =
+            B.dnsHeader(id: 9, flags: 0x8180, qd: 1, an: 6, ns: 1, ar: 1) + B.dnsQuestion("example.org")
+            + records.joined()
+        let message = try parse(valid)
+        #expect(message.answers.count == 6)
+        #expect(message.questionCount == 1 && message.answerCount == 6)
+        #expect(message.wire == valid)
+        var rng = XorShift(state: 0x9E37_79B9_7F4A_7C15)
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var bytes = valid
+            for _ in 0...(rng.next() % 3) {
+                bytes[12 + Int(rng.next() % UInt64(bytes.count - 12))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            let checked = failure(bytes) == nil
+            let read = bytes.withUnsafeBytes { (try? DNSMessage.walk($0, building: true)) != nil }
+            #expect(checked == read, "bytes \(bytes)")
+            if checked { accepted += 1 }
+        }
+        // Both outcomes were exercised.
+        #expect(accepted > 100 && accepted < 19_900)
+    }
 }
