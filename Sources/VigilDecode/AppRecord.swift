@@ -21,11 +21,22 @@ public struct DNSTransaction: Sendable, Equatable {
     public var start: Timestamp { queryTime ?? responseTime ?? Timestamp(microseconds: 0) }
 }
 
-/// The TLS hellos of one connection.
+/// The TLS hellos of one connection, kept as checked messages and decoded when asked for.
 public struct TLSHandshake: Sendable, Equatable {
-    public var client: TLSHello?
-    public var server: TLSHello?
+    public var clientMessage: TLSHelloMessage?
+    public var serverMessage: TLSHelloMessage?
     public var start: Timestamp
+
+    public init(clientMessage: TLSHelloMessage? = nil, serverMessage: TLSHelloMessage? = nil, start: Timestamp) {
+        self.clientMessage = clientMessage
+        self.serverMessage = serverMessage
+        self.start = start
+    }
+
+    /// The client's hello, decoded on every call.
+    public var client: TLSHello? { clientMessage?.hello }
+    /// The server's hello, decoded on every call.
+    public var server: TLSHello? { serverMessage?.hello }
 }
 
 /// The SSH identification strings of one connection.

@@ -143,7 +143,9 @@ public final class StreamAnalyzer {
         case .tls(let t):
             if t.value.feed(bytes, fromOriginator: fromOriginator, malformed: .tlsMalformed, into: &out) {
                 let handshake = t.value.handshake
-                if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
+                if handshake.clientMessage != nil || handshake.serverMessage != nil {
+                    out.records.append(.tls(handshake))
+                }
                 stop()
             }
         case .ssh(let t):
@@ -206,7 +208,7 @@ public final class StreamAnalyzer {
             }
         case .tls(let t):
             let handshake = t.value.handshake
-            if handshake.client != nil || handshake.server != nil { out.records.append(.tls(handshake)) }
+            if handshake.clientMessage != nil || handshake.serverMessage != nil { out.records.append(.tls(handshake)) }
         case .ssh(let t):
             let handshake = t.value.handshake
             if handshake.client != nil || handshake.server != nil { out.records.append(.ssh(handshake)) }
@@ -233,12 +235,21 @@ extension SSHBannerReader: HandshakeReader {}
 /// A handshake that records each side's first message.
 protocol SidedHandshake {
     associatedtype Message
-    var client: Message? { get set }
-    var server: Message? { get set }
+    var clientMessage: Message? { get set }
+    var serverMessage: Message? { get set }
 }
 
 extension TLSHandshake: SidedHandshake {}
-extension SSHHandshake: SidedHandshake {}
+extension SSHHandshake: SidedHandshake {
+    var clientMessage: SSHBanner? {
+        get { client }
+        set { client = newValue }
+    }
+    var serverMessage: SSHBanner? {
+        get { server }
+        set { server = newValue }
+    }
+}
 
 /// Both sides' readers of a TLS or SSH connection and the handshake they fill in.
 struct HandshakeSides<Reader: HandshakeReader, Handshake: SidedHandshake> where Reader.Message == Handshake.Message {
@@ -253,11 +264,11 @@ struct HandshakeSides<Reader: HandshakeReader, Handshake: SidedHandshake> where 
     ) -> Bool {
         if fromOriginator {
             let wasMalformed = client.malformed
-            if let m = client.feed(bytes) { handshake.client = m }
+            if let m = client.feed(bytes) { handshake.clientMessage = m }
             if client.malformed, !wasMalformed { out.issues.append(issue) }
         } else {
             let wasMalformed = server.malformed
-            if let m = server.feed(bytes) { handshake.server = m }
+            if let m = server.feed(bytes) { handshake.serverMessage = m }
             if server.malformed, !wasMalformed { out.issues.append(issue) }
         }
         return client.done && server.done

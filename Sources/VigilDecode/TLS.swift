@@ -111,6 +111,16 @@ public struct TLSHello: Sendable, Equatable {
 
     /// Parses a handshake message (type byte, 24-bit length, body).
     public static func parse(handshake p: UnsafeRawBufferPointer) throws(DecodeIssue) -> TLSHello {
+        try read(handshake: p, building: true)
+    }
+
+    /// Checks a handshake message as `parse` does, without making its lists and strings.
+    static func check(handshake p: UnsafeRawBufferPointer) throws(DecodeIssue) {
+        _ = try read(handshake: p, building: false)
+    }
+
+    /// `parse`, or with `building` false only the checks (the returned hello then has empty lists).
+    static func read(handshake p: UnsafeRawBufferPointer, building: Bool) throws(DecodeIssue) -> TLSHello {
         guard p.count >= 4, p[0] == 1 || p[0] == 2 else { throw .tlsMalformed }
         let isClient = p[0] == 1
         let length = Int(p[1]) << 16 | Int(p[2]) << 8 | Int(p[3])
@@ -124,31 +134,37 @@ public struct TLSHello: Sendable, Equatable {
         if isClient {
             let cipherBytes = Int(try r.u16())
             guard cipherBytes % 2 == 0 else { throw .tlsMalformed }
-            hello.cipherSuites.reserveCapacity(min(cipherBytes / 2, r.remaining / 2))
-            for _ in 0..<(cipherBytes / 2) { hello.cipherSuites.append(try r.u16()) }
+            if building {
+                hello.cipherSuites.reserveCapacity(min(cipherBytes / 2, r.remaining / 2))
+                for _ in 0..<(cipherBytes / 2) { hello.cipherSuites.append(try r.u16()) }
+            } else {
+                try r.skip(cipherBytes)
+            }
             try r.skip(Int(try r.u8()))
         } else {
-            hello.cipherSuites = [try r.u16()]
+            let suite = try r.u16()
+            if building { hello.cipherSuites = [suite] }
             try r.skip(1)
         }
         guard r.remaining >= 2 else { return hello }
         let extEnd = r.offset + 2 + Int(try r.u16())
         guard extEnd <= r.end else { throw .tlsMalformed }
         // At most one extension per four bytes; rarely more than twenty.
-        hello.extensions.reserveCapacity(min((extEnd - r.offset) / 4, 24))
+        if building { hello.extensions.reserveCapacity(min((extEnd - r.offset) / 4, 24)) }
         while r.offset < extEnd {
             let type = try r.u16()
             let len = Int(try r.u16())
             guard r.offset + len <= extEnd else { throw .tlsMalformed }
-            hello.extensions.append(type)
+            if building { hello.extensions.append(type) }
             var e = ByteReader(p, start: r.offset, end: r.offset + len)
-            try hello.readExtension(type, &e)
+            try hello.readExtension(type, &e, building: building)
             r.offset += len
         }
         return hello
     }
 
-    mutating func readExtension(_ type: UInt16, _ e: inout ByteReader) throws(DecodeIssue) {
+    /// Reads one extension's body; without `building`, only checks it.
+    mutating func readExtension(_ type: UInt16, _ e: inout ByteReader, building: Bool = true) throws(DecodeIssue) {
         switch type {
         case 0 where isClient && e.remaining > 0:
             let listEnd = e.offset + 2 + Int(try e.u16())
@@ -156,29 +172,66 @@ public struct TLSHello: Sendable, Equatable {
                 let nameType = try e.u8()
                 let n = Int(try e.u16())
                 let bytes = try e.slice(n)
-                if nameType == 0, serverName == nil { serverName = String(decoding: bytes, as: UTF8.self) }
+                if building, nameType == 0, serverName == nil { serverName = String(decoding: bytes, as: UTF8.self) }
             }
         case 10:
             let n = Int(try e.u16()) / 2
-            for _ in 0..<n { supportedGroups.append(try e.u16()) }
+            for _ in 0..<n {
+                let group = try e.u16()
+                if building { supportedGroups.append(group) }
+            }
         case 11:
             let n = Int(try e.u8())
-            for _ in 0..<n { pointFormats.append(try e.u8()) }
+            for _ in 0..<n {
+                let format = try e.u8()
+                if building { pointFormats.append(format) }
+            }
         case 16:
             let listEnd = e.offset + 2 + Int(try e.u16())
             while e.offset < listEnd {
                 let n = Int(try e.u8())
-                alpn.append(String(decoding: try e.slice(n), as: UTF8.self))
+                let name = try e.slice(n)
+                if building { alpn.append(String(decoding: name, as: UTF8.self)) }
             }
         case 43:
             if isClient {
                 let n = Int(try e.u8()) / 2
-                for _ in 0..<n { supportedVersions.append(try e.u16()) }
+                for _ in 0..<n {
+                    let version = try e.u16()
+                    if building { supportedVersions.append(version) }
+                }
             } else {
-                supportedVersions = [try e.u16()]
+                let version = try e.u16()
+                if building { supportedVersions = [version] }
             }
         default:
             break
+        }
+    }
+}
+
+/// A TLS hello handshake message as the connection carried it, checked by `TLSHelloReader`.
+///
+/// The capture thread only checks a hello and keeps its bytes (one copy); its lists and strings
+/// are made by `hello` where events are built (and freed there too).
+public struct TLSHelloMessage: Sendable, Equatable {
+    /// The handshake message: type byte, 24-bit length, body.
+    public let bytes: [UInt8]
+
+    /// Keeps `bytes` after checking them; nil (with the reason) when `parse` would refuse them.
+    public init(checking p: UnsafeRawBufferPointer) throws(DecodeIssue) {
+        try TLSHello.check(handshake: p)
+        bytes = Array(p)
+    }
+
+    /// The hello, decoded on every call: read it once per use. Checked bytes always decode (the
+    /// same code read them); an empty client hello stands in should that ever not hold.
+    public var hello: TLSHello {
+        bytes.withUnsafeBytes { p in
+            (try? TLSHello.parse(handshake: p))
+                ?? TLSHello(
+                    isClient: p.first == 1, legacyVersion: 0, cipherSuites: [], extensions: [], serverName: nil,
+                    supportedGroups: [], pointFormats: [], alpn: [], supportedVersions: [])
         }
     }
 }
@@ -232,14 +285,14 @@ public struct TLSHelloReader: Sendable {
 
     public init() {}
 
-    /// Feeds stream bytes; returns the hello once it is complete (then ignores the rest).
-    public mutating func feed(_ data: UnsafeRawBufferPointer) -> TLSHello? {
+    /// Feeds stream bytes; returns the hello, checked, once it is complete (then ignores the rest).
+    public mutating func feed(_ data: UnsafeRawBufferPointer) -> TLSHelloMessage? {
         guard !done else { return nil }
         if records.isEmpty, handshake.isEmpty, let hello = Self.wholeHello(data) {
             // The usual case: the first record of the first segment holds the whole hello, read in
             // place (copying the segment, a server's certificates too, cost more than the parse).
             done = true
-            let result = try? TLSHello.parse(handshake: hello)
+            let result = try? TLSHelloMessage(checking: hello)
             if result == nil { malformed = true }
             return result
         }
@@ -258,8 +311,8 @@ public struct TLSHelloReader: Sendable {
                 if needed > Self.maxHandshakeBytes { return fail() }
                 if handshake.count >= needed {
                     done = true
-                    let result = handshake.withUnsafeBytes { buf -> TLSHello? in
-                        try? TLSHello.parse(handshake: UnsafeRawBufferPointer(rebasing: buf[0..<needed]))
+                    let result = handshake.withUnsafeBytes { buf -> TLSHelloMessage? in
+                        try? TLSHelloMessage(checking: UnsafeRawBufferPointer(rebasing: buf[0..<needed]))
                     }
                     if result == nil { malformed = true }
                     records = []
@@ -283,7 +336,7 @@ public struct TLSHelloReader: Sendable {
         return UnsafeRawBufferPointer(rebasing: data[5..<(5 + needed)])
     }
 
-    mutating func fail() -> TLSHello? {
+    mutating func fail() -> TLSHelloMessage? {
         done = true
         malformed = true
         records = []

@@ -143,13 +143,16 @@ enum EventBuilder {
 
     static func addTLS(_ t: TLSHandshake, to e: inout some EventFieldSink) {
         e.set(Fields.eventType, vocabulary: protocolType)
-        let version = t.server?.effectiveVersion ?? t.client?.effectiveVersion
+        // Each hello decoded once, here (the capture thread only checked them).
+        let client = t.client
+        let server = t.server
+        let version = server?.effectiveVersion ?? client?.effectiveVersion
         if let version {
             let (proto, number) = TLSNames.version(version)
             e.set(Fields.tlsVersionProtocol, proto)
             e.set(Fields.tlsVersion, number)
         }
-        if let c = t.client {
+        if let c = client {
             e.set(Fields.tlsClientServerName, c.serverName)
             e.set(Fields.tlsClientJA3, c.ja3)
             e.set(
@@ -158,7 +161,7 @@ enum EventBuilder {
                     c.cipherSuites.filter { !TLSHello.isGREASE($0) }.map { .string(TLSNames.cipherSuite($0)) }))
             if !c.alpn.isEmpty { e.set(Fields.tlsClientALPN, .list(c.alpn.map(FieldValue.string))) }
         }
-        if let s = t.server {
+        if let s = server {
             if let suite = s.cipherSuites.first { e.set(Fields.tlsCipher, TLSNames.cipherSuite(suite)) }
             e.set(Fields.tlsNextProtocol, s.alpn.first)
             e.set(Fields.tlsServerJA3S, s.ja3)

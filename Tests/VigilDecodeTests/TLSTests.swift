@@ -154,7 +154,7 @@ struct TLSTests {
         for f in feeds {
             if let h = f.withUnsafeBytes({ reader.feed($0) }) {
                 #expect(result == nil, "the hello is returned once")
-                result = h
+                result = h.hello
             }
         }
         return (result, reader)
@@ -269,5 +269,32 @@ struct TLSTests {
             _ = failure(bytes)
             _ = read([B.tlsRecord(bytes)])
         }
+    }
+
+    /// The reader only checks a hello (on the capture thread) and `TLSHelloMessage.hello` decodes it
+    /// later: the two walks must accept exactly the same bytes, or a checked hello would decode to
+    /// nothing in its event.
+    @Test("checking a hello and decoding it accept exactly the same bytes")
+    func checkAndDecodeAgree() throws {
+        var rng = XorShift(state: 0x2545_F491_4F6C_DD1D)
+        var accepted = 0
+        for seed in [B.greasedClientHello(), B.tls13ServerHello()] {
+            for _ in 0..<10_000 {
+                var bytes = seed
+                for _ in 0...(rng.next() % 3) {
+                    bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
+                let decoded = failure(bytes) == nil
+                let checked = bytes.withUnsafeBytes { (try? TLSHelloMessage(checking: $0)) != nil }
+                #expect(decoded == checked, "bytes \(bytes)")
+                if checked { accepted += 1 }
+            }
+        }
+        #expect(accepted > 100 && accepted < 19_900)
+        // A checked message decodes to the hello `parse` gives.
+        let client = B.greasedClientHello()
+        let message = try client.withUnsafeBytes { try TLSHelloMessage(checking: $0) }
+        #expect(message.bytes == client)
+        #expect(try message.hello == hello(client))
     }
 }

@@ -23,7 +23,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var reader = TLSHelloReader()
     _ = TLSHelloReader.looksLikeTLS(stream)
     splitter.split(stream) { chunk, _ in
-        if let hello = reader.feed(chunk) { render(hello) }
+        if let message = reader.feed(chunk) { render(message.hello) }
     }
     consume(reader.done)
     consume(reader.malformed)
