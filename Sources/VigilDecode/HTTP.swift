@@ -96,6 +96,20 @@ public struct HTTPHead: Sendable, Equatable {
         name.withUTF8Buffer { k in valueBounds(lowercasedName: k).map { text($0.valueStart, $0.valueEnd) } }
     }
 
+    /// Hands `body` the first value of a header, by a name already in lower case, read in place (no
+    /// `String` made); nil when there is no such header, else what `body` returned. Not generic:
+    /// the event builder, in another module, would call it unspecialized.
+    public func withValue(
+        lowercased name: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
+    ) -> Bool? {
+        name.withUTF8Buffer { k -> Bool? in
+            guard let h = valueBounds(lowercasedName: k) else { return nil }
+            return storage.withUnsafeBufferPointer {
+                body(UnsafeBufferPointer(rebasing: $0[Int(h.valueStart)..<Int(h.valueEnd)]))
+            }
+        }
+    }
+
     /// The bounds of the first header whose name, in ASCII lower case, is `k`.
     private func valueBounds(lowercasedName k: UnsafeBufferPointer<UInt8>) -> Bounds? {
         storage.withUnsafeBufferPointer { b -> Bounds? in

@@ -29,8 +29,8 @@ enum EventBuilder {
                 e.set(Fields.urlQuery, url.query)
                 e.set(Fields.urlDomain, url.host ?? head.header(lowercased: "host").map(URLParts.stripPort))
             }
-            e.set(Fields.userAgentOriginal, head.header(lowercased: "user-agent"))
-            e.set(Fields.httpRequestReferrer, head.header(lowercased: "referer"))
+            setHeader(Fields.userAgentOriginal, head, "user-agent", to: &e)
+            setHeader(Fields.httpRequestReferrer, head, "referer", to: &e)
             e.set(Fields.httpRequestMimeType, head.header(lowercased: "content-type").map(mimeType))
             e.set(Fields.httpRequestBodyBytes, .integer(req.bodyLength))
             setText(Fields.httpRequestBodyContent, req.bodyPrefix, to: &e)
@@ -41,7 +41,7 @@ enum EventBuilder {
             e.set(Fields.httpResponseStatusCode, head.statusCode.map { FieldValue.integer($0) })
             e.set(Fields.httpResponseMimeType, head.header(lowercased: "content-type").map(mimeType))
             e.set(Fields.httpResponseBodyBytes, .integer(resp.bodyLength))
-            e.set(Fields.httpContentEncoding, head.header(lowercased: "content-encoding"))
+            setHeader(Fields.httpContentEncoding, head, "content-encoding", to: &e)
             setText(Fields.httpResponseBodyContent, resp.bodyPrefix, to: &e)
             if let code = head.statusCode {
                 e.set(Fields.eventOutcome, vocabulary: code >= 400 ? "failure" : "success")
@@ -49,6 +49,14 @@ enum EventBuilder {
         }
         let truncated = (t.request?.bodyTruncated ?? false) || (t.response?.bodyTruncated ?? false)
         if truncated { e.set(Fields.httpBodyTruncated, .bool(true)) }
+    }
+
+    /// A header's value as it came: from the head's bytes when it is ASCII text (nearly always: a
+    /// sink that writes bytes makes no `String` of a user agent), else as a `String`.
+    static func setHeader(_ id: FieldID, _ head: HTTPHead, _ name: StaticString, to e: inout some EventFieldSink) {
+        if head.withValue(lowercased: name, { e.set(id, asciiText: $0) }) == false {
+            e.set(id, head.header(lowercased: name))
+        }
     }
 
     /// The media type without parameters, lowercased (`text/html; charset=utf-8` → `text/html`).

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import VigilCore
+import VigilDecode
 import VigilInspect
 
 @testable import VigilSensor
@@ -83,5 +84,29 @@ struct DirectJSONTests {
         #expect(text.hasPrefix(#","dns.type":"answer","event.category":["network"],"vigil.conn.history":"ShADadFf","#))
         #expect(!text.contains("110105199708044783"))
         #expect(summary.contains { $0.id == Fields.dlpTypes })
+    }
+
+    @Test("header values written from the head's bytes are masked like any text; non-ASCII ones still go out")
+    func headerValues() {
+        let head = HTTPHead(
+            version: "1.1",
+            headers: [
+                HTTPHeader(name: "Referer", value: "https://portal.test/form?id=110105199708044783"),
+                HTTPHeader(name: "User-Agent", value: "Büro-Client/1.0"),
+            ])
+        var w = JSONWriter()
+        let summary = withUnsafeMutablePointer(to: &w) { w in
+            var sink = InspectedJSONFields(w: w, inspection: FieldInspection(Self.inspector))
+            EventBuilder.setHeader(Fields.httpRequestReferrer, head, "referer", to: &sink)
+            EventBuilder.setHeader(Fields.userAgentOriginal, head, "user-agent", to: &sink)
+            EventBuilder.setHeader(Fields.httpContentEncoding, head, "content-encoding", to: &sink)
+            return sink.inspection.summary
+        }
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        #expect(text.hasPrefix(#","http.request.referrer":"https://portal.test/form?id="#))
+        #expect(!text.contains("110105199708044783"))
+        #expect(summary.contains { $0.id == Fields.dlpTypes })
+        #expect(text.hasSuffix(#","user_agent.original":"Büro-Client/1.0""#))
+        #expect(!text.contains("content_encoding"), "no header, no field")
     }
 }
