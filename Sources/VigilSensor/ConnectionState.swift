@@ -20,17 +20,20 @@ struct ConnectionState: Sendable {
     var history: (UInt64, UInt64) = (0, 0)
 
     /// Adds a history letter (uppercase for the originator) unless that direction already has it.
+    /// Runs for every TCP packet: the sixteen letters are searched a word at a time.
     mutating func note(_ letter: UInt8, originator: Bool) {
         let c = originator ? letter & ~0x20 : letter | 0x20
-        var count = 0
-        for word in [history.0, history.1] {
-            var w = word
-            while w != 0 {
-                if UInt8(truncatingIfNeeded: w) == c { return }
-                w >>= 8
-                count += 1
-            }
+        // A byte of `w` equals `c` exactly when that byte of `w ^ pattern` is zero (letters are
+        // never zero, so empty places never match).
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let pattern = ones &* UInt64(c)
+        @inline(__always) func contains(_ w: UInt64) -> Bool {
+            let x = w ^ pattern
+            return (x &- ones) & ~x & (ones << 7) != 0
         }
+        if contains(history.0) || contains(history.1) { return }
+        // Letters fill each word from its low byte up, with no gaps.
+        let count = (71 - history.0.leadingZeroBitCount) / 8 + (71 - history.1.leadingZeroBitCount) / 8
         guard count < 16 else { return }
         if count < 8 {
             history.0 |= UInt64(c) << UInt64(count * 8)
@@ -43,12 +46,17 @@ struct ConnectionState: Sendable {
     var historyText: InlineText {
         InlineText(unsafeUninitializedCapacity: 16) { out in
             var n = 0
-            for var w in [history.0, history.1] {
-                while w != 0 {
-                    out[n] = UInt8(truncatingIfNeeded: w)
-                    n += 1
-                    w >>= 8
-                }
+            var w = history.0
+            while w != 0 {
+                out[n] = UInt8(truncatingIfNeeded: w)
+                n += 1
+                w >>= 8
+            }
+            w = history.1
+            while w != 0 {
+                out[n] = UInt8(truncatingIfNeeded: w)
+                n += 1
+                w >>= 8
             }
             return n
         }

@@ -318,18 +318,14 @@ struct PipelineCore {
             output.removeAll()
             if let analyzer = app.stream {
                 if analyzer.wantsData {
+                    // Each direction in turn (not a loop over an array literal: one allocated per flow).
                     let time = Timestamp(microseconds: now)
-                    for fromOriginator in [true, false] {
-                        var gaps = GapCount()
-                        if fromOriginator {
-                            app.origStream.flush { hand($0, to: analyzer, fromOriginator: true, at: time, gaps: &gaps) }
-                        } else {
-                            app.respStream.flush {
-                                hand($0, to: analyzer, fromOriginator: false, at: time, gaps: &gaps)
-                            }
-                        }
-                        count(gaps, flow: index, originator: fromOriginator)
-                    }
+                    var gaps = GapCount()
+                    app.origStream.flush { hand($0, to: analyzer, fromOriginator: true, at: time, gaps: &gaps) }
+                    count(gaps, flow: index, originator: true)
+                    gaps = GapCount()
+                    app.respStream.flush { hand($0, to: analyzer, fromOriginator: false, at: time, gaps: &gaps) }
+                    count(gaps, flow: index, originator: false)
                 }
                 analyzer.finish(into: &output)
             } else if app.datagram != nil {
