@@ -225,7 +225,7 @@ public struct TLSHelloMessage: Sendable, Equatable {
     }
 
     /// The hello, decoded on every call: read it once per use. Checked bytes always decode (the
-    /// same code read them); an empty client hello stands in should that ever not hold.
+    /// same code read them); an empty hello of the same side stands in should that ever not hold.
     public var hello: TLSHello {
         bytes.withUnsafeBytes { p in
             (try? TLSHello.parse(handshake: p))
