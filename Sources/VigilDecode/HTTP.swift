@@ -97,16 +97,16 @@ public struct HTTPHead: Sendable, Equatable {
     }
 
     /// Hands `body` the first value of a header, by a name already in lower case, read in place (no
-    /// `String` made); nil when there is no such header, else what `body` returned. Not generic:
-    /// the event builder, in another module, would call it unspecialized.
-    public func withValue(
-        lowercased name: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
-    ) -> Bool? {
-        name.withUTF8Buffer { k -> Bool? in
-            guard let h = valueBounds(lowercasedName: k) else { return nil }
-            return storage.withUnsafeBufferPointer {
+    /// `String` made); false when there is no such header. Not generic: the event builder, in
+    /// another module, would call it unspecialized.
+    @discardableResult
+    public func withValue(lowercased name: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+        name.withUTF8Buffer { k -> Bool in
+            guard let h = valueBounds(lowercasedName: k) else { return false }
+            storage.withUnsafeBufferPointer {
                 body(UnsafeBufferPointer(rebasing: $0[Int(h.valueStart)..<Int(h.valueEnd)]))
             }
+            return true
         }
     }
 

@@ -54,8 +54,8 @@ enum EventBuilder {
     /// A header's value as it came: from the head's bytes when it is ASCII text (nearly always: a
     /// sink that writes bytes makes no `String` of a user agent), else as a `String`.
     static func setHeader(_ id: FieldID, _ head: HTTPHead, _ name: StaticString, to e: inout some EventFieldSink) {
-        if head.withValue(lowercased: name, { e.set(id, asciiText: $0) }) == false {
-            e.set(id, head.header(lowercased: name))
+        head.withValue(lowercased: name) { value in
+            if !e.set(id, asciiText: value) { e.set(id, String(decoding: value, as: UTF8.self)) }
         }
     }
 
